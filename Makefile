@@ -1,0 +1,80 @@
+# confine: build, test, demo and bench (see README.md). Quiet by default; V=1 shows commands.
+CC ?= gcc
+CXX ?= g++
+BUILD ?= build
+OPT ?= -O2 -g
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+PKGS := libelf libdw capstone jansson
+DEP_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEP_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liberty -lpthread
+WARN := -Wall -Wextra -Werror
+CFLAGS_ALL = -std=gnu11 $(OPT) -fPIC $(WARN) -D_GNU_SOURCE -Ianalyzer $(DEP_CFLAGS) -MMD -MP $(CFLAGS)
+
+CORE_SRCS := $(wildcard analyzer/*.c)
+CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/analyzer/rules_data.o
+CLI_SRCS := $(wildcard analyzer/cli/*.c)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+CORE_LIB := $(BUILD)/lib/libconfine.a
+CONFINE := $(BUILD)/bin/confine
+
+.PHONY: all deps deps-test deps-bench probe probe-test test check demo demo-run bench \
+	bench-run rules rules-check clean
+.DEFAULT_GOAL := all
+
+all: $(CONFINE) $(CORE_LIB)
+
+# --- dependencies -----------------------------------------------------------------------------
+deps:
+	$(Q)tools/deps.sh build
+deps-test:
+	$(Q)tools/deps.sh test
+deps-bench:
+	$(Q)tools/deps.sh bench
+probe:
+	$(Q)tools/probe.sh
+probe-test:
+	$(Q)tools/probe.sh test
+
+# --- analyzer library and CLI -----------------------------------------------------------------
+$(BUILD)/obj/%.o: %.c | probe
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_ALL) -Ianalyzer/cli -c $< -o $@
+
+$(BUILD)/obj/analyzer/rules_data.o: analyzer/rules_data.S rules/libc.rules
+	$(call msg,AS,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -c -DRULES_FILE='"rules/libc.rules"' $< -o $@
+
+$(CORE_LIB): $(CORE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(CONFINE): $(CLI_OBJS) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJS) $(CORE_LIB) $(DEP_LIBS)
+
+# --- rules ------------------------------------------------------------------------------------
+RULES_SRC := rules/src/libc-mt-safety.tsv rules/src/posix-not-thread-safe.tsv rules/src/overrides.tsv
+
+# Refreshes the vendored sources from ../shared/data when present, then regenerates.
+rules:
+	$(Q)if [ -d ../shared/data ]; then cp ../shared/data/*.tsv rules/src/; fi
+	$(Q)tools/gen-rules.sh $(RULES_SRC) > rules/libc.rules
+	@echo "rules/libc.rules regenerated"
+
+# --- housekeeping -----------------------------------------------------------------------------
+clean:
+	$(Q)rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,23 @@
+/* Analysis: the whole pipeline for one module, from ELF image to module report. */
+#ifndef CONFINE_ANALYSIS_H
+#define CONFINE_ANALYSIS_H
+
+#include "diag.h"
+#include "findings.h"
+#include "input.h"
+#include "rules.h"
+
+/* Everything that steers an analysis; the core keeps no other state. */
+struct analysis_options {
+	const struct rules *rules;   /* required */
+	unsigned libc;               /* LIBC_ANY, SOURCE_GLIBC or SOURCE_POSIX */
+	int jobs;                    /* decoding threads for this module (>= 1) */
+	struct diag diag;            /* where errors and warnings go */
+};
+
+/* Analyzes one unit. On success *out owns the report (free with module_report_free). On error
+ * logs one line "DISPLAY: reason" and returns a negative errno-style code. */
+int analysis_run(const struct analysis_options *o, const struct input_unit *u,
+		 struct module_report **out);
+
+#endif

@@ -1,0 +1,71 @@
+/* Call graph: references resolved to functions, state and rules; hazard and init-only analysis. */
+#ifndef CONFINE_CALLGRAPH_H
+#define CONFINE_CALLGRAPH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "disasm.h"
+#include "functions.h"
+#include "rules.h"
+#include "state.h"
+#include "vec.h"
+
+#define NO_FUNCTION UINT32_MAX
+
+enum use_how { HOW_CALL, HOW_TAIL_CALL, HOW_ADDRESS_TAKEN };
+
+struct state_use {
+	uint32_t func;
+	uint32_t state;        /* index into the state set */
+	uint8_t access;        /* ACCESS_* bits */
+};
+
+struct rule_use {
+	uint32_t func;         /* NO_FUNCTION: the address is stored in data */
+	const struct rule *rule;
+	const char *callee;    /* the symbol as referenced (an alias may differ from rule->name) */
+	uint64_t site;
+	uint8_t how;           /* enum use_how */
+};
+
+struct edge {
+	uint32_t from, to;
+	uint8_t how;
+};
+
+struct fnode {
+	bool direct;           /* touches mutable state or uses a rule itself */
+	bool init_only;        /* runs only while the module is loaded or unloaded */
+	bool data_ref;         /* its address is stored in data (vtables, callback tables) */
+	uint32_t next_hop;     /* towards the nearest direct function, NO_FUNCTION if none */
+};
+
+struct callgraph {
+	VEC(struct state_use) state_uses;   /* sorted by function */
+	VEC(struct rule_use) rule_uses;     /* sorted by function, then site */
+	VEC(struct edge) edges;             /* sorted by (from, to), unique */
+	struct fnode *nodes;                /* one per function */
+	size_t nfuncs;
+};
+
+struct callgraph_input {
+	const struct elf_image *img;
+	const struct symbols *syms;
+	const struct relocs *relocs;
+	const struct plt_map *plt;
+	const struct function_table *funcs;
+	struct state_set *states;            /* gains anonymous state of stripped modules */
+	const struct xref_set *xrefs;
+	const struct rules *rules;
+	unsigned libc;
+};
+
+/* Resolves every reference and computes direct, next_hop and init_only for each function.
+ * Returns 0 or -ENOMEM. */
+int callgraph_build(const struct callgraph_input *in, struct callgraph **out);
+void callgraph_free(struct callgraph *cg);
+
+/* guard: a function the runtime guard confines (direct and not init-only). */
+bool callgraph_guard(const struct callgraph *cg, uint32_t f);
+
+#endif

@@ -1,0 +1,49 @@
+/* CLI: shared pieces of the confine subcommands (a thin layer over the analyzer library). */
+#ifndef CONFINE_CLI_H
+#define CONFINE_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "analysis.h"
+#include "input.h"
+#include "rules.h"
+
+/* Exit statuses, documented in README.md. */
+enum {
+	EXIT_CLEAN = 0,      /* every input scanned (scan), nothing new (check) */
+	EXIT_NEW = 1,        /* check: new findings */
+	EXIT_TROUBLE = 2,    /* unusable input, bad command line, unreadable rules or baseline */
+};
+
+/* Options every analyzing subcommand accepts. */
+struct common_opts {
+	struct strlist rule_files;
+	unsigned libc;
+	int jobs;
+	bool color;
+	const char *output;     /* NULL: standard output */
+};
+
+int cmd_scan(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+
+/* "confine: " + message on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Sets defaults: every core, libc any, colour when stdout is a terminal and NO_COLOR unset. */
+void cli_common_init(struct common_opts *c);
+
+/* Handles one of the common long options (--rules, --libc, -j/--jobs, --no-color, -o/--output);
+ * returns 1 when handled, 0 when not one of them, -1 on a bad value (reported). */
+int cli_common_option(struct common_opts *c, int opt, const char *arg);
+
+/* Built-in rules plus --rules files; NULL after reporting an error. */
+struct rules *cli_load_rules(const struct common_opts *c);
+
+/* Expands PATH arguments; returns 0 or -1 (out of memory, reported). */
+int cli_expand(struct input_list *list, char **paths, int n);
+
+/* Writes text to --output or stdout; returns 0 or -1 (reported). */
+int cli_write(const struct common_opts *c, const char *text);
+
+#endif

@@ -1,0 +1,157 @@
+/* confine scan: audit ELF objects and print findings as text or JSON. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "pool.h"
+#include "report_json.h"
+#include "report_text.h"
+
+static const char usage[] =
+	"usage: confine scan [options] PATH...\n"
+	"Audit ELF objects (.o, .a members, .so, executables; x86-64) for thread-hostile state:\n"
+	"mutable globals and statics, function-local statics, and calls to non-reentrant functions.\n"
+	"A directory is scanned recursively for ELF files and archives.\n"
+	"\n"
+	"  -f, --format FMT   text (default) or json\n"
+	"  -o, --output FILE  write the report to FILE\n"
+	"      --rules FILE   add rules from FILE (format: rules/README.md); repeatable\n"
+	"      --libc SET     rule set: glibc, posix or any (default any)\n"
+	"  -j, --jobs N       parallel jobs (default: number of cores)\n"
+	"      --show-ignored list (json) the data that is not a finding, with the reason\n"
+	"      --no-color     no colour even on a terminal (NO_COLOR is honoured too)\n"
+	"  -h, --help         this help\n"
+	"\n"
+	"Exit status: 0 every input was scanned (with or without findings), 2 an input was\n"
+	"unusable (not ELF, not x86-64 ELF64, truncated, corrupt) or the command line is wrong;\n"
+	"the other inputs are still scanned and reported.\n";
+
+static const struct option longopts[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "rules", required_argument, NULL, 'R' },
+	{ "libc", required_argument, NULL, 'L' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "show-ignored", no_argument, NULL, 'I' },
+	{ "no-color", no_argument, NULL, 'C' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct scan_opts {
+	struct common_opts c;
+	const char *format;
+	bool show_ignored;
+};
+
+/* Returns -1 to stop with EXIT_TROUBLE, 1 after --help, 0 to go on. */
+static int parse(int argc, char **argv, struct scan_opts *o)
+{
+	int opt, r;
+
+	cli_common_init(&o->c);
+	o->format = "text";
+	while ((opt = getopt_long(argc, argv, "f:o:j:h", longopts, NULL)) != -1) {
+		if ((r = cli_common_option(&o->c, opt, optarg)) != 0) {
+			if (r < 0)
+				return -1;
+			continue;
+		}
+		switch (opt) {
+		case 'f':
+			o->format = optarg;
+			break;
+		case 'I':
+			o->show_ignored = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
+		default:
+			fputs("Try 'confine scan --help'.\n", stderr);
+			return -1;
+		}
+	}
+	if (strcmp(o->format, "text") && strcmp(o->format, "json")) {
+		cli_error("--format: '%s' is not one of text, json", o->format);
+		return -1;
+	}
+	if (optind >= argc) {
+		cli_error("scan: no PATH given (try 'confine scan --help')");
+		return -1;
+	}
+	return 0;
+}
+
+static char *render(const struct scan_opts *o, const struct pool_result *res)
+{
+	struct module_report **ok = calloc(res->n + 1, sizeof(*ok));
+	struct strlist errors = { 0 };
+	size_t n = 0;
+	char *text;
+
+	if (!ok)
+		return NULL;
+	for (size_t i = 0; i < res->n; i++) {
+		if (res->reports[i])
+			ok[n++] = res->reports[i];
+		for (size_t k = 0; k < res->messages[i].n; k++)
+			if (!strncmp(res->messages[i].v[k], "error: ", 7))
+				strlist_add(&errors, res->messages[i].v[k] + 7, false);
+	}
+	if (!strcmp(o->format, "json")) {
+		text = report_json_render(ok, n, &errors, o->show_ignored);
+	} else {
+		struct text_options to = { o->c.color };
+
+		text = report_text_render(ok, n, &to);
+	}
+	strlist_free(&errors);
+	free(ok);
+	return text;
+}
+
+static int run(const struct scan_opts *o, char **paths, int npaths)
+{
+	struct input_list units = { 0 };
+	struct pool_result res = { 0 };
+	struct rules *rules = cli_load_rules(&o->c);
+	struct analysis_options ao = { .rules = rules, .libc = o->c.libc };
+	int status = EXIT_TROUBLE;
+	char *text = NULL;
+
+	if (!rules || cli_expand(&units, paths, npaths))
+		goto out;
+	if (pool_run(&units, &ao, o->c.jobs, isatty(STDERR_FILENO), &res)) {
+		cli_error("out of memory");
+		goto out;
+	}
+	pool_print_messages(&res);
+	text = render(o, &res);
+	if (!text) {
+		cli_error("out of memory");
+		goto out;
+	}
+	if (cli_write(&o->c, text) == 0)
+		status = res.failed ? EXIT_TROUBLE : EXIT_CLEAN;
+out:
+	free(text);
+	pool_result_free(&res);
+	input_list_free(&units);
+	rules_free(rules);
+	return status;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	struct scan_opts o;
+	int r = parse(argc, argv, &o), status;
+
+	if (r)
+		status = r > 0 ? EXIT_CLEAN : EXIT_TROUBLE;
+	else
+		status = run(&o, argv + optind, argc - optind);
+	strlist_free(&o.c.rule_files);
+	return status;
+}

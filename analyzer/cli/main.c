@@ -1,0 +1,48 @@
+/* confine: command-line entry point; dispatches to the subcommands. */
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+#include "version.h"
+
+static const char usage[] =
+	"usage: confine COMMAND [options] ...\n"
+	"Find and confine thread-hostile state in legacy C/C++ binaries.\n"
+	"\n"
+	"commands:\n"
+	"  scan PATH...     audit ELF objects for mutable globals, statics and non-reentrant calls\n"
+	"  rules            print the active rules (built-in, --rules files, --libc selection)\n"
+	"\n"
+	"Run 'confine COMMAND --help' for the options of a command.\n"
+	"  -h, --help       this help\n"
+	"  -V, --version    print the version\n";
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{ "scan", cmd_scan },
+	{ "rules", cmd_rules },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return EXIT_TROUBLE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(usage, stdout);
+		return EXIT_CLEAN;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("confine %s\n", CONFINE_VERSION);
+		return EXIT_CLEAN;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	cli_error("'%s' is not a command (try 'confine --help')", argv[1]);
+	return EXIT_TROUBLE;
+}

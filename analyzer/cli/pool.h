@@ -1,0 +1,25 @@
+/* Pool: analyzes many units in parallel, keeping results and messages in input order. */
+#ifndef CONFINE_POOL_H
+#define CONFINE_POOL_H
+
+#include <stdbool.h>
+#include "analysis.h"
+
+struct pool_result {
+	size_t n;
+	struct module_report **reports;   /* [n], NULL where the unit failed */
+	struct strlist *messages;         /* [n], "error: ..." / "warning: ..." lines per unit */
+	size_t failed;
+};
+
+/* Runs analysis_run over every unit with up to jobs threads (each module gets a share of the
+ * threads for its own decoding). progress: show a progress line on stderr after a moment.
+ * Returns 0 or -ENOMEM. */
+int pool_run(const struct input_list *units, const struct analysis_options *o, int jobs,
+	     bool progress, struct pool_result *out);
+void pool_result_free(struct pool_result *r);
+
+/* Prints the messages of every unit to stderr in input order, prefixed "confine: ". */
+void pool_print_messages(const struct pool_result *r);
+
+#endif

@@ -1,0 +1,267 @@
+/* Debug info: walks DIEs with libdw for static variables; answers line and inlining queries. */
+#include <dwarf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "debuginfo.h"
+#include "vec.h"
+
+#define MAX_DEPTH 64   /* nesting bound, so corrupt DWARF cannot exhaust the stack */
+
+/* Compilation-unit DIEs, for lookups when .debug_aranges is missing (clang omits it). */
+struct cu_cache {
+	VEC(Dwarf_Die) dies;
+};
+
+struct walker {
+	struct debuginfo *dbg;
+	VEC(struct dbg_var) vars;
+	Dwarf_Die cu;
+	const char *comp_dir;
+	int err;
+};
+
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute at;
+	const char *name;
+
+	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &at));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &at));
+	return name ? name : dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &at));
+}
+
+/* Const object: DW_TAG_const_type reached before any pointer or reference. */
+static bool type_is_const(Dwarf_Die *die)
+{
+	Dwarf_Attribute at;
+	Dwarf_Die type = *die;
+
+	for (int depth = 0; depth < 16; depth++) {
+		if (!dwarf_attr_integrate(&type, DW_AT_type, &at) || !dwarf_formref_die(&at, &type))
+			return false;
+		switch (dwarf_tag(&type)) {
+		case DW_TAG_const_type:
+			return true;
+		case DW_TAG_typedef:
+		case DW_TAG_volatile_type:
+		case DW_TAG_array_type:
+		case DW_TAG_restrict_type:
+		case DW_TAG_atomic_type:
+			continue;
+		default:
+			return false;
+		}
+	}
+	return false;
+}
+
+/* Paths inside the compilation directory are shown relative to it, so that reports and
+ * fingerprints do not depend on where the tree was checked out. */
+static const char *rel_path(const char *comp_dir, const char *path)
+{
+	size_t len = comp_dir ? strlen(comp_dir) : 0;
+
+	if (path && len && !strncmp(path, comp_dir, len) && path[len] == '/')
+		return path + len + 1;
+	return path;
+}
+
+static const char *cu_comp_dir(Dwarf_Die *cu)
+{
+	Dwarf_Attribute at;
+
+	return dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &at));
+}
+
+static int static_address(Dwarf_Die *die, uint64_t *addr)
+{
+	Dwarf_Attribute at;
+	Dwarf_Op *ops;
+	size_t n;
+
+	if (!dwarf_attr(die, DW_AT_location, &at) || dwarf_getlocation(&at, &ops, &n) != 0 || n != 1 ||
+	    ops[0].atom != DW_OP_addr)
+		return -1;
+	*addr = ops[0].number;
+	return 0;
+}
+
+static void add_var(struct walker *w, Dwarf_Die *die, const char *owner)
+{
+	struct dbg_var v = { 0 };
+	Dwarf_Attribute at;
+	int line = 0;
+
+	if (static_address(die, &v.addr))
+		return;
+	v.name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &at));
+	if (!v.name)
+		return;
+	v.owner = owner;
+	v.file = rel_path(w->comp_dir, dwarf_decl_file(die));
+	if (dwarf_decl_line(die, &line) == 0)
+		v.line = line;
+	v.is_const = type_is_const(die);
+	if (VEC_PUSH(&w->vars, v))
+		w->err = -ENOMEM;
+}
+
+static void walk(struct walker *w, Dwarf_Die *parent, const char *owner, int depth)
+{
+	Dwarf_Die child;
+
+	if (depth > MAX_DEPTH || dwarf_child(parent, &child) != 0)
+		return;
+	do {
+		switch (dwarf_tag(&child)) {
+		case DW_TAG_variable:
+			add_var(w, &child, owner);
+			break;
+		case DW_TAG_subprogram:
+			walk(w, &child, die_name(&child), depth + 1);
+			break;
+		case DW_TAG_lexical_block:
+		case DW_TAG_namespace:
+		case DW_TAG_inlined_subroutine:
+			walk(w, &child, owner, depth + 1);
+			break;
+		default:
+			break;
+		}
+	} while (!w->err && dwarf_siblingof(&child, &child) == 0);
+}
+
+static int cmp_var(const void *a, const void *b)
+{
+	const struct dbg_var *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	/* A definition with an owner says more than a bare declaration at the same address. */
+	return (x->owner == NULL) - (y->owner == NULL);
+}
+
+int debuginfo_load(const struct elf_image *img, const struct diag *d, struct debuginfo **out)
+{
+	struct debuginfo *dbg = calloc(1, sizeof(*dbg));
+	struct walker w = { .dbg = dbg };
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+
+	if (!dbg)
+		return -ENOMEM;
+	dbg->dw = img->dwarf;
+	while (dbg->dw && !w.err && dwarf_nextcu(dbg->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		if (dwarf_offdie(dbg->dw, off + hsize, &w.cu)) {
+			w.comp_dir = cu_comp_dir(&w.cu);
+			walk(&w, &w.cu, NULL, 0);
+		}
+		off = next;
+	}
+	if (w.err) {
+		VEC_FREE(&w.vars);
+		free(dbg);
+		return w.err;
+	}
+	qsort(w.vars.v, w.vars.n, sizeof(*w.vars.v), cmp_var);
+	dbg->v = w.vars.v;
+	dbg->n = w.vars.n;
+	(void)d;
+	*out = dbg;
+	return 0;
+}
+
+void debuginfo_free(struct debuginfo *dbg)
+{
+	if (!dbg)
+		return;
+	if (dbg->cus)
+		VEC_FREE(&dbg->cus->dies);
+	free(dbg->cus);
+	free(dbg->v);
+	free(dbg);
+}
+
+const struct dbg_var *debuginfo_var_at(const struct debuginfo *dbg, uint64_t addr)
+{
+	size_t lo = 0, hi = dbg->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (dbg->v[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < dbg->n && dbg->v[lo].addr == addr ? &dbg->v[lo] : NULL;
+}
+
+static struct cu_cache *cu_cache_get(struct debuginfo *dbg)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	Dwarf_Die cu;
+
+	if (dbg->cus)
+		return dbg->cus;
+	dbg->cus = calloc(1, sizeof(*dbg->cus));
+	while (dbg->cus && dwarf_nextcu(dbg->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		if (dwarf_offdie(dbg->dw, off + hsize, &cu) && VEC_PUSH(&dbg->cus->dies, cu))
+			break;
+		off = next;
+	}
+	return dbg->cus;
+}
+
+static int find_cu(struct debuginfo *dbg, uint64_t addr, Dwarf_Die *cu)
+{
+	struct cu_cache *c;
+
+	if (!dbg->dw)
+		return -1;
+	if (dwarf_addrdie(dbg->dw, addr, cu))
+		return 0;
+	c = cu_cache_get(dbg);
+	for (size_t i = 0; c && i < c->dies.n; i++) {
+		if (dwarf_haspc(&c->dies.v[i], addr) == 1) {
+			*cu = c->dies.v[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int debuginfo_source(struct debuginfo *dbg, uint64_t addr, const char **file, int *line)
+{
+	Dwarf_Die cu;
+	Dwarf_Line *ln;
+	int l = 0;
+
+	if (find_cu(dbg, addr, &cu) || !(ln = dwarf_getsrc_die(&cu, addr)) || dwarf_lineno(ln, &l))
+		return -1;
+	*file = rel_path(cu_comp_dir(&cu), dwarf_linesrc(ln, NULL, NULL));
+	*line = l;
+	return *file ? 0 : -1;
+}
+
+const char *debuginfo_function_at(struct debuginfo *dbg, uint64_t addr)
+{
+	Dwarf_Die cu, *scopes = NULL;
+	const char *name = NULL;
+	int n;
+
+	if (find_cu(dbg, addr, &cu))
+		return NULL;
+	n = dwarf_getscopes(&cu, addr, &scopes);
+	for (int i = 0; i < n && !name; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+
+		if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram)
+			name = die_name(&scopes[i]);
+	}
+	free(scopes);
+	return name;
+}

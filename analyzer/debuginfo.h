@@ -1,0 +1,43 @@
+/* Debug info: what DWARF says about the module's variables and code addresses. */
+#ifndef CONFINE_DEBUGINFO_H
+#define CONFINE_DEBUGINFO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "elf_image.h"
+
+struct dbg_var {
+	uint64_t addr;
+	const char *name;    /* source name */
+	const char *owner;   /* linkage (or plain) name of the enclosing function; NULL at file scope */
+	const char *file;    /* declaration file, relative to the compilation directory when inside it */
+	int line;
+	bool is_const;       /* const-qualified object (not through a pointer) */
+};
+
+struct debuginfo {
+	struct dbg_var *v;   /* sorted by address */
+	size_t n;
+	Dwarf *dw;           /* borrowed from the image; NULL without debug info */
+	struct cu_cache *cus; /* built on first use */
+};
+
+/* Collects every variable with a static address (DW_OP_addr). Without DWARF the set is empty.
+ * Strings are borrowed from the image's DWARF. Returns 0 or -ENOMEM; broken
+ * DWARF is logged as a warning and yields what could be read. */
+int debuginfo_load(const struct elf_image *img, const struct diag *d, struct debuginfo **out);
+void debuginfo_free(struct debuginfo *dbg);
+
+/* The variable at exactly addr, or NULL. */
+const struct dbg_var *debuginfo_var_at(const struct debuginfo *dbg, uint64_t addr);
+
+/* Source file and line of the code at addr; returns 0, or -1 when unknown. */
+int debuginfo_source(struct debuginfo *dbg, uint64_t addr, const char **file, int *line);
+
+/* Linkage (or plain) name of the innermost function, inlined or not, whose code holds addr, so
+ * that a call inlined into another function is still attributed to the one written around it.
+ * NULL when unknown. */
+const char *debuginfo_function_at(struct debuginfo *dbg, uint64_t addr);
+
+#endif

@@ -1,0 +1,543 @@
+/* Disassembly: a linear sweep of code sections with cs_disasm_iter, split into chunks at function
+ * starts so that worker threads can share it and the merged result stays in address order. */
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include "disasm.h"
+
+struct chunk {
+	size_t sec;
+	uint64_t lo, hi;
+	VEC(struct xref) out;
+	int err;
+};
+
+/* Allocated sections by address, for the per-reference "is this interesting" test. */
+struct span {
+	uint64_t lo, hi, flags;
+	bool plt;
+};
+
+struct sweep {
+	const struct elf_image *img;
+	const struct symbols *syms;
+	const struct relocs *relocs;
+	struct span *spans;
+	size_t nspans;
+	bool absolute;          /* non-PIE executable: absolute addresses appear in code */
+	bool all_jumps;         /* no symbol table: keep every jump for function discovery */
+	VEC(struct chunk) chunks;
+	atomic_size_t next;
+	const struct diag *d;
+};
+
+static bool is_plt_name(const char *name)
+{
+	return !strncmp(name, ".plt", 4);
+}
+
+bool disasm_is_plt(const struct elf_image *img, uint64_t addr)
+{
+	const struct image_section *s = elf_image_section_at(img, addr);
+
+	return s && is_plt_name(s->name);
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+static int build_spans(struct sweep *sw)
+{
+	const struct elf_image *img = sw->img;
+
+	sw->spans = calloc(img->nsecs ? img->nsecs : 1, sizeof(*sw->spans));
+	if (!sw->spans)
+		return -ENOMEM;
+	for (size_t i = 1; i < img->nsecs; i++) {
+		const struct image_section *s = &img->secs[i];
+
+		if ((s->flags & SHF_ALLOC) && s->size)
+			sw->spans[sw->nspans++] = (struct span){ s->addr, s->addr + s->size, s->flags,
+								  is_plt_name(s->name) };
+	}
+	qsort(sw->spans, sw->nspans, sizeof(*sw->spans), cmp_span);
+	return 0;
+}
+
+/* The section holding addr, or NULL. */
+static const struct span *span_at(const struct sweep *sw, uint64_t addr)
+{
+	size_t lo = 0, hi = sw->nspans;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sw->spans[mid].lo <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && addr < sw->spans[lo - 1].hi ? &sw->spans[lo - 1] : NULL;
+}
+
+/* Writable data (state, GOT slots) and code (function addresses) are worth recording; the
+ * many references to .rodata are not. */
+static bool interesting(const struct sweep *sw, uint64_t addr)
+{
+	const struct span *sp = span_at(sw, addr);
+
+	return sp && (sp->flags & (SHF_WRITE | SHF_EXECINSTR));
+}
+
+static void push(struct chunk *c, uint64_t from, uint64_t to, uint32_t sym, int kind, int flags,
+		 int access)
+{
+	struct xref x = { from, to, sym, (uint8_t)kind, (uint8_t)flags, (uint8_t)access };
+
+	if (VEC_PUSH(&c->out, x))
+		c->err = -ENOMEM;
+}
+
+static bool is_branch(const cs_insn *in)
+{
+	const cs_detail *dt = in->detail;
+
+	for (int i = 0; i < dt->groups_count; i++)
+		if (dt->groups[i] == CS_GRP_JUMP || dt->groups[i] == CS_GRP_CALL)
+			return true;
+	return false;
+}
+
+static int op_access(const cs_insn *in, const cs_x86_op *op)
+{
+	int a = 0;
+
+	if (in->id == X86_INS_LEA)
+		return ACCESS_ADDR;
+	if (op->access & CS_AC_READ)
+		a |= ACCESS_READ;
+	if (op->access & CS_AC_WRITE)
+		a |= ACCESS_WRITE;
+	/* capstone leaves some operands unannotated: assume the worst. */
+	return a ? a : ACCESS_READ | ACCESS_WRITE;
+}
+
+static bool is_call(const cs_insn *in)
+{
+	return in->id == X86_INS_CALL;
+}
+
+static const cs_x86_op *mem_operand(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	for (int i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_MEM)
+			return &x->operands[i];
+	return NULL;
+}
+
+/* Jumps matter only when they leave the function (tail calls); without a symbol table the
+ * function bounds are not known yet, so every jump is kept for discovery. */
+static void on_branch(struct sweep *sw, struct chunk *c, const cs_insn *in, uint64_t to)
+{
+	const struct span *sp;
+
+	if (!is_call(in) && !sw->all_jumps && !symbols_func_start(sw->syms, to) &&
+	    !((sp = span_at(sw, to)) && sp->plt))
+		return;
+	push(c, in->address, to, 0, is_call(in) ? XREF_CALL : XREF_JUMP, 0, 0);
+}
+
+static void on_insn_linked(struct sweep *sw, struct chunk *c, const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+	uint64_t end = in->address + in->size;
+	bool branch = is_branch(in);
+
+	for (int i = 0; i < x->op_count; i++) {
+		const cs_x86_op *op = &x->operands[i];
+		uint64_t to;
+
+		if (op->type == X86_OP_IMM) {
+			if (branch)
+				on_branch(sw, c, in, (uint64_t)op->imm);
+			else if (sw->absolute && interesting(sw, (uint64_t)op->imm))
+				push(c, in->address, (uint64_t)op->imm, 0, XREF_DATA, 0, ACCESS_ADDR);
+			continue;
+		}
+		if (op->type != X86_OP_MEM)
+			continue;
+		if (op->mem.base == X86_REG_RIP)
+			to = end + (uint64_t)op->mem.disp;
+		else if (sw->absolute && op->mem.base == X86_REG_INVALID && op->mem.segment == X86_REG_INVALID)
+			to = (uint64_t)op->mem.disp;
+		else
+			continue;
+		if (!interesting(sw, to))
+			continue;
+		if (branch)
+			push(c, in->address, to, 0, is_call(in) ? XREF_CALL : XREF_JUMP, XREF_INDIRECT, 0);
+		else
+			push(c, in->address, to, 0, XREF_DATA, 0, op_access(in, op));
+	}
+}
+
+static bool is_got_reloc(uint32_t t)
+{
+	return t == R_X86_64_GOTPCREL || t == R_X86_64_GOTPCRELX || t == R_X86_64_REX_GOTPCRELX ||
+	       t == R_X86_64_GOTPCREL64;
+}
+
+static bool is_pc_reloc(uint32_t t)
+{
+	return t == R_X86_64_PC32 || t == R_X86_64_PLT32 || t == R_X86_64_PC64;
+}
+
+static bool is_abs_reloc(uint32_t t)
+{
+	return t == R_X86_64_32 || t == R_X86_64_32S || t == R_X86_64_64;
+}
+
+/* Access through a relocated field: an immediate or a GOT load yields an address. */
+static int reloc_access(const cs_insn *in, const struct reloc *r)
+{
+	const cs_x86 *x = &in->detail->x86;
+	const cs_x86_op *op = mem_operand(in);
+
+	if (is_got_reloc(r->type) || !op ||
+	    (x->encoding.imm_size && r->offset == in->address + x->encoding.imm_offset))
+		return ACCESS_ADDR;
+	return op_access(in, op);
+}
+
+/* In a .o the target comes from the relocation: symbol + addend, and for PC-relative fields
+ * + (instruction end - field offset), since the field need not end the instruction. */
+static void on_reloc(struct sweep *sw, struct chunk *c, const cs_insn *in, const struct reloc *r)
+{
+	const struct sym *y = symbols_by_index(sw->syms, r->symtab_shndx, r->sym);
+	uint64_t end = in->address + in->size, to;
+	int kind = is_branch(in) ? (is_call(in) ? XREF_CALL : XREF_JUMP) : XREF_DATA;
+	int access = kind == XREF_DATA ? reloc_access(in, r) : 0;
+
+	if (!y)
+		return;
+	if (y->shndx == SHN_UNDEF) {
+		if (y->name[0] && (is_got_reloc(r->type) || is_pc_reloc(r->type) || is_abs_reloc(r->type)))
+			push(c, in->address, 0, r->sym, kind, 0, access);
+		return;
+	}
+	if (is_got_reloc(r->type))
+		to = y->addr;
+	else if (is_pc_reloc(r->type))
+		to = y->addr + (uint64_t)r->addend + (end - r->offset);
+	else if (is_abs_reloc(r->type))
+		to = y->addr + (uint64_t)r->addend;
+	else
+		return;   /* TLS and other models: not module state */
+	if (kind == XREF_DATA && y->shndx != SHN_COMMON && !interesting(sw, to))
+		return;
+	push(c, in->address, to, 0, kind, 0, access);
+}
+
+static void on_insn_rel(struct sweep *sw, struct chunk *c, const cs_insn *in)
+{
+	size_t n;
+	const struct reloc *r = relocs_code_in(sw->relocs, in->address, in->address + in->size, &n);
+	const cs_x86 *x = &in->detail->x86;
+
+	for (size_t k = 0; k < n; k++)
+		on_reloc(sw, c, in, &r[k]);
+	/* The assembler resolves branches within a section itself, leaving no relocation. */
+	if (n == 0 && is_branch(in) && x->op_count == 1 && x->operands[0].type == X86_OP_IMM)
+		on_branch(sw, c, in, (uint64_t)x->operands[0].imm);
+}
+
+static void sweep_chunk(struct sweep *sw, csh h, cs_insn *in, struct chunk *c)
+{
+	const struct image_section *s = &sw->img->secs[c->sec];
+	size_t size, left;
+	const uint8_t *base = elf_image_section_bytes(sw->img, c->sec, &size), *p;
+	uint64_t addr = c->lo;
+	bool rel = sw->img->type == IMAGE_RELOCATABLE;
+
+	if (!base || c->lo - s->addr >= size)
+		return;
+	p = base + (c->lo - s->addr);
+	left = c->hi - c->lo;
+	if (left > size - (c->lo - s->addr))
+		left = size - (c->lo - s->addr);
+	while (left && !c->err) {
+		if (!cs_disasm_iter(h, &p, &left, &addr, in)) {
+			/* Undecodable byte (data or padding): resynchronise on the next one. */
+			p++;
+			left--;
+			addr++;
+			continue;
+		}
+		if (rel)
+			on_insn_rel(sw, c, in);
+		else
+			on_insn_linked(sw, c, in);
+	}
+}
+
+struct worker {
+	struct sweep *sw;
+	pthread_t tid;
+	int err;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct sweep *sw = w->sw;
+	cs_insn *in;
+	csh h;
+	cs_err ce;
+	size_t i;
+
+	ce = cs_open(CS_ARCH_X86, CS_MODE_64, &h);
+	if (ce == CS_ERR_OK)
+		ce = cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	if (ce != CS_ERR_OK) {
+		diag_log(sw->d, DIAG_ERROR, "%s: cannot start the disassembler (%s)", sw->img->display,
+			 cs_strerror(ce));
+		w->err = -EIO;
+		return NULL;
+	}
+	in = cs_malloc(h);
+	while (in && (i = atomic_fetch_add(&sw->next, 1)) < sw->chunks.n)
+		sweep_chunk(sw, h, in, &sw->chunks.v[i]);
+	w->err = in ? 0 : -ENOMEM;
+	cs_free(in, 1);
+	cs_close(&h);
+	return NULL;
+}
+
+static bool is_code_section(const struct image_section *s)
+{
+	return (s->flags & SHF_EXECINSTR) && (s->flags & SHF_ALLOC) && s->type == SHT_PROGBITS &&
+	       s->size && !is_plt_name(s->name);
+}
+
+static int add_chunk(struct sweep *sw, size_t sec, uint64_t lo, uint64_t hi)
+{
+	struct chunk c = { .sec = sec, .lo = lo, .hi = hi };
+
+	return lo < hi && VEC_PUSH(&sw->chunks, c) ? -ENOMEM : 0;
+}
+
+/* Cuts code sections at function starts into pieces of about target bytes. */
+static int make_chunks(struct sweep *sw, int jobs)
+{
+	const struct elf_image *img = sw->img;
+	uint64_t total = 0, target;
+
+	for (size_t i = 1; i < img->nsecs; i++)
+		if (is_code_section(&img->secs[i]))
+			total += img->secs[i].size;
+	target = total / ((uint64_t)jobs * 8);
+	if (target < 65536)
+		target = 65536;
+	for (size_t i = 1; i < img->nsecs; i++) {
+		const struct image_section *s = &img->secs[i];
+		uint64_t lo = s->addr, hi = s->addr + s->size;
+
+		if (!is_code_section(s))
+			continue;
+		for (size_t k = 0; k < sw->syms->nfuncs; k++) {
+			uint64_t f = sw->syms->funcs[k]->addr;
+
+			if (f > lo && f < hi && f - lo >= target) {
+				if (add_chunk(sw, i, lo, f))
+					return -ENOMEM;
+				lo = f;
+			}
+		}
+		if (add_chunk(sw, i, lo, hi))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int run_workers(struct sweep *sw, int jobs)
+{
+	struct worker *ws = calloc((size_t)jobs, sizeof(*ws));
+	int err = 0, started = 0;
+
+	if (!ws)
+		return -ENOMEM;
+	for (int i = 0; i < jobs; i++)
+		ws[i].sw = sw;
+	/* The calling thread is worker 0; extra threads only help when there is enough code. */
+	for (int i = 1; i < jobs && (size_t)i < sw->chunks.n; i++, started++)
+		if (pthread_create(&ws[i].tid, NULL, work, &ws[i]) != 0)
+			break;
+	work(&ws[0]);
+	for (int i = 1; i <= started; i++)
+		pthread_join(ws[i].tid, NULL);
+	for (int i = 0; i <= started; i++)
+		if (ws[i].err)
+			err = ws[i].err;
+	free(ws);
+	return err;
+}
+
+static int merge(struct sweep *sw, struct xref_set *x)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < sw->chunks.n; i++) {
+		if (sw->chunks.v[i].err)
+			return sw->chunks.v[i].err;
+		total += sw->chunks.v[i].out.n;
+	}
+	x->v.v = malloc((total ? total : 1) * sizeof(struct xref));
+	if (!x->v.v)
+		return -ENOMEM;
+	x->v.cap = total ? total : 1;
+	for (size_t i = 0; i < sw->chunks.n; i++) {
+		struct chunk *c = &sw->chunks.v[i];
+
+		memcpy(x->v.v + x->v.n, c->out.v, c->out.n * sizeof(struct xref));
+		x->v.n += c->out.n;
+		VEC_FREE(&c->out);
+	}
+	return 0;
+}
+
+int disasm_sweep(const struct elf_image *img, const struct symbols *syms, const struct relocs *r,
+		 int jobs, const struct diag *d, struct xref_set **out)
+{
+	struct sweep sw = { .img = img, .syms = syms, .relocs = r, .d = d };
+	struct xref_set *x = calloc(1, sizeof(*x));
+	int err = x ? 0 : -ENOMEM;
+
+	sw.absolute = img->type == IMAGE_EXECUTABLE && !img->pie;
+	sw.all_jumps = !img->has_symtab;
+	if (jobs < 1)
+		jobs = 1;
+	if (!err)
+		err = build_spans(&sw);
+	if (!err)
+		err = make_chunks(&sw, jobs);
+	if (!err)
+		err = run_workers(&sw, jobs);
+	if (!err)
+		err = merge(&sw, x);
+	for (size_t i = 0; i < sw.chunks.n; i++)
+		VEC_FREE(&sw.chunks.v[i].out);
+	VEC_FREE(&sw.chunks);
+	free(sw.spans);
+	if (err) {
+		disasm_xrefs_free(x);
+		return err;
+	}
+	*out = x;
+	return 0;
+}
+
+void disasm_xrefs_free(struct xref_set *x)
+{
+	if (!x)
+		return;
+	VEC_FREE(&x->v);
+	free(x);
+}
+
+static int cmp_stub(const void *a, const void *b)
+{
+	const struct plt_stub *x = a, *y = b;
+
+	return x->jmp_addr < y->jmp_addr ? -1 : x->jmp_addr > y->jmp_addr;
+}
+
+static int decode_plt(const struct elf_image *img, size_t idx, csh h, cs_insn *in, struct plt_map *m)
+{
+	size_t left;
+	const uint8_t *p = elf_image_section_bytes(img, idx, &left);
+	uint64_t addr = img->secs[idx].addr;
+
+	while (p && left) {
+		const cs_x86_op *op;
+
+		if (!cs_disasm_iter(h, &p, &left, &addr, in)) {
+			p++;
+			left--;
+			addr++;
+			continue;
+		}
+		op = mem_operand(in);
+		if (in->id == X86_INS_JMP && op && op->mem.base == X86_REG_RIP) {
+			struct plt_stub st = { in->address, in->address + in->size + (uint64_t)op->mem.disp };
+
+			if (VEC_PUSH(&m->v, st))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int disasm_plt_load(const struct elf_image *img, const struct diag *d, struct plt_map **out)
+{
+	struct plt_map *m = calloc(1, sizeof(*m));
+	cs_insn *in = NULL;
+	csh h = 0;
+	cs_err ce;
+	int err = m ? 0 : -ENOMEM;
+
+	ce = cs_open(CS_ARCH_X86, CS_MODE_64, &h);
+	if (ce == CS_ERR_OK)
+		ce = cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	if (!err && ce != CS_ERR_OK) {
+		diag_log(d, DIAG_ERROR, "%s: cannot start the disassembler (%s)", img->display, cs_strerror(ce));
+		err = -EIO;
+	}
+	if (!err && !(in = cs_malloc(h)))
+		err = -ENOMEM;
+	for (size_t i = 1; !err && i < img->nsecs; i++)
+		if (is_plt_name(img->secs[i].name) && (img->secs[i].flags & SHF_EXECINSTR))
+			err = decode_plt(img, i, h, in, m);
+	if (in)
+		cs_free(in, 1);
+	if (h)
+		cs_close(&h);
+	if (err) {
+		disasm_plt_free(m);
+		return err;
+	}
+	qsort(m->v.v, m->v.n, sizeof(*m->v.v), cmp_stub);
+	*out = m;
+	return 0;
+}
+
+void disasm_plt_free(struct plt_map *m)
+{
+	if (!m)
+		return;
+	VEC_FREE(&m->v);
+	free(m);
+}
+
+uint64_t disasm_plt_slot(const struct plt_map *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->v.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->v.v[mid].jmp_addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->v.n && m->v.v[lo].jmp_addr - addr < 16 ? m->v.v[lo].slot : 0;
+}

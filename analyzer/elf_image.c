@@ -1,0 +1,317 @@
+/* ELF image: opening with libelf (libdwfl for .o files, whose DWARF needs relocating) and
+ * validation of everything later passes rely on. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "elf_image.h"
+
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+};
+
+static int fail(const struct diag *d, const struct elf_image *img, int err, const char *why,
+		const char *lib)
+{
+	if (lib)
+		diag_log(d, DIAG_ERROR, "%s: %s (%s)", img->display, why, lib);
+	else
+		diag_log(d, DIAG_ERROR, "%s: %s", img->display, why);
+	return err;
+}
+
+static const char *machine_name(int m)
+{
+	switch (m) {
+	case EM_386: return "i386";
+	case EM_ARM: return "ARM";
+	case EM_AARCH64: return "AArch64";
+	case EM_RISCV: return "RISC-V";
+	case EM_PPC64: return "PowerPC64";
+	case EM_S390: return "s390";
+	default: return NULL;
+	}
+}
+
+static int check_header(struct elf_image *img, const struct diag *d)
+{
+	char why[96];
+	const char *mname;
+
+	if (elf_kind(img->elf) != ELF_K_ELF)
+		return fail(d, img, -ENOEXEC, "not an ELF file", NULL);
+	if (gelf_getclass(img->elf) != ELFCLASS64)
+		return fail(d, img, -ENOEXEC, "unsupported: 32-bit ELF (only x86-64 ELF64 is supported)", NULL);
+	if (!gelf_getehdr(img->elf, &img->ehdr))
+		return fail(d, img, -EIO, "corrupt ELF header", elf_errmsg(-1));
+	if (img->ehdr.e_machine != EM_X86_64) {
+		mname = machine_name(img->ehdr.e_machine);
+		if (mname)
+			snprintf(why, sizeof(why), "unsupported architecture %s (only x86-64 is supported)", mname);
+		else
+			snprintf(why, sizeof(why), "unsupported architecture (e_machine %u; only x86-64 is supported)",
+				 img->ehdr.e_machine);
+		return fail(d, img, -ENOEXEC, why, NULL);
+	}
+	if (img->ehdr.e_type != ET_REL && img->ehdr.e_type != ET_DYN && img->ehdr.e_type != ET_EXEC)
+		return fail(d, img, -ENOEXEC, "unsupported ELF type (core file or unknown)", NULL);
+	return 0;
+}
+
+/* PIE executables are ET_DYN too; DF_1_PIE or an interpreter tells them from libraries. */
+static void detect_type(struct elf_image *img)
+{
+	size_t nph = 0;
+	GElf_Phdr ph;
+
+	img->type = img->ehdr.e_type == ET_REL ? IMAGE_RELOCATABLE :
+		    img->ehdr.e_type == ET_EXEC ? IMAGE_EXECUTABLE : IMAGE_SHARED;
+	if (elf_getphdrnum(img->elf, &nph) != 0)
+		return;
+	for (size_t i = 0; i < nph; i++) {
+		if (!gelf_getphdr(img->elf, (int)i, &ph))
+			continue;
+		if (ph.p_type == PT_GNU_RELRO) {
+			img->relro_lo = ph.p_vaddr;
+			img->relro_hi = ph.p_vaddr + ph.p_memsz;
+		}
+		if (ph.p_type == PT_INTERP && img->type == IMAGE_SHARED) {
+			img->type = IMAGE_EXECUTABLE;
+			img->pie = true;
+		}
+	}
+}
+
+static int load_sections(struct elf_image *img, const struct diag *d, size_t fsize)
+{
+	size_t shnum, shstr;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	if (elf_getshdrnum(img->elf, &shnum) || elf_getshdrstrndx(img->elf, &shstr))
+		return fail(d, img, -EIO, "corrupt section headers", elf_errmsg(-1));
+	img->secs = calloc(shnum ? shnum : 1, sizeof(*img->secs));
+	if (!img->secs)
+		return -ENOMEM;
+	img->nsecs = shnum;
+	while ((scn = elf_nextscn(img->elf, scn)) != NULL) {
+		size_t i = elf_ndxscn(scn);
+		struct image_section *s;
+		const char *name;
+
+		if (i >= shnum || !gelf_getshdr(scn, &sh))
+			return fail(d, img, -EIO, "corrupt section headers", elf_errmsg(-1));
+		if (sh.sh_type != SHT_NOBITS && fsize &&
+		    (sh.sh_offset > fsize || sh.sh_size > fsize - sh.sh_offset))
+			return fail(d, img, -EIO, "truncated or corrupt: a section extends beyond the end of the file", NULL);
+		name = elf_strptr(img->elf, shstr, sh.sh_name);
+		s = &img->secs[i];
+		*s = (struct image_section){ name ? name : "", sh.sh_addr, sh.sh_size, sh.sh_offset,
+					     sh.sh_flags, sh.sh_type, scn };
+		if (sh.sh_type == SHT_SYMTAB)
+			img->has_symtab = true;
+	}
+	return 0;
+}
+
+static void read_build_id(struct elf_image *img)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(img->elf, scn)) != NULL) {
+		Elf_Data *data;
+		GElf_Nhdr nh;
+		size_t off = 0, noff, doff;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE || !(data = elf_getdata(scn, NULL)))
+			continue;
+		while ((off = gelf_getnote(data, off, &nh, &noff, &doff)) > 0) {
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 || nh.n_descsz > 20 ||
+			    memcmp((char *)data->d_buf + noff, "GNU", 4))
+				continue;
+			for (size_t i = 0; i < nh.n_descsz; i++)
+				snprintf(img->build_id + 2 * i, 3, "%02x", ((uint8_t *)data->d_buf)[doff + i]);
+			return;
+		}
+	}
+}
+
+static int open_elf(struct elf_image *img, const struct input_unit *u, const struct diag *d,
+		    size_t *fsize)
+{
+	struct stat st;
+	Elf_Arhdr *h;
+
+	img->fd = open(u->path, O_RDONLY | O_CLOEXEC);
+	if (img->fd < 0 || fstat(img->fd, &st) < 0)
+		return fail(d, img, -errno, strerror(errno), NULL);
+	*fsize = (size_t)st.st_size;
+	img->file_elf = elf_begin(img->fd, ELF_C_READ_MMAP, NULL);
+	if (!img->file_elf)
+		return fail(d, img, -EIO, "cannot read", elf_errmsg(-1));
+	img->elf = img->file_elf;
+	if (!u->member)
+		return *fsize < sizeof(Elf64_Ehdr) && elf_kind(img->elf) == ELF_K_ELF ?
+		       fail(d, img, -EIO, "truncated: shorter than an ELF header", NULL) : 0;
+	if (elf_kind(img->file_elf) != ELF_K_AR || elf_rand(img->file_elf, u->member_off) != u->member_off)
+		return fail(d, img, -EIO, "cannot find the archive member", elf_errmsg(-1));
+	img->member_elf = elf_begin(img->fd, ELF_C_READ_MMAP, img->file_elf);
+	h = img->member_elf ? elf_getarhdr(img->member_elf) : NULL;
+	if (!h)
+		return fail(d, img, -EIO, "corrupt archive member", elf_errmsg(-1));
+	img->elf = img->member_elf;
+	*fsize = h->ar_size;
+	return 0;
+}
+
+/* libdwfl lays out the sections of a .o (sh_addr) and applies relocations to its DWARF. */
+static int relocate_with_dwfl(struct elf_image *img, const struct diag *d)
+{
+	size_t size;
+	char *raw = elf_rawfile(img->elf, &size);
+	GElf_Addr bias;
+
+	if (!raw)
+		return fail(d, img, -EIO, "cannot read", elf_errmsg(-1));
+	img->mem_copy = malloc(size);
+	img->dwfl = dwfl_begin(&offline_callbacks);
+	if (!img->mem_copy || !img->dwfl)
+		return -ENOMEM;
+	memcpy(img->mem_copy, raw, size);
+	img->dwfl_mod = dwfl_report_offline_memory(img->dwfl, img->display, img->display,
+						   img->mem_copy, size);
+	if (!img->dwfl_mod || dwfl_report_end(img->dwfl, NULL, NULL) != 0)
+		return fail(d, img, -EIO, "corrupt relocatable object", dwfl_errmsg(-1));
+	img->elf = dwfl_module_getelf(img->dwfl_mod, &bias);
+	if (!img->elf)
+		return fail(d, img, -EIO, "corrupt relocatable object", dwfl_errmsg(-1));
+	return 0;
+}
+
+static bool has_section(const struct elf_image *img, const char *name)
+{
+	for (size_t i = 1; i < img->nsecs; i++)
+		if (!strcmp(img->secs[i].name, name))
+			return true;
+	return false;
+}
+
+/* Debug info is optional: a module without it (or with broken DWARF) is still analyzed. */
+static void open_dwarf(struct elf_image *img, const struct diag *d)
+{
+	Dwarf_Addr bias;
+
+	if (!has_section(img, ".debug_info"))
+		return;
+	if (img->dwfl) {
+		img->dwarf = dwfl_module_getdwarf(img->dwfl_mod, &bias);
+	} else {
+		img->dwarf = dwarf_begin_elf(img->elf, DWARF_C_READ, NULL);
+		img->own_dwarf = img->dwarf != NULL;
+	}
+	if (!img->dwarf)
+		diag_log(d, DIAG_WARN, "%s: ignoring unreadable debug info (%s)", img->display, dwarf_errmsg(-1));
+}
+
+int elf_image_open(const struct input_unit *u, const struct diag *d, struct elf_image **out)
+{
+	struct elf_image *img = calloc(1, sizeof(*img));
+	size_t fsize = 0;
+	int err;
+
+	if (!img)
+		return -ENOMEM;
+	img->display = u->display;
+	img->fd = -1;
+	elf_version(EV_CURRENT);
+	err = open_elf(img, u, d, &fsize);
+	if (!err)
+		err = check_header(img, d);
+	if (!err && img->ehdr.e_type == ET_REL)
+		err = relocate_with_dwfl(img, d);
+	if (!err)
+		err = load_sections(img, d, img->dwfl ? 0 : fsize);
+	if (err) {
+		elf_image_free(img);
+		return err;
+	}
+	detect_type(img);
+	read_build_id(img);
+	open_dwarf(img, d);
+	*out = img;
+	return 0;
+}
+
+void elf_image_free(struct elf_image *img)
+{
+	if (!img)
+		return;
+	if (img->own_dwarf)
+		dwarf_end(img->dwarf);
+	if (img->dwfl)
+		dwfl_end(img->dwfl);
+	free(img->mem_copy);
+	elf_end(img->member_elf);
+	elf_end(img->file_elf);
+	if (img->fd >= 0)
+		close(img->fd);
+	free(img->secs);
+	free(img);
+}
+
+const struct image_section *elf_image_section_at(const struct elf_image *img, uint64_t addr)
+{
+	for (size_t i = 1; i < img->nsecs; i++) {
+		const struct image_section *s = &img->secs[i];
+
+		if ((s->flags & SHF_ALLOC) && addr >= s->addr && addr - s->addr < s->size)
+			return s;
+	}
+	return NULL;
+}
+
+const uint8_t *elf_image_section_bytes(const struct elf_image *img, size_t idx, size_t *size)
+{
+	Elf_Data *data;
+
+	*size = 0;
+	if (idx == 0 || idx >= img->nsecs || img->secs[idx].type == SHT_NOBITS)
+		return NULL;
+	data = elf_rawdata(img->secs[idx].scn, NULL);
+	if (!data || !data->d_buf)
+		return NULL;
+	*size = data->d_size;
+	return data->d_buf;
+}
+
+const char *elf_image_type_name(enum image_type t)
+{
+	static const char *const names[] = { "relocatable", "shared", "executable" };
+
+	return names[t];
+}
+
+bool elf_image_is_init_array(const char *secname)
+{
+	static const char *const names[] = { ".init_array", ".fini_array", ".preinit_array", ".ctors", ".dtors" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		size_t len = strlen(names[i]);
+
+		if (!strncmp(secname, names[i], len) && (secname[len] == '\0' || secname[len] == '.'))
+			return true;
+	}
+	return false;
+}
+
+bool elf_image_is_got(const struct elf_image *img, uint64_t addr)
+{
+	const struct image_section *s = elf_image_section_at(img, addr);
+
+	return s && !strncmp(s->name, ".got", 4);
+}

@@ -1,0 +1,67 @@
+/* ELF image: one x86-64 ELF64 module (file or archive member) opened for analysis. */
+#ifndef CONFINE_ELF_IMAGE_H
+#define CONFINE_ELF_IMAGE_H
+
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "diag.h"
+#include "input.h"
+
+enum image_type { IMAGE_RELOCATABLE, IMAGE_SHARED, IMAGE_EXECUTABLE };
+
+struct image_section {
+	const char *name;
+	uint64_t addr, size, offset, flags;
+	uint32_t type;
+	Elf_Scn *scn;
+};
+
+struct elf_image {
+	const char *display;         /* borrowed from the input unit */
+	int fd;
+	Elf *file_elf;               /* the file or archive, as opened */
+	Elf *member_elf;             /* the member, for archives */
+	Elf *elf;                    /* what to analyze: for .o files, dwfl's copy with sections laid out */
+	Dwfl *dwfl;                  /* only for .o files, which need relocated DWARF */
+	Dwfl_Module *dwfl_mod;
+	char *mem_copy;              /* the .o bytes handed to dwfl */
+	Dwarf *dwarf;                /* NULL without debug info */
+	bool own_dwarf;
+	GElf_Ehdr ehdr;
+	enum image_type type;
+	bool pie;
+	struct image_section *secs;  /* indexed by ELF section index */
+	size_t nsecs;
+	uint64_t relro_lo, relro_hi; /* PT_GNU_RELRO range, empty when lo == hi */
+	char build_id[41];           /* hex, "" when absent */
+	bool has_symtab;
+};
+
+/* Opens the unit and validates it (x86-64 ELF64, relocatable/shared/executable, sections inside
+ * the file). On error logs "DISPLAY: reason" once and returns -ENOEXEC (unsupported or not ELF),
+ * -EIO (corrupt or truncated), -errno, or -ENOMEM. The unit must outlive the image. */
+int elf_image_open(const struct input_unit *u, const struct diag *d, struct elf_image **out);
+
+/* Releases everything the image holds; img may be NULL. */
+void elf_image_free(struct elf_image *img);
+
+/* The SHF_ALLOC section containing addr, or NULL. */
+const struct image_section *elf_image_section_at(const struct elf_image *img, uint64_t addr);
+
+/* Raw bytes of a section (NULL for SHT_NOBITS or on error); size in *size. */
+const uint8_t *elf_image_section_bytes(const struct elf_image *img, size_t idx, size_t *size);
+
+/* Whether a section named so holds function pointers the loader calls (.init_array, .fini_array,
+ * .preinit_array, .ctors, .dtors, with or without a priority suffix). */
+bool elf_image_is_init_array(const char *secname);
+
+/* Whether addr lies in the GOT (.got, .got.plt). */
+bool elf_image_is_got(const struct elf_image *img, uint64_t addr);
+
+/* "relocatable", "shared" or "executable". */
+const char *elf_image_type_name(enum image_type t);
+
+#endif

@@ -1,0 +1,487 @@
+/* Findings: assembles the module report from the analysis stages and fingerprints findings. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "findings.h"
+
+int strlist_add(struct strlist *l, const char *s, bool unique)
+{
+	char *copy;
+
+	if (unique)
+		for (size_t i = 0; i < l->n; i++)
+			if (!strcmp(l->v[i], s))
+				return 0;
+	copy = strdup(s);
+	if (!copy || VEC_PUSH(l, copy)) {
+		free(copy);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts and drops duplicates. */
+void strlist_sort(struct strlist *l)
+{
+	size_t w = 0;
+
+	qsort(l->v, l->n, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < l->n; i++) {
+		if (w && !strcmp(l->v[w - 1], l->v[i]))
+			free(l->v[i]);
+		else
+			l->v[w++] = l->v[i];
+	}
+	l->n = w;
+}
+
+void strlist_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	VEC_FREE(l);
+}
+
+void findings_fingerprint(enum kind k, const char *module, const char *function, const char *name,
+			  char out[17])
+{
+	const char *parts[4] = { kind_name(k), module, function ? function : "", name ? name : "" };
+	uint64_t h = 0xcbf29ce484222325ULL;   /* FNV-1a 64 */
+
+	for (int i = 0; i < 4; i++) {
+		for (const char *p = parts[i]; *p; p++)
+			h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+		h = (h ^ 0x1f) * 0x100000001b3ULL;   /* separator: "ab"+"c" differs from "a"+"bc" */
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+char *findings_base_name(const char *name)
+{
+	/* C identifiers and mangled names never contain '.', so anything after one is a suffix. */
+	return name ? strndup(name, strcspn(name, ".@")) : NULL;
+}
+
+static char *func_label(const struct function *fn)
+{
+	char *s;
+
+	if (fn->name)
+		return strdup(fn->name);
+	return asprintf(&s, "0x%llx", (unsigned long long)fn->addr) < 0 ? NULL : s;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void site_free(struct site *s)
+{
+	free(s->function);
+	free(s->file);
+}
+
+static void finding_free(struct finding *f)
+{
+	free(f->symbol);
+	free(f->demangled);
+	free(f->name);
+	free(f->function);
+	free(f->function_demangled);
+	free(f->section);
+	free(f->file);
+	strlist_free(&f->readers);
+	strlist_free(&f->writers);
+	free(f->group);
+	free(f->alternative);
+	for (size_t i = 0; i < f->nsites; i++)
+		site_free(&f->sites[i]);
+	free(f->sites);
+}
+
+static void function_report_free(struct function_report *fr)
+{
+	free(fr->name);
+	free(fr->demangled);
+	strlist_free(&fr->uses);
+	strlist_free(&fr->via);
+}
+
+void module_report_free(struct module_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nfindings; i++)
+		finding_free(&r->findings[i]);
+	for (size_t i = 0; i < r->nfunctions; i++)
+		function_report_free(&r->functions[i]);
+	for (size_t i = 0; i < r->nignored; i++)
+		free(r->ignored[i].symbol);
+	free(r->findings);
+	free(r->functions);
+	free(r->ignored);
+	free(r->path);
+	free(r->member);
+	free(r->display);
+	free(r->module);
+	free(r);
+}
+
+struct build {
+	const struct findings_input *in;
+	struct module_report *r;
+	VEC(struct finding) out;
+	int err;
+};
+
+static char *label_of(const struct findings_input *in, uint32_t f)
+{
+	return func_label(&in->funcs->v.v[f]);
+}
+
+static void add_user(struct build *b, struct strlist *l, uint32_t f)
+{
+	char *label = label_of(b->in, f);
+
+	if (!label || strlist_add(l, label, false))
+		b->err = -ENOMEM;
+	free(label);
+}
+
+/* GCC's "name.N" local statics carry no owner without DWARF: the one function using them is it. */
+static char *infer_owner(const struct finding *f)
+{
+	char *owner = NULL;
+	const struct strlist *lists[2] = { &f->readers, &f->writers };
+
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < lists[k]->n; i++) {
+			char *base = findings_base_name(lists[k]->v[i]);
+
+			if (!base || (owner && strcmp(owner, base))) {
+				free(base);
+				free(owner);
+				return NULL;
+			}
+			free(owner);
+			owner = base;
+		}
+	return owner;
+}
+
+static int state_basics(const struct state_var *v, struct finding *f)
+{
+	f->kind = v->kind;
+	f->symbol = strdup(v->symbol);
+	f->demangled = symbols_demangle(v->symbol);
+	f->name = strdup(v->name);
+	f->function = findings_base_name(v->owner);
+	f->section = strdup(v->section);
+	f->file = dup_or_null(v->file);
+	f->addr = v->addr;
+	f->size = v->size;
+	f->line = v->line;
+	f->guarded_init = v->guarded_init;
+	return f->symbol && f->demangled && f->name && f->section && (!v->owner || f->function) &&
+	       (!v->file || f->file) ? 0 : -ENOMEM;
+}
+
+static void state_findings(struct build *b)
+{
+	const struct state_set *st = b->in->states;
+	const struct callgraph *cg = b->in->cg;
+	size_t base = b->out.n;
+
+	for (size_t i = 0; i < st->vars.n && !b->err; i++) {
+		struct finding f = { 0 };
+
+		if (state_basics(&st->vars.v[i], &f) || VEC_PUSH(&b->out, f)) {
+			finding_free(&f);
+			b->err = -ENOMEM;
+		}
+	}
+	for (size_t i = 0; i < cg->state_uses.n && !b->err; i++) {
+		const struct state_use *u = &cg->state_uses.v[i];
+		struct finding *f = &b->out.v[base + u->state];
+
+		if (u->access & ACCESS_READ)
+			add_user(b, &f->readers, u->func);
+		if (u->access & (ACCESS_WRITE | ACCESS_ADDR))
+			add_user(b, &f->writers, u->func);
+	}
+	for (size_t i = base; i < b->out.n && !b->err; i++) {
+		struct finding *f = &b->out.v[i];
+
+		strlist_sort(&f->readers);
+		strlist_sort(&f->writers);
+		if (f->kind == KIND_MUTABLE_LOCAL_STATIC && !f->function)
+			f->function = infer_owner(f);
+	}
+}
+
+static const char *how_name(int how)
+{
+	static const char *const names[] = { "call", "tail-call", "address-taken" };
+
+	return names[how];
+}
+
+static int call_basics(struct finding *f, const char *logical, const struct rule_use *u)
+{
+	const struct rule *ru = u->rule;
+
+	f->kind = KIND_NON_REENTRANT_CALL;
+	f->symbol = strndup(u->callee, strcspn(u->callee, "@"));
+	f->demangled = symbols_demangle(u->callee);
+	f->name = strdup(ru->name);
+	f->function = dup_or_null(logical);
+	f->function_demangled = logical ? symbols_demangle(logical) : NULL;
+	f->group = dup_or_null(ru->group);
+	f->alternative = dup_or_null(ru->alternative);
+	f->severity = ru->severity;
+	f->category = ru->category;
+	return f->symbol && f->demangled && f->name && (!logical || (f->function && f->function_demangled)) &&
+	       (!ru->group || f->group) && (!ru->alternative || f->alternative) ? 0 : -ENOMEM;
+}
+
+static bool same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* Call sites group by source-level function and rule, so that inlining and cloning (which move
+ * or copy a call between machine functions) leave the finding itself unchanged. */
+static struct finding *call_finding(struct build *b, size_t first, const char *logical,
+				    const struct rule_use *u)
+{
+	struct finding f = { 0 };
+
+	for (size_t i = first; i < b->out.n; i++)
+		if (same(b->out.v[i].function, logical) && !strcmp(b->out.v[i].name, u->rule->name))
+			return &b->out.v[i];
+	if (call_basics(&f, logical, u) || VEC_PUSH(&b->out, f)) {
+		finding_free(&f);
+		b->err = -ENOMEM;
+		return NULL;
+	}
+	return &b->out.v[b->out.n - 1];
+}
+
+static int add_site(struct build *b, struct finding *f, const struct rule_use *u)
+{
+	struct site s = { .addr = u->site, .how = how_name(u->how) };
+	struct site *ns;
+	const char *file = NULL;
+
+	if (u->func != NO_FUNCTION) {
+		s.function = label_of(b->in, u->func);
+		if (!s.function)
+			return -ENOMEM;
+		if (debuginfo_source(b->in->dbg, u->site, &file, &s.line) == 0 && !(s.file = strdup(file))) {
+			site_free(&s);
+			return -ENOMEM;
+		}
+	}
+	ns = realloc(f->sites, (f->nsites + 1) * sizeof(*ns));
+	if (!ns) {
+		site_free(&s);
+		return -ENOMEM;
+	}
+	f->sites = ns;
+	f->sites[f->nsites++] = s;
+	if (f->nsites == 1 && s.file) {
+		f->file = strdup(s.file);
+		f->line = s.line;
+	}
+	return f->nsites == 1 && s.file && !f->file ? -ENOMEM : 0;
+}
+
+static void call_findings(struct build *b)
+{
+	const struct callgraph *cg = b->in->cg;
+	size_t first = b->out.n;
+
+	for (size_t i = 0; i < cg->rule_uses.n && !b->err; i++) {
+		const struct rule_use *u = &cg->rule_uses.v[i];
+		const struct function *fn = u->func == NO_FUNCTION ? NULL : &b->in->funcs->v.v[u->func];
+		const char *inl = fn ? debuginfo_function_at(b->in->dbg, u->site) : NULL;
+		char *label = fn ? func_label(fn) : NULL;
+		char *logical = findings_base_name(inl ? inl : label);
+		struct finding *f;
+
+		if (fn && (!label || !logical))
+			b->err = -ENOMEM;
+		else if ((f = call_finding(b, first, logical, u)) != NULL && add_site(b, f, u))
+			b->err = -ENOMEM;
+		free(label);
+		free(logical);
+	}
+}
+
+static int function_basics(const struct findings_input *in, uint32_t f, struct function_report *fr)
+{
+	const struct function *fn = &in->funcs->v.v[f];
+	const struct fnode *nd = &in->cg->nodes[f];
+
+	fr->name = func_label(fn);
+	fr->demangled = fr->name ? symbols_demangle(fr->name) : NULL;
+	fr->addr = fn->addr;
+	fr->size = fn->end - fn->addr;
+	fr->direct = nd->direct;
+	fr->init_only = nd->init_only;
+	fr->exported = fn->exported;
+	fr->guard = callgraph_guard(in->cg, f);
+	return fr->name && fr->demangled ? 0 : -ENOMEM;
+}
+
+static int follow_via(const struct findings_input *in, uint32_t f, struct function_report *fr)
+{
+	const struct callgraph *cg = in->cg;
+
+	/* Hops strictly approach a direct function, so nfuncs bounds the walk. */
+	for (size_t k = 0; k < cg->nfuncs && cg->nodes[f].next_hop != NO_FUNCTION; k++) {
+		char *label;
+
+		f = cg->nodes[f].next_hop;
+		label = label_of(in, f);
+		if (!label || strlist_add(&fr->via, label, false)) {
+			free(label);
+			return -ENOMEM;
+		}
+		free(label);
+	}
+	return 0;
+}
+
+static int function_uses(const struct findings_input *in, const int32_t *map,
+			 struct function_report *frs)
+{
+	const struct callgraph *cg = in->cg;
+	int err = 0;
+
+	for (size_t i = 0; i < cg->state_uses.n && !err; i++) {
+		const struct state_use *u = &cg->state_uses.v[i];
+
+		err = strlist_add(&frs[map[u->func]].uses, in->states->vars.v[u->state].name, false);
+	}
+	for (size_t i = 0; i < cg->rule_uses.n && !err; i++) {
+		const struct rule_use *u = &cg->rule_uses.v[i];
+
+		if (u->func != NO_FUNCTION)
+			err = strlist_add(&frs[map[u->func]].uses, u->rule->name, false);
+	}
+	return err;
+}
+
+static void function_reports(struct build *b)
+{
+	const struct callgraph *cg = b->in->cg;
+	int32_t *map = malloc((cg->nfuncs + 1) * sizeof(int32_t));
+	size_t n = 0;
+
+	b->r->functions = calloc(cg->nfuncs + 1, sizeof(struct function_report));
+	if (!map || !b->r->functions) {
+		b->err = -ENOMEM;
+		free(map);
+		return;
+	}
+	for (uint32_t f = 0; f < cg->nfuncs; f++)
+		map[f] = cg->nodes[f].direct || cg->nodes[f].next_hop != NO_FUNCTION ? (int32_t)n++ : -1;
+	b->r->nfunctions = n;
+	for (uint32_t f = 0; f < cg->nfuncs && !b->err; f++)
+		if (map[f] >= 0 && (function_basics(b->in, f, &b->r->functions[map[f]]) ||
+				    follow_via(b->in, f, &b->r->functions[map[f]])))
+			b->err = -ENOMEM;
+	if (!b->err)
+		b->err = function_uses(b->in, map, b->r->functions);
+	for (size_t i = 0; i < n; i++)
+		strlist_sort(&b->r->functions[i].uses);
+	free(map);
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+	int c;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	c = strcmp(x->function ? x->function : "", y->function ? y->function : "");
+	if (c)
+		return c;
+	c = strcmp(x->name, y->name);
+	return c ? c : strcmp(x->symbol, y->symbol);
+}
+
+static int module_basics(const struct findings_input *in, struct module_report *r)
+{
+	const char *slash = strrchr(in->unit->path, '/');
+	const char *base = slash ? slash + 1 : in->unit->path;
+
+	r->path = strdup(in->unit->path);
+	r->member = dup_or_null(in->unit->member);
+	r->display = strdup(in->unit->display);
+	if (in->unit->member) {
+		if (asprintf(&r->module, "%s(%s)", base, in->unit->member) < 0)
+			r->module = NULL;
+	} else {
+		r->module = strdup(base);
+	}
+	r->type = in->img->type;
+	memcpy(r->build_id, in->img->build_id, sizeof(r->build_id));
+	r->stripped = !in->img->has_symtab;
+	r->debug_info = in->img->dwarf != NULL;
+	return r->path && r->display && r->module && (!in->unit->member || r->member) ? 0 : -ENOMEM;
+}
+
+static int copy_ignored(const struct state_set *st, struct module_report *r)
+{
+	r->ignored = calloc(st->ignored.n + 1, sizeof(*r->ignored));
+	if (!r->ignored)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->ignored.n; i++) {
+		r->ignored[i].reason = st->ignored.v[i].reason;
+		if (!(r->ignored[i].symbol = strdup(st->ignored.v[i].symbol)))
+			return -ENOMEM;
+		r->nignored++;
+	}
+	return 0;
+}
+
+int findings_build(const struct findings_input *in, struct module_report **out)
+{
+	struct build b = { .in = in, .r = calloc(1, sizeof(struct module_report)) };
+
+	if (!b.r)
+		return -ENOMEM;
+	b.err = module_basics(in, b.r);
+	if (!b.err)
+		b.err = copy_ignored(in->states, b.r);
+	if (!b.err)
+		state_findings(&b);
+	if (!b.err)
+		call_findings(&b);
+	if (!b.err)
+		function_reports(&b);
+	for (size_t i = 0; i < b.out.n; i++) {
+		struct finding *f = &b.out.v[i];
+
+		findings_fingerprint(f->kind, b.r->module, f->function, f->name, f->fingerprint);
+	}
+	qsort(b.out.v, b.out.n, sizeof(struct finding), cmp_finding);
+	b.r->findings = b.out.v;
+	b.r->nfindings = b.out.n;
+	if (b.err) {
+		module_report_free(b.r);
+		return b.err;
+	}
+	*out = b.r;
+	return 0;
+}

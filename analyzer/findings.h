@@ -1,0 +1,108 @@
+/* Findings: the analysis result of one module, owning all its strings; what emitters, the CI
+ * gate and the runtime guard consume. */
+#ifndef CONFINE_FINDINGS_H
+#define CONFINE_FINDINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "callgraph.h"
+#include "debuginfo.h"
+#include "elf_image.h"
+#include "kinds.h"
+#include "rules.h"
+
+struct strlist {
+	char **v;
+	size_t n, cap;
+};
+
+struct site {
+	uint64_t addr;
+	char *function;          /* function holding the instruction; NULL for a data table */
+	char *file;
+	int line;
+	const char *how;         /* "call", "tail-call" or "address-taken" */
+};
+
+struct finding {
+	enum kind kind;
+	char *symbol;            /* ELF symbol (or section+0xOFFSET; the callee as referenced) */
+	char *demangled;
+	char *name;              /* source name; the rule's function for calls */
+	char *function;          /* owner of a local static, caller of a call; NULL at file scope */
+	char *function_demangled;
+	char *section;
+	uint64_t addr, size;
+	char *file;              /* declaration (state) or first call site (calls); NULL unknown */
+	int line;
+	struct strlist readers, writers;   /* functions, sorted */
+	bool guarded_init;       /* C++ static behind a _ZGV guard */
+	/* non-reentrant-call only */
+	char *group, *alternative;
+	enum rule_severity severity;
+	enum rule_category category;
+	struct site *sites;
+	size_t nsites;
+	char fingerprint[17];
+};
+
+struct function_report {
+	char *name;              /* symbol, or "0xADDR" when stripped */
+	char *demangled;
+	uint64_t addr, size;
+	bool guard, direct, init_only, exported;
+	struct strlist uses;     /* state and rules it touches itself */
+	struct strlist via;      /* call path to the nearest direct function */
+};
+
+struct ignored_report {
+	char *symbol;
+	const char *reason;
+};
+
+struct module_report {
+	char *path, *member;
+	char *display;           /* path or path(member) */
+	char *module;            /* file name used in fingerprints: basename, or basename(member) */
+	enum image_type type;
+	char build_id[41];
+	bool stripped, debug_info;
+	struct finding *findings;
+	size_t nfindings;
+	struct function_report *functions;   /* hazardous ones (direct or via), by address */
+	size_t nfunctions;
+	struct ignored_report *ignored;
+	size_t nignored;
+};
+
+struct findings_input {
+	const struct input_unit *unit;
+	const struct elf_image *img;
+	struct debuginfo *dbg;
+	const struct state_set *states;
+	const struct function_table *funcs;
+	const struct callgraph *cg;
+};
+
+/* Builds the module report. Returns 0 or -ENOMEM. */
+int findings_build(const struct findings_input *in, struct module_report **out);
+
+/* Frees the report; r may be NULL. */
+void module_report_free(struct module_report *r);
+
+/* Fingerprint of kind + module + function + name (16 hex digits), stable across rebuilds:
+ * callers pass names without GCC ".N" or clone suffixes. */
+void findings_fingerprint(enum kind k, const char *module, const char *function, const char *name,
+			  char out[17]);
+
+/* Copies name without a compiler clone suffix (".constprop.0", ".isra.0", ".part.0", ".cold").
+ * Returns NULL when out of memory. */
+char *findings_base_name(const char *name);
+
+/* Appends a copy of s (skipping duplicates when unique is set); 0 or -ENOMEM. */
+int strlist_add(struct strlist *l, const char *s, bool unique);
+void strlist_sort(struct strlist *l);
+void strlist_free(struct strlist *l);
+
+#endif

@@ -1,0 +1,294 @@
+/* Functions: builds the function table and marks the loader-run entry points. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "functions.h"
+
+typedef VEC(uint64_t) addr_vec;
+
+/* C runtime and compiler support code linked into every module. It compares addresses of
+ * zero-size markers (__TMC_END__) that can coincide with the first real object of a section. */
+static const char *const runtime_functions[] = {
+	"deregister_tm_clones", "register_tm_clones", "__do_global_dtors_aux", "frame_dummy", "_start",
+	"_init", "_fini", "__libc_csu_init", "__libc_csu_fini", "_dl_relocate_static_pie",
+};
+
+static bool is_runtime(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(runtime_functions) / sizeof(*runtime_functions); i++)
+		if (!strcmp(name, runtime_functions[i]))
+			return true;
+	return false;
+}
+
+static bool is_code_addr(const struct elf_image *img, uint64_t addr)
+{
+	const struct image_section *s = elf_image_section_at(img, addr);
+
+	return s && (s->flags & SHF_EXECINSTR) && strncmp(s->name, ".plt", 4);
+}
+
+/* The code address an init/fini array slot holds: from its relocation, else its contents. */
+static uint64_t slot_target(const struct elf_image *img, const struct symbols *syms,
+			    const struct relocs *relocs, size_t sec, uint64_t slot)
+{
+	const struct reloc *r = relocs_data_at(relocs, slot);
+	const struct sym *y;
+	size_t size;
+	const uint8_t *bytes;
+	uint64_t v;
+
+	if (r && r->type == R_X86_64_RELATIVE)
+		return (uint64_t)r->addend;
+	if (r && r->type == R_X86_64_64 && (y = symbols_by_index(syms, r->symtab_shndx, r->sym)))
+		return y->addr + (uint64_t)r->addend;
+	bytes = elf_image_section_bytes(img, sec, &size);
+	if (!bytes || slot - img->secs[sec].addr + 8 > size)
+		return 0;
+	memcpy(&v, bytes + (slot - img->secs[sec].addr), 8);
+	return v;
+}
+
+static int collect_init_entries(const struct elf_image *img, const struct symbols *syms,
+				const struct relocs *relocs, addr_vec *out)
+{
+	for (size_t i = 1; i < img->nsecs; i++) {
+		const struct image_section *s = &img->secs[i];
+
+		if (!(s->flags & SHF_ALLOC))
+			continue;
+		if (!strcmp(s->name, ".init") || !strcmp(s->name, ".fini")) {
+			if (VEC_PUSH(out, s->addr))
+				return -ENOMEM;
+			continue;
+		}
+		if (!elf_image_is_init_array(s->name))
+			continue;
+		for (uint64_t a = s->addr; a + 8 <= s->addr + s->size; a += 8) {
+			uint64_t t = slot_target(img, syms, relocs, i, a);
+
+			if (is_code_addr(img, t) && VEC_PUSH(out, t))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void sort_unique(addr_vec *v)
+{
+	size_t w = 0;
+
+	qsort(v->v, v->n, sizeof(*v->v), cmp_u64);
+	for (size_t i = 0; i < v->n; i++)
+		if (!w || v->v[w - 1] != v->v[i])
+			v->v[w++] = v->v[i];
+	v->n = w;
+}
+
+static bool contains(const addr_vec *v, uint64_t a)
+{
+	return bsearch(&a, v->v, v->n, sizeof(*v->v), cmp_u64) != NULL;
+}
+
+struct range {
+	uint64_t lo, hi;
+};
+
+typedef VEC(struct range) range_vec;
+
+/* The unwind (CFI) range covering addr, from .eh_frame through libdw. */
+static bool cfi_range(Dwarf_CFI *cfi, uint64_t addr, struct range *r)
+{
+	Dwarf_Frame *fr;
+	Dwarf_Addr lo, hi;
+	bool ok;
+
+	if (dwarf_cfi_addrframe(cfi, addr, &fr) != 0)
+		return false;
+	ok = dwarf_frame_info(fr, &lo, &hi, NULL) >= 0 && hi > addr && lo <= addr;
+	free(fr);
+	r->lo = lo;
+	r->hi = hi;
+	return ok;
+}
+
+/* Follows unwind ranges end to end through a code section (functions are contiguous but for
+ * alignment padding); where the chain breaks, resumes at the next known start. */
+static int walk_section_cfi(Dwarf_CFI *cfi, const struct image_section *s, const addr_vec *cands,
+			    range_vec *out)
+{
+	uint64_t addr = s->addr, hi = s->addr + s->size;
+	size_t ci = 0;
+	struct range r;
+
+	while (addr < hi) {
+		uint64_t a16 = (addr + 15) & ~(uint64_t)15;
+
+		if ((cfi_range(cfi, addr, &r) && r.lo >= s->addr) ||
+		    (a16 > addr && a16 < hi && cfi_range(cfi, a16, &r) && r.lo == a16)) {
+			if (VEC_PUSH(out, r))
+				return -ENOMEM;
+			addr = r.hi;
+			continue;
+		}
+		while (ci < cands->n && cands->v[ci] <= addr)
+			ci++;
+		if (ci == cands->n)
+			break;
+		addr = cands->v[ci];
+	}
+	return 0;
+}
+
+static int collect_candidates(const struct elf_image *img, const struct symbols *syms,
+			      const struct xref_set *xrefs, const addr_vec *init, addr_vec *c)
+{
+	for (size_t i = 0; i < syms->nfuncs; i++)
+		if (VEC_PUSH(c, syms->funcs[i]->addr))
+			return -ENOMEM;
+	for (size_t i = 0; i < init->n; i++)
+		if (VEC_PUSH(c, init->v[i]))
+			return -ENOMEM;
+	if (is_code_addr(img, img->ehdr.e_entry) && VEC_PUSH(c, img->ehdr.e_entry))
+		return -ENOMEM;
+	for (size_t i = 0; i < xrefs->v.n; i++) {
+		const struct xref *x = &xrefs->v.v[i];
+
+		if (x->sym || (x->flags & XREF_INDIRECT) || x->kind == XREF_JUMP || !is_code_addr(img, x->to))
+			continue;
+		if (VEC_PUSH(c, x->to))
+			return -ENOMEM;
+	}
+	sort_unique(c);
+	return 0;
+}
+
+static int push_function(struct function_table *t, const struct symbols *syms, uint64_t lo, uint64_t hi)
+{
+	const struct sym *y = symbols_func_start(syms, lo);
+	struct function f = { y ? y->name : NULL, lo, hi, y && y->exported, false, false };
+
+	return VEC_PUSH(&t->v, f) ? -ENOMEM : 0;
+}
+
+/* Stripped modules: starts from every clue, extents from unwind info where it has them. */
+static int discover(const struct elf_image *img, const struct symbols *syms,
+		    const struct xref_set *xrefs, const addr_vec *init, struct function_table *t)
+{
+	addr_vec cands = { 0 };
+	range_vec ranges = { 0 };
+	Dwarf_CFI *cfi = dwarf_getcfi_elf(img->elf);
+	int err = collect_candidates(img, syms, xrefs, init, &cands);
+
+	for (size_t i = 1; !err && cfi && i < img->nsecs; i++)
+		if (is_code_addr(img, img->secs[i].addr) && img->secs[i].type == SHT_PROGBITS)
+			err = walk_section_cfi(cfi, &img->secs[i], &cands, &ranges);
+	for (size_t i = 0, k = 0; !err && (i < cands.n || k < ranges.n);) {
+		if (k < ranges.n && (i == cands.n || ranges.v[k].lo <= cands.v[i])) {
+			err = push_function(t, syms, ranges.v[k].lo, ranges.v[k].hi);
+			while (i < cands.n && cands.v[i] == ranges.v[k].lo)
+				i++;
+			k++;
+		} else {
+			err = push_function(t, syms, cands.v[i++], 0);
+		}
+	}
+	if (cfi)
+		dwarf_cfi_end(cfi);
+	VEC_FREE(&cands);
+	VEC_FREE(&ranges);
+	return err;
+}
+
+static int from_symbols(const struct symbols *syms, struct function_table *t)
+{
+	for (size_t i = 0; i < syms->nfuncs; i++) {
+		const struct sym *y = syms->funcs[i];
+		struct function f = { y->name, y->addr, y->size ? y->addr + y->size : 0, y->exported, false, false };
+
+		if (VEC_PUSH(&t->v, f))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int cmp_func(const void *a, const void *b)
+{
+	const struct function *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Unknown or overlapping extents end where the next function (or the section) begins. */
+static void fix_extents(const struct elf_image *img, struct function_table *t)
+{
+	qsort(t->v.v, t->v.n, sizeof(*t->v.v), cmp_func);
+	for (size_t i = 0; i < t->v.n; i++) {
+		struct function *f = &t->v.v[i];
+		const struct image_section *s = elf_image_section_at(img, f->addr);
+		uint64_t limit = s ? s->addr + s->size : f->addr + 1;
+
+		if (i + 1 < t->v.n && t->v.v[i + 1].addr < limit)
+			limit = t->v.v[i + 1].addr;
+		if (!f->end || f->end > limit || f->end <= f->addr)
+			f->end = limit > f->addr ? limit : f->addr + 1;
+	}
+}
+
+int functions_build(const struct elf_image *img, const struct symbols *syms,
+		    const struct relocs *relocs, const struct xref_set *xrefs,
+		    struct function_table **out)
+{
+	struct function_table *t = calloc(1, sizeof(*t));
+	addr_vec init = { 0 };
+	int err = t ? collect_init_entries(img, syms, relocs, &init) : -ENOMEM;
+
+	if (!err) {
+		sort_unique(&init);
+		err = img->has_symtab ? from_symbols(syms, t) : discover(img, syms, xrefs, &init, t);
+	}
+	if (!err) {
+		fix_extents(img, t);
+		for (size_t i = 0; i < t->v.n; i++) {
+			t->v.v[i].init_root = contains(&init, t->v.v[i].addr);
+			t->v.v[i].runtime = is_runtime(t->v.v[i].name);
+		}
+	}
+	VEC_FREE(&init);
+	if (err) {
+		functions_free(t);
+		return err;
+	}
+	*out = t;
+	return 0;
+}
+
+void functions_free(struct function_table *t)
+{
+	if (!t)
+		return;
+	VEC_FREE(&t->v);
+	free(t);
+}
+
+long functions_find(const struct function_table *t, uint64_t addr)
+{
+	size_t lo = 0, hi = t->v.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->v.v[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && addr < t->v.v[lo - 1].end ? (long)lo - 1 : -1;
+}

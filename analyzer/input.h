@@ -1,0 +1,30 @@
+/* Inputs: expands the PATH arguments of a scan into units (ELF files and archive members). */
+#ifndef CONFINE_INPUT_H
+#define CONFINE_INPUT_H
+
+#include <stddef.h>
+#include "diag.h"
+
+struct input_unit {
+	char *path;          /* file on disk */
+	char *member;        /* archive member name, or NULL */
+	size_t member_off;   /* offset of the member header in the archive (elf_getaroff) */
+	char *display;       /* "path" or "path(member)" */
+	char *error;         /* why this argument is unusable, or NULL */
+};
+
+struct input_list {
+	struct input_unit *v;
+	size_t n, cap;
+};
+
+/* Appends the units of one PATH argument: an ELF file, every member of an archive, or every ELF
+ * file and archive under a directory (sorted, symlinked directories not followed). Unusable
+ * arguments become units with error set (non-ELF files found inside directories are skipped).
+ * Returns 0, or -ENOMEM. */
+int input_expand(struct input_list *list, const char *path);
+
+/* Frees every unit and the array; list may be NULL. */
+void input_list_free(struct input_list *list);
+
+#endif

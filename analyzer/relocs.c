@@ -1,0 +1,151 @@
+/* Relocations: reads RELA sections with libelf and sorts them by the address they patch. */
+#include <errno.h>
+#include <stdlib.h>
+#include "relocs.h"
+#include "vec.h"
+
+typedef VEC(struct reloc) reloc_vec;
+
+static int cmp_reloc(const void *a, const void *b)
+{
+	const struct reloc *x = a, *y = b;
+
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static int read_section(const struct elf_image *img, const struct image_section *s, uint64_t base,
+			reloc_vec *out, const struct diag *d)
+{
+	Elf_Data *data = elf_getdata(s->scn, NULL);
+	GElf_Shdr sh;
+
+	if (!data || !gelf_getshdr(s->scn, &sh) || sh.sh_entsize != sizeof(Elf64_Rela)) {
+		diag_log(d, DIAG_ERROR, "%s: corrupt relocation section %s", img->display, s->name);
+		return -EIO;
+	}
+	for (size_t k = 0; k < data->d_size / sizeof(Elf64_Rela); k++) {
+		GElf_Rela ra;
+		struct reloc r;
+
+		if (!gelf_getrela(data, (int)k, &ra))
+			continue;
+		r.offset = base + ra.r_offset;
+		r.addend = ra.r_addend;
+		r.type = GELF_R_TYPE(ra.r_info);
+		r.sym = GELF_R_SYM(ra.r_info);
+		r.symtab_shndx = sh.sh_link;
+		if (VEC_PUSH(out, r))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* In a .o, a RELA section patches the section named by sh_info; in linked files the dynamic
+ * relocations (SHF_ALLOC) patch virtual addresses. Debug and unwind relocations are not needed. */
+static int load_all(const struct elf_image *img, reloc_vec *code, reloc_vec *data,
+		    const struct diag *d)
+{
+	for (size_t i = 1; i < img->nsecs; i++) {
+		const struct image_section *s = &img->secs[i];
+		GElf_Shdr sh;
+		int err = 0;
+
+		if (s->type != SHT_RELA || !gelf_getshdr(s->scn, &sh))
+			continue;
+		if (img->type != IMAGE_RELOCATABLE) {
+			if (s->flags & SHF_ALLOC)
+				err = read_section(img, s, 0, data, d);
+		} else if (sh.sh_info > 0 && sh.sh_info < img->nsecs &&
+			   (img->secs[sh.sh_info].flags & SHF_ALLOC)) {
+			const struct image_section *t = &img->secs[sh.sh_info];
+
+			err = read_section(img, s, t->addr, (t->flags & SHF_EXECINSTR) ? code : data, d);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int relocs_load(const struct elf_image *img, const struct diag *d, struct relocs **out)
+{
+	struct relocs *r = calloc(1, sizeof(*r));
+	reloc_vec code = { 0 }, data = { 0 };
+	int err;
+
+	if (!r)
+		return -ENOMEM;
+	err = load_all(img, &code, &data, d);
+	if (err) {
+		VEC_FREE(&code);
+		VEC_FREE(&data);
+		free(r);
+		return err;
+	}
+	qsort(code.v, code.n, sizeof(*code.v), cmp_reloc);
+	qsort(data.v, data.n, sizeof(*data.v), cmp_reloc);
+	r->code = code.v;
+	r->ncode = code.n;
+	r->data = data.v;
+	r->ndata = data.n;
+	*out = r;
+	return 0;
+}
+
+void relocs_free(struct relocs *r)
+{
+	if (!r)
+		return;
+	free(r->code);
+	free(r->data);
+	free(r);
+}
+
+static size_t lower_bound(const struct reloc *v, size_t n, uint64_t addr)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].offset < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct reloc *relocs_code_in(const struct relocs *r, uint64_t lo, uint64_t hi, size_t *n)
+{
+	size_t i = lower_bound(r->code, r->ncode, lo), j = i;
+
+	while (j < r->ncode && r->code[j].offset < hi)
+		j++;
+	*n = j - i;
+	return r->code + i;
+}
+
+const struct reloc *relocs_data_at(const struct relocs *r, uint64_t addr)
+{
+	size_t i = lower_bound(r->data, r->ndata, addr);
+
+	return i < r->ndata && r->data[i].offset == addr ? &r->data[i] : NULL;
+}
+
+bool relocs_is_copy(const struct relocs *r, uint64_t addr)
+{
+	const struct reloc *x = relocs_data_at(r, addr);
+
+	return x && x->type == R_X86_64_COPY;
+}
+
+const struct sym *relocs_slot_symbol(const struct relocs *r, const struct symbols *syms, uint64_t addr)
+{
+	const struct reloc *x = relocs_data_at(r, addr);
+
+	if (!x || !x->sym ||
+	    (x->type != R_X86_64_GLOB_DAT && x->type != R_X86_64_JUMP_SLOT && x->type != R_X86_64_64))
+		return NULL;
+	return symbols_by_index(syms, x->symtab_shndx, x->sym);
+}

@@ -1,0 +1,121 @@
+/* JSON report: builds the document with jansson, keeping keys in insertion order. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "report_json.h"
+#include "version.h"
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *hex(uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
+	return json_string(buf);
+}
+
+static json_t *strings(const struct strlist *l)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	return a;
+}
+
+static json_t *sites(const struct finding *f)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < f->nsites; i++) {
+		const struct site *s = &f->sites[i];
+
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:s}", "address", hex(s->addr),
+						   "function", str_or_null(s->function), "file",
+						   str_or_null(s->file), "line",
+						   s->file ? json_integer(s->line) : json_null(), "how", s->how));
+	}
+	return a;
+}
+
+static json_t *finding(const struct finding *f)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "kind", kind_name(f->kind), "symbol",
+			      f->symbol, "demangled", f->demangled, "name", f->name, "function",
+			      str_or_null(f->function));
+
+	if (!o)
+		return NULL;
+	if (f->kind == KIND_NON_REENTRANT_CALL) {
+		json_object_set_new(o, "file", str_or_null(f->file));
+		json_object_set_new(o, "line", f->file ? json_integer(f->line) : json_null());
+		json_object_set_new(o, "group", str_or_null(f->group));
+		json_object_set_new(o, "alternative", str_or_null(f->alternative));
+		json_object_set_new(o, "severity", json_string(rule_severity_name(f->severity)));
+		json_object_set_new(o, "category", json_string(rule_category_name(f->category)));
+		json_object_set_new(o, "sites", sites(f));
+	} else {
+		json_object_set_new(o, "section", json_string(f->section));
+		json_object_set_new(o, "size", json_integer((json_int_t)f->size));
+		json_object_set_new(o, "address", hex(f->addr));
+		json_object_set_new(o, "file", str_or_null(f->file));
+		json_object_set_new(o, "line", f->file ? json_integer(f->line) : json_null());
+		json_object_set_new(o, "readers", strings(&f->readers));
+		json_object_set_new(o, "writers", strings(&f->writers));
+		json_object_set_new(o, "guarded_init", json_boolean(f->guarded_init));
+	}
+	json_object_set_new(o, "fingerprint", json_string(f->fingerprint));
+	return o;
+}
+
+static json_t *function(const struct function_report *fr)
+{
+	return json_pack("{s:s, s:s, s:o, s:I, s:b, s:o, s:o, s:b, s:b}", "name", fr->name,
+			 "demangled", fr->demangled, "address", hex(fr->addr), "size",
+			 (json_int_t)fr->size, "guard", fr->guard, "direct", strings(&fr->uses), "via",
+			 strings(&fr->via), "init_only", fr->init_only, "exported", fr->exported);
+}
+
+static json_t *module(const struct module_report *r, bool show_ignored)
+{
+	json_t *fs = json_array(), *fns = json_array(), *m;
+
+	for (size_t i = 0; fs && i < r->nfindings; i++)
+		json_array_append_new(fs, finding(&r->findings[i]));
+	for (size_t i = 0; fns && i < r->nfunctions; i++)
+		json_array_append_new(fns, function(&r->functions[i]));
+	m = json_pack("{s:s, s:s, s:o, s:o, s:b, s:b, s:o, s:o}", "path", r->path, "type",
+		      elf_image_type_name(r->type), "member", str_or_null(r->member), "build_id",
+		      r->build_id[0] ? json_string(r->build_id) : json_null(), "stripped", r->stripped,
+		      "debug_info", r->debug_info, "findings", fs, "functions", fns);
+	if (m && show_ignored) {
+		json_t *ign = json_array();
+
+		for (size_t i = 0; ign && i < r->nignored; i++)
+			json_array_append_new(ign, json_pack("{s:s, s:s}", "symbol", r->ignored[i].symbol,
+							     "reason", r->ignored[i].reason));
+		json_object_set_new(m, "ignored", ign);
+	}
+	return m;
+}
+
+char *report_json_render(struct module_report *const *mods, size_t n, const struct strlist *errors,
+			 bool show_ignored)
+{
+	json_t *ms = json_array(), *doc;
+	char *out;
+
+	for (size_t i = 0; ms && i < n; i++)
+		json_array_append_new(ms, module(mods[i], show_ignored));
+	doc = json_pack("{s:s, s:s, s:o, s:o}", "tool", "confine", "version", CONFINE_VERSION,
+			"modules", ms, "errors", errors ? strings(errors) : json_array());
+	if (!doc)
+		return NULL;
+	out = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	return out;
+}

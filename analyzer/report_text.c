@@ -1,0 +1,314 @@
+/* Text report: per function, the state it touches and the listed functions it calls, each line
+ * led by its source location; then what no function touches, and counts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report_text.h"
+
+enum role { ROLE_READ = 1, ROLE_WRITE = 2, ROLE_SITE = 4 };
+
+/* (function, finding) pairs sorted by function name, to list each function's findings. */
+struct touch {
+	const char *function;
+	size_t finding;
+	int role;
+	const struct site *site;
+};
+
+struct out {
+	FILE *f;
+	const struct text_options *o;
+};
+
+static const char *color(const struct out *o, const char *code)
+{
+	return o->o->color ? code : "";
+}
+
+#define RESET "\033[0m"
+#define BOLD "\033[1m"
+#define DIM "\033[2m"
+#define RED "\033[31m"
+#define YELLOW "\033[33m"
+#define MAGENTA "\033[35m"
+#define CYAN "\033[36m"
+
+static int cmp_touch(const void *a, const void *b)
+{
+	const struct touch *x = a, *y = b;
+	int c = strcmp(x->function, y->function);
+
+	if (c)
+		return c;
+	if (x->finding != y->finding)
+		return x->finding < y->finding ? -1 : 1;
+	return x->site && y->site ? (x->site->addr > y->site->addr) - (x->site->addr < y->site->addr) : 0;
+}
+
+static int push_touch(struct touch **v, size_t *n, size_t *cap, struct touch t)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		struct touch *nv = realloc(*v, nc * sizeof(*nv));
+
+		if (!nv)
+			return -1;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = t;
+	return 0;
+}
+
+/* Merges readers and writers so a function that does both appears once, as both. */
+static int add_state_touches(const struct finding *f, size_t i, struct touch **v, size_t *n,
+			     size_t *cap)
+{
+	for (size_t k = 0; k < f->readers.n; k++) {
+		int role = ROLE_READ;
+
+		for (size_t w = 0; w < f->writers.n; w++)
+			if (!strcmp(f->writers.v[w], f->readers.v[k]))
+				role |= ROLE_WRITE;
+		if (push_touch(v, n, cap, (struct touch){ f->readers.v[k], i, role, NULL }))
+			return -1;
+	}
+	for (size_t w = 0; w < f->writers.n; w++) {
+		bool read = false;
+
+		for (size_t k = 0; k < f->readers.n && !read; k++)
+			read = !strcmp(f->writers.v[w], f->readers.v[k]);
+		if (!read && push_touch(v, n, cap, (struct touch){ f->writers.v[w], i, ROLE_WRITE, NULL }))
+			return -1;
+	}
+	return 0;
+}
+
+static struct touch *index_touches(const struct module_report *r, size_t *count)
+{
+	struct touch *v = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < r->nfindings; i++) {
+		const struct finding *f = &r->findings[i];
+
+		for (size_t s = 0; s < f->nsites; s++)
+			if (f->sites[s].function &&
+			    push_touch(&v, &n, &cap, (struct touch){ f->sites[s].function, i, ROLE_SITE, &f->sites[s] }))
+				goto fail;
+		if (add_state_touches(f, i, &v, &n, &cap))
+			goto fail;
+	}
+	qsort(v, n, sizeof(*v), cmp_touch);
+	*count = n;
+	return v;
+fail:
+	free(v);
+	return NULL;
+}
+
+static void location(const struct out *o, const char *file, int line)
+{
+	char buf[512];
+
+	if (file)
+		snprintf(buf, sizeof(buf), "%s:%d", file, line);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	fprintf(o->f, "    %s%-24s%s", color(o, DIM), buf, color(o, RESET));
+}
+
+static const char *role_word(int role)
+{
+	if ((role & ROLE_READ) && (role & ROLE_WRITE))
+		return "reads, writes";
+	return role & ROLE_WRITE ? "writes" : role & ROLE_READ ? "reads" : "";
+}
+
+static void state_line(const struct out *o, const struct finding *f, int role)
+{
+	location(o, f->file, f->line);
+	fprintf(o->f, " %s%-20s%s %s%s%s", color(o, MAGENTA), kind_name(f->kind), color(o, RESET),
+		color(o, BOLD), f->demangled && f->kind != KIND_MUTABLE_LOCAL_STATIC ? f->demangled : f->name,
+		color(o, RESET));
+	if (f->kind == KIND_MUTABLE_LOCAL_STATIC && f->function && !role)
+		fprintf(o->f, " in %s", f->function);
+	if (role)
+		fprintf(o->f, "  %s", role_word(role));
+	fprintf(o->f, "  (%s, %llu bytes%s)\n", f->section, (unsigned long long)f->size,
+		f->guarded_init ? ", initialised thread-safely, later writes race" : "");
+}
+
+static void call_line(const struct out *o, const struct finding *f, const struct site *s)
+{
+	const char *sev = rule_severity_name(f->severity);
+
+	location(o, s ? s->file : f->file, s ? s->line : f->line);
+	fprintf(o->f, " %s%-20s%s %s%s%s  %s%s%s", color(o, f->severity == SEVERITY_ERROR ? RED : YELLOW),
+		kind_name(f->kind), color(o, RESET), color(o, BOLD), f->symbol, color(o, RESET),
+		color(o, f->severity == SEVERITY_ERROR ? RED : YELLOW), sev, color(o, RESET));
+	if (f->alternative)
+		fprintf(o->f, "; use %s", f->alternative);
+	if (f->category == CATEGORY_ENV)
+		fprintf(o->f, "; unsafe once threads run");
+	else if (f->group)
+		fprintf(o->f, "; shares '%s'", f->group);
+	if (s && strcmp(s->how, "call"))
+		fprintf(o->f, "  [%s]", s->how);
+	fprintf(o->f, "\n");
+}
+
+static size_t first_touch(const struct touch *t, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(t[mid].function, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void function_header(const struct out *o, const struct function_report *fr)
+{
+	fprintf(o->f, "  function %s%s%s", color(o, BOLD), fr->demangled, color(o, RESET));
+	if (fr->guard)
+		fprintf(o->f, "  %s[guard]%s", color(o, CYAN), color(o, RESET));
+	else if (fr->init_only)
+		fprintf(o->f, "  [init-only: runs while the module loads or unloads]");
+	if (!fr->direct) {
+		fprintf(o->f, "  [via");
+		for (size_t i = 0; i < fr->via.n; i++)
+			fprintf(o->f, "%s%s", i ? " -> " : " ", fr->via.v[i]);
+		fprintf(o->f, "]");
+	}
+	fprintf(o->f, "\n");
+}
+
+static void function_block(const struct out *o, const struct module_report *r,
+			   const struct function_report *fr, const struct touch *t, size_t nt)
+{
+	function_header(o, fr);
+	for (size_t i = first_touch(t, nt, fr->name); i < nt && !strcmp(t[i].function, fr->name); i++) {
+		const struct finding *f = &r->findings[t[i].finding];
+
+		if (t[i].role == ROLE_SITE)
+			call_line(o, f, t[i].site);
+		else
+			state_line(o, f, t[i].role);
+	}
+}
+
+static bool untouched(const struct finding *f)
+{
+	if (f->kind == KIND_NON_REENTRANT_CALL)
+		return f->nsites && !f->sites[0].function;
+	return !f->readers.n && !f->writers.n;
+}
+
+struct counts {
+	size_t kinds[KIND__COUNT];
+	size_t findings, guard, via, init_only;
+};
+
+static void count_module(const struct module_report *r, struct counts *c)
+{
+	for (size_t i = 0; i < r->nfindings; i++) {
+		c->kinds[r->findings[i].kind]++;
+		c->findings++;
+	}
+	for (size_t i = 0; i < r->nfunctions; i++) {
+		const struct function_report *fr = &r->functions[i];
+
+		c->guard += fr->guard;
+		c->via += !fr->direct;
+		c->init_only += fr->direct && fr->init_only;
+	}
+}
+
+static void print_counts(const struct out *o, const struct counts *c)
+{
+	bool first = true;
+
+	fprintf(o->f, "%zu finding%s", c->findings, c->findings == 1 ? "" : "s");
+	for (int k = 0; k < KIND_FINDINGS_END; k++) {
+		if (!c->kinds[k])
+			continue;
+		fprintf(o->f, "%s%zu %s", first ? " (" : ", ", c->kinds[k], kind_name(k));
+		first = false;
+	}
+	fprintf(o->f, "%s; %zu function%s to guard, %zu reaching them through calls, %zu init-only\n",
+		first ? "" : ")", c->guard, c->guard == 1 ? "" : "s", c->via, c->init_only);
+}
+
+static void module_header(const struct out *o, const struct module_report *r)
+{
+	fprintf(o->f, "%s%s%s  (%s%s, %s", color(o, BOLD), r->display, color(o, RESET),
+		elf_image_type_name(r->type), r->stripped ? ", stripped" : "",
+		r->debug_info ? "debug info" : "no debug info");
+	if (r->build_id[0])
+		fprintf(o->f, ", build-id %s", r->build_id);
+	fprintf(o->f, ")\n");
+}
+
+static int render_module(const struct out *o, const struct module_report *r)
+{
+	size_t nt = 0;
+	struct touch *t = index_touches(r, &nt);
+	struct counts c = { 0 };
+	bool header = false;
+
+	if (!t && r->nfindings)
+		return -1;
+	module_header(o, r);
+	for (size_t i = 0; i < r->nfunctions; i++)
+		function_block(o, r, &r->functions[i], t, nt);
+	for (size_t i = 0; i < r->nfindings; i++) {
+		const struct finding *f = &r->findings[i];
+
+		if (!untouched(f))
+			continue;
+		if (!header)
+			fprintf(o->f, "  not used by any function in this module:\n");
+		header = true;
+		if (f->kind == KIND_NON_REENTRANT_CALL)
+			call_line(o, f, NULL);
+		else
+			state_line(o, f, 0);
+	}
+	count_module(r, &c);
+	fprintf(o->f, "  ");
+	print_counts(o, &c);
+	fprintf(o->f, "\n");
+	free(t);
+	return 0;
+}
+
+char *report_text_render(struct module_report *const *mods, size_t n, const struct text_options *opts)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct out o = { open_memstream(&buf, &len), opts };
+	struct counts total = { 0 };
+	int err = o.f ? 0 : -1;
+
+	for (size_t i = 0; i < n && !err; i++) {
+		err = render_module(&o, mods[i]);
+		count_module(mods[i], &total);
+	}
+	if (!err && n != 1) {
+		fprintf(o.f, "summary: %zu module%s; ", n, n == 1 ? "" : "s");
+		print_counts(&o, &total);
+	}
+	if (o.f)
+		fclose(o.f);
+	if (err) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

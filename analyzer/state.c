@@ -1,0 +1,354 @@
+/* State: decides for each data object whether it is thread-hostile state, and names it. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "state.h"
+#include "vec.h"
+
+/* Writable sections that hold no program state of their own (besides the init arrays). */
+static const char *const plumbing_sections[] = {
+	".got", ".got.plt", ".dynamic", ".tm_clone_table", ".jcr",
+};
+
+/* Objects the compiler, linker and C runtime create in every module. */
+static const char *const noise_names[] = {
+	"__dso_handle", "__TMC_END__", "__TMC_LIST__", "_GLOBAL_OFFSET_TABLE_", "_DYNAMIC",
+	"__frame_dummy_init_array_entry", "__do_global_dtors_aux_fini_array_entry",
+	"__init_array_start", "__init_array_end", "__fini_array_start", "__fini_array_end",
+	"__data_start", "data_start", "__bss_start", "_edata", "_end", "__abi_tag", "_IO_stdin_used",
+};
+static const char *const noise_prefixes[] = {
+	"completed.", "DW.ref.", "__func__.", "__PRETTY_FUNCTION__.", "__FUNCTION__.", ".annobin",
+	"__gcov",
+};
+
+static bool starts_with(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+static bool is_noise(const char *name)
+{
+	for (size_t i = 0; i < sizeof(noise_names) / sizeof(*noise_names); i++)
+		if (!strcmp(name, noise_names[i]))
+			return true;
+	for (size_t i = 0; i < sizeof(noise_prefixes) / sizeof(*noise_prefixes); i++)
+		if (starts_with(name, noise_prefixes[i]))
+			return true;
+	return false;
+}
+
+static bool is_plumbing(const char *sec)
+{
+	if (elf_image_is_init_array(sec))
+		return true;
+	for (size_t i = 0; i < sizeof(plumbing_sections) / sizeof(*plumbing_sections); i++) {
+		size_t len = strlen(plumbing_sections[i]);
+
+		/* .init_array.00101 and friends carry priorities in their names. */
+		if (!strncmp(sec, plumbing_sections[i], len) && (sec[len] == '\0' || sec[len] == '.'))
+			return true;
+	}
+	return false;
+}
+
+/* Why a writable-looking section does not hold mutable state; NULL if it does. */
+static const char *section_reason(const struct elf_image *img, const struct image_section *s,
+				  uint64_t addr)
+{
+	if (s->flags & SHF_TLS)
+		return "thread-local";
+	if (!(s->flags & SHF_WRITE) || !(s->flags & SHF_ALLOC))
+		return "read-only";
+	if (starts_with(s->name, ".data.rel.ro") || (addr >= img->relro_lo && addr < img->relro_hi))
+		return "relro";
+	if (is_plumbing(s->name))
+		return "not a data section";
+	return NULL;
+}
+
+bool state_is_mutable_addr(const struct elf_image *img, const struct relocs *relocs, uint64_t addr)
+{
+	const struct image_section *s = elf_image_section_at(img, addr);
+
+	return s && !(s->flags & SHF_EXECINSTR) && !section_reason(img, s, addr) &&
+	       !relocs_is_copy(relocs, addr);
+}
+
+static const char *ignore_reason(const struct elf_image *img, const struct relocs *relocs,
+				 const struct debuginfo *dbg, const struct sym *y)
+{
+	const struct dbg_var *dv;
+	const char *why;
+
+	if (y->type == STT_TLS)
+		return "thread-local";
+	if (is_noise(y->name))
+		return "compiler/CRT";
+	if (starts_with(y->name, "_ZGV"))
+		return "C++ guard variable";
+	if (y->shndx != SHN_COMMON && (why = section_reason(img, &img->secs[y->shndx], y->addr)))
+		return why;
+	if (relocs_is_copy(relocs, y->addr))
+		return "imported (copy relocation)";
+	dv = debuginfo_var_at(dbg, y->addr);
+	if (dv && dv->is_const)
+		return "const";
+	return NULL;
+}
+
+/* GCC names a function-local static "name.N". */
+static bool is_gcc_local(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (!dot || dot == name || !dot[1])
+		return false;
+	for (const char *p = dot + 1; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	return true;
+}
+
+/* The owner of a C++ local static "_ZZ<encoding>E<entity>" is the function "_Z<encoding>". */
+static const char *cxx_owner(const struct symbols *syms, const char *name)
+{
+	const char *best = NULL;
+	size_t best_len = 0;
+
+	for (size_t i = 0; i < syms->nfuncs; i++) {
+		const char *f = syms->funcs[i]->name;
+		size_t len = strcspn(f, ".@");
+
+		if (len > 2 && len > best_len && !strncmp(f, "_Z", 2) && !strncmp(name + 3, f + 2, len - 2) &&
+		    name[len + 1] == 'E') {
+			best = f;
+			best_len = len;
+		}
+	}
+	return best;
+}
+
+/* clang names a function-local static "function.name". */
+static const char *clang_owner(const struct symbols *syms, const char *name)
+{
+	const char *dot = strchr(name, '.');
+
+	if (!dot || dot == name || !dot[1])
+		return NULL;
+	for (size_t i = 0; i < syms->nfuncs; i++) {
+		const char *f = syms->funcs[i]->name;
+
+		if (strlen(f) == (size_t)(dot - name) && !strncmp(f, name, dot - name))
+			return f;
+	}
+	return NULL;
+}
+
+/* The entity after the last "::" of a demangled name, outside any parentheses. */
+static char *last_component(const char *demangled)
+{
+	const char *start = demangled;
+	int depth = 0;
+
+	for (const char *p = demangled; *p; p++) {
+		if (*p == '(' || *p == '<')
+			depth++;
+		else if ((*p == ')' || *p == '>') && depth > 0)
+			depth--;
+		else if (depth == 0 && p[0] == ':' && p[1] == ':')
+			start = p + 2;
+	}
+	return strdup(start);
+}
+
+static int set_str(char **dst, const char *src)
+{
+	*dst = src ? strdup(src) : NULL;
+	return src && !*dst ? -ENOMEM : 0;
+}
+
+/* Names a local static from its symbol alone, when DWARF cannot. */
+static int name_by_pattern(struct state_var *v, const struct symbols *syms)
+{
+	const char *raw = v->sym->name, *owner;
+	char *dm;
+
+	if (!strncmp(raw, "_ZZ", 3)) {
+		v->kind = KIND_MUTABLE_LOCAL_STATIC;
+		if (!(dm = symbols_demangle(raw)))
+			return -ENOMEM;
+		v->name = last_component(dm);
+		free(dm);
+		return v->name ? set_str(&v->owner, cxx_owner(syms, raw)) : -ENOMEM;
+	}
+	if (v->sym->bind == STB_LOCAL && (owner = clang_owner(syms, raw))) {
+		v->kind = KIND_MUTABLE_LOCAL_STATIC;
+		return set_str(&v->owner, owner) ? -ENOMEM : set_str(&v->name, strchr(raw, '.') + 1);
+	}
+	if (v->sym->bind == STB_LOCAL && is_gcc_local(raw)) {
+		v->kind = KIND_MUTABLE_LOCAL_STATIC;
+		v->name = strndup(raw, strrchr(raw, '.') - raw);
+		return v->name ? 0 : -ENOMEM;
+	}
+	v->name = symbols_demangle(raw);
+	return v->name ? 0 : -ENOMEM;
+}
+
+static int name_object(struct state_var *v, const struct symbols *syms, const struct debuginfo *dbg)
+{
+	const struct dbg_var *dv = debuginfo_var_at(dbg, v->addr);
+
+	v->kind = v->sym->bind == STB_LOCAL ? KIND_MUTABLE_STATIC : KIND_MUTABLE_GLOBAL;
+	if (set_str(&v->symbol, v->sym->name))
+		return -ENOMEM;
+	if (dv) {
+		v->file = dv->file;
+		v->line = dv->line;
+	}
+	if (dv && dv->owner) {
+		v->kind = KIND_MUTABLE_LOCAL_STATIC;
+		return set_str(&v->name, dv->name) ? -ENOMEM : set_str(&v->owner, dv->owner);
+	}
+	/* DWARF knows C++ globals by their unqualified name; the demangled symbol is clearer. */
+	if (dv && strncmp(v->sym->name, "_Z", 2))
+		return set_str(&v->name, dv->name);
+	return name_by_pattern(v, syms);
+}
+
+static int push_ignored(struct state_set *set, const char *symbol, const char *reason)
+{
+	struct ignored_var iv = { strdup(symbol), reason };
+
+	if (!iv.symbol || VEC_PUSH(&set->ignored, iv)) {
+		free(iv.symbol);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void var_clear(struct state_var *v)
+{
+	free(v->symbol);
+	free(v->name);
+	free(v->owner);
+}
+
+static int classify_one(struct state_set *set, const struct elf_image *img,
+			const struct symbols *syms, const struct debuginfo *dbg,
+			const struct relocs *relocs, const struct sym *y)
+{
+	const char *why = ignore_reason(img, relocs, dbg, y);
+	struct state_var v = { .sym = y, .addr = y->addr, .size = y->size };
+
+	if (why)
+		return push_ignored(set, y->name, why);
+	v.section = y->shndx == SHN_COMMON ? "COMMON" : img->secs[y->shndx].name;
+	if (name_object(&v, syms, dbg) || VEC_PUSH(&set->vars, v)) {
+		var_clear(&v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A guard variable "_ZGV<X>" guards "_Z<X>": that static is initialised thread-safely. */
+static void fold_guards(struct state_set *set)
+{
+	for (size_t i = 0; i < set->ignored.n; i++) {
+		const char *g = set->ignored.v[i].symbol;
+
+		if (strncmp(g, "_ZGV", 4))
+			continue;
+		for (size_t k = 0; k < set->vars.n; k++) {
+			const char *s = set->vars.v[k].symbol;
+
+			if (!strncmp(s, "_Z", 2) && !strcmp(s + 2, g + 4))
+				set->vars.v[k].guarded_init = true;
+		}
+	}
+}
+
+static int cmp_var(const void *a, const void *b)
+{
+	const struct state_var *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+int state_classify(const struct elf_image *img, const struct symbols *syms,
+		   const struct debuginfo *dbg, const struct relocs *relocs, struct state_set **out)
+{
+	struct state_set *set = calloc(1, sizeof(*set));
+	int err = set ? 0 : -ENOMEM;
+
+	for (size_t i = 0; !err && i < syms->nobjects; i++)
+		err = classify_one(set, img, syms, dbg, relocs, syms->objects[i]);
+	if (err) {
+		state_free(set);
+		return err;
+	}
+	fold_guards(set);
+	qsort(set->vars.v, set->vars.n, sizeof(*set->vars.v), cmp_var);
+	*out = set;
+	return 0;
+}
+
+void state_free(struct state_set *set)
+{
+	if (!set)
+		return;
+	for (size_t i = 0; i < set->vars.n; i++)
+		var_clear(&set->vars.v[i]);
+	for (size_t i = 0; i < set->ignored.n; i++)
+		free(set->ignored.v[i].symbol);
+	VEC_FREE(&set->vars);
+	VEC_FREE(&set->ignored);
+	free(set);
+}
+
+int state_add_anonymous(struct state_set *set, const struct elf_image *img, uint64_t addr)
+{
+	const struct image_section *s = elf_image_section_at(img, addr);
+	struct state_var v = { .kind = KIND_MUTABLE_STATIC, .addr = addr, .size = 0 };
+	size_t i;
+
+	if (!s)
+		return 0;
+	v.section = s->name;
+	if (asprintf(&v.symbol, "%s+0x%llx", s->name, (unsigned long long)(addr - s->addr)) < 0)
+		return -ENOMEM;
+	v.name = strdup(v.symbol);
+	if (!v.name || VEC_RESERVE(&set->vars)) {
+		var_clear(&v);
+		return -ENOMEM;
+	}
+	for (i = set->vars.n; i > 0 && set->vars.v[i - 1].addr > addr; i--)
+		set->vars.v[i] = set->vars.v[i - 1];
+	set->vars.v[i] = v;
+	set->vars.n++;
+	return 0;
+}
+
+long state_find(const struct state_set *set, uint64_t addr)
+{
+	size_t lo = 0, hi = set->vars.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (set->vars.v[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Objects can nest (an alias inside a larger one); look back a little. */
+	for (long i = (long)lo - 1, k = 0; i >= 0 && k < 4; i--, k++) {
+		const struct state_var *v = &set->vars.v[i];
+
+		if (addr == v->addr || addr - v->addr < v->size)
+			return i;
+	}
+	return -1;
+}

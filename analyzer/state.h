@@ -1,0 +1,53 @@
+/* State: classification of the module's data into mutable state (findings) and the rest. */
+#ifndef CONFINE_STATE_H
+#define CONFINE_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "debuginfo.h"
+#include "kinds.h"
+#include "relocs.h"
+#include "symbols.h"
+#include "vec.h"
+
+struct state_var {
+	enum kind kind;            /* KIND_MUTABLE_GLOBAL, _STATIC or _LOCAL_STATIC */
+	const struct sym *sym;     /* NULL for state found only through references (stripped) */
+	char *symbol;              /* ELF name, or "section+0xOFFSET" */
+	char *name;                /* source name: no GCC ".N" suffix, no owner prefix */
+	char *owner;               /* owning function (linkage name) of a local static, if known */
+	const char *section;       /* borrowed from the image */
+	uint64_t addr, size;
+	const char *file;          /* declaration, from DWARF; borrowed */
+	int line;
+	bool guarded_init;         /* C++ static with a _ZGV guard: initialised thread-safely */
+};
+
+struct ignored_var {
+	char *symbol;
+	const char *reason;        /* static string, e.g. "relro" */
+};
+
+struct state_set {
+	VEC(struct state_var) vars;        /* sorted by address */
+	VEC(struct ignored_var) ignored;
+};
+
+/* Classifies every defined data object. Returns 0 or -ENOMEM. */
+int state_classify(const struct elf_image *img, const struct symbols *syms,
+		   const struct debuginfo *dbg, const struct relocs *relocs, struct state_set **out);
+void state_free(struct state_set *set);
+
+/* Whether addr lies in a section whose objects count as mutable state (writable, not RELRO,
+ * not TLS, not the GOT or init arrays, not a copy relocation). */
+bool state_is_mutable_addr(const struct elf_image *img, const struct relocs *relocs, uint64_t addr);
+
+/* Adds state known only from a reference (no symbol covers addr), named section+0xOFFSET.
+ * Keeps the set sorted. Returns 0 or -ENOMEM. */
+int state_add_anonymous(struct state_set *set, const struct elf_image *img, uint64_t addr);
+
+/* Index of the state variable whose range holds addr, or -1. */
+long state_find(const struct state_set *set, uint64_t addr);
+
+#endif

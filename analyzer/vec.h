@@ -1,0 +1,32 @@
+/* Growable arrays for the analyzer core: a pointer, a length and a capacity, grown by doubling. */
+#ifndef CONFINE_VEC_H
+#define CONFINE_VEC_H
+
+#include <stddef.h>
+#include <stdlib.h>
+
+#define VEC(type) struct { type *v; size_t n, cap; }
+
+/* Makes room for one more element; evaluates to 0, or -1 when out of memory (vector unchanged). */
+#define VEC_RESERVE(vec) \
+	((vec)->n < (vec)->cap ? 0 : vec_grow((void **)&(vec)->v, &(vec)->cap, sizeof(*(vec)->v)))
+
+/* Appends a copy of val; evaluates to 0, or -1 when out of memory. */
+#define VEC_PUSH(vec, val) \
+	(VEC_RESERVE(vec) ? -1 : ((vec)->v[(vec)->n++] = (val), 0))
+
+#define VEC_FREE(vec) do { free((vec)->v); (vec)->v = NULL; (vec)->n = (vec)->cap = 0; } while (0)
+
+static inline int vec_grow(void **v, size_t *cap, size_t elem)
+{
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *nv = realloc(*v, ncap * elem);
+
+	if (!nv)
+		return -1;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+#endif

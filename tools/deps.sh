@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs the Debian packages that a make target needs, only those missing (apt-get as root, else sudo).
+# Usage: tools/deps.sh build|test|bench
+set -eu
+build="gcc make pkg-config libelf-dev libdw-dev libcapstone-dev libjansson-dev libiberty-dev binutils"
+test="$build libcmocka-dev g++ clang"
+bench="$test valgrind libllvm14"
+case "${1:-build}" in
+build) want=$build ;;
+test) want=$test ;;
+bench) want=$bench ;;
+*) echo "deps.sh: unknown set '$1' (build, test or bench)" >&2; exit 2 ;;
+esac
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "confine: installing missing Debian packages:$missing"
+if [ "$(id -u)" -eq 0 ]; then
+	sudo=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+	sudo="sudo"
+else
+	echo "confine: cannot install packages (not root, no password-less sudo); run: sudo apt-get install$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# A fresh image has empty package lists; refresh them only when an install needs it.
+if ! $sudo apt-get install -y -q --no-install-recommends $missing >/dev/null 2>&1; then
+	$sudo apt-get update -q >/dev/null
+	$sudo apt-get install -y -q --no-install-recommends $missing >/dev/null
+fi
