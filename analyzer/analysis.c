@@ -2,6 +2,7 @@
  * functions -> call graph -> findings, releasing the intermediate products. */
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include "analysis.h"
 #include "callgraph.h"
 #include "disasm.h"
@@ -20,25 +21,48 @@ struct stages {
 	struct callgraph *cg;
 };
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Stage timings go to the debug log, for profiling large modules. */
+static int timed(const struct analysis_options *o, const char *stage, double *t, int err)
+{
+	double n = now_ms();
+
+	diag_log(&o->diag, DIAG_DEBUG, "%s: %.1f ms", stage, n - *t);
+	*t = n;
+	return err;
+}
+
 static int run_stages(const struct analysis_options *o, const struct input_unit *u,
 		      struct stages *s)
 {
 	const struct diag *d = &o->diag;
+	double t = now_ms();
 	int err;
 
-	if ((err = elf_image_open(u, d, &s->img)) ||
-	    (err = symbols_load(s->img, d, &s->syms)) ||
-	    (err = debuginfo_load(s->img, d, &s->dbg)) ||
-	    (err = relocs_load(s->img, d, &s->relocs)) ||
-	    (err = state_classify(s->img, s->syms, s->dbg, s->relocs, &s->states)) ||
-	    (err = disasm_plt_load(s->img, d, &s->plt)) ||
-	    (err = disasm_sweep(s->img, s->syms, s->relocs, o->jobs, d, &s->xrefs)) ||
-	    (err = functions_build(s->img, s->syms, s->relocs, s->xrefs, &s->funcs)))
+	if ((err = timed(o, "open", &t, elf_image_open(u, d, &s->img))) ||
+	    (err = timed(o, "symbols", &t, symbols_load(s->img, d, &s->syms))) ||
+	    (err = timed(o, "debuginfo", &t, debuginfo_load(s->img, d, &s->dbg))) ||
+	    (err = timed(o, "relocs", &t, relocs_load(s->img, d, &s->relocs))) ||
+	    (err = timed(o, "state", &t, state_classify(s->img, s->syms, s->dbg, s->relocs, &s->states))) ||
+	    (err = timed(o, "plt", &t, disasm_plt_load(s->img, d, &s->plt))) ||
+	    (err = timed(o, "sweep", &t, disasm_sweep(s->img, s->syms, s->relocs, o->jobs, d, &s->xrefs))) ||
+	    (err = timed(o, "functions", &t, functions_build(s->img, s->syms, s->relocs, s->xrefs, &s->funcs))))
 		return err;
 	struct callgraph_input ci = {
 		s->img, s->syms, s->relocs, s->plt, s->funcs, s->states, s->xrefs, o->rules, o->libc,
 	};
-	return callgraph_build(&ci, &s->cg);
+	err = timed(o, "callgraph", &t, callgraph_build(&ci, &s->cg));
+	/* The references are the largest structure of a big module and findings do not need them. */
+	disasm_xrefs_free(s->xrefs);
+	s->xrefs = NULL;
+	return err;
 }
 
 int analysis_run(const struct analysis_options *o, const struct input_unit *u,

@@ -5,11 +5,93 @@
 #include <string.h>
 #include "callgraph.h"
 
+/* Rule lookups memoised by name pointer: names are symbol-table strings, and a large module
+ * calls the same few thousand functions hundreds of thousands of times. */
+struct rule_cache {
+	const char **keys;
+	const struct rule **vals;
+	size_t mask;
+};
+
 struct builder {
 	const struct callgraph_input *in;
 	struct callgraph *cg;
+	uint32_t *src;                 /* the function each reference comes from */
+	struct rule_cache cache;
+	const struct image_section *plt[4];
 	int err;
 };
+
+static int cache_init(struct builder *b)
+{
+	const struct callgraph_input *in = b->in;
+	size_t want = 2 * (in->funcs->v.n + in->syms->symtab.n + in->syms->dynsym.n + 16), cap = 64;
+
+	while (cap < want)
+		cap *= 2;
+	b->cache.keys = calloc(cap, sizeof(*b->cache.keys));
+	b->cache.vals = calloc(cap, sizeof(*b->cache.vals));
+	b->cache.mask = cap - 1;
+	return b->cache.keys && b->cache.vals ? 0 : -ENOMEM;
+}
+
+static const struct rule *lookup_rule(struct builder *b, const char *name)
+{
+	struct rule_cache *c = &b->cache;
+	size_t h = (size_t)(((uintptr_t)name * 0x9E3779B97F4A7C15ULL) >> 20) & c->mask;
+
+	for (size_t probes = 0; probes <= c->mask; probes++, h = (h + 1) & c->mask) {
+		if (c->keys[h] == name)
+			return c->vals[h];
+		if (!c->keys[h]) {
+			c->keys[h] = name;
+			c->vals[h] = rules_find(b->in->rules, name, b->in->libc);
+			return c->vals[h];
+		}
+	}
+	return rules_find(b->in->rules, name, b->in->libc);
+}
+
+static bool in_plt(const struct builder *b, uint64_t addr)
+{
+	for (size_t i = 0; i < 4 && b->plt[i]; i++)
+		if (addr - b->plt[i]->addr < b->plt[i]->size)
+			return true;
+	return false;
+}
+
+static void find_plts(struct builder *b)
+{
+	const struct elf_image *img = b->in->img;
+	size_t n = 0;
+
+	for (size_t i = 1; i < img->nsecs && n < 4; i++)
+		if (!strncmp(img->secs[i].name, ".plt", 4) && (img->secs[i].flags & SHF_EXECINSTR))
+			b->plt[n++] = &img->secs[i];
+}
+
+/* References are sorted by address, and so are the (disjoint) functions: one merged walk finds
+ * every reference's function. C runtime code counts as none. */
+static int map_sources(struct builder *b)
+{
+	const struct function_table *ft = b->in->funcs;
+	struct xref_iter it = { .set = b->in->xrefs };
+	const struct xref *x;
+	size_t k = 0;
+
+	b->src = malloc((b->in->xrefs->n + 1) * sizeof(uint32_t));
+	if (!b->src)
+		return -ENOMEM;
+	while ((x = xref_next(&it)) != NULL) {
+		uint64_t from = x->from;
+		size_t i = it.i - 1;
+
+		while (k < ft->v.n && ft->v.v[k].end <= from)
+			k++;
+		b->src[i] = k < ft->v.n && ft->v.v[k].addr <= from && !ft->v.v[k].runtime ? (uint32_t)k : NO_FUNCTION;
+	}
+	return 0;
+}
 
 static void add_edge(struct builder *b, uint32_t from, long to, int how)
 {
@@ -23,7 +105,7 @@ static void add_edge(struct builder *b, uint32_t from, long to, int how)
 
 static void add_rule_use(struct builder *b, uint32_t func, const char *name, uint64_t site, int how)
 {
-	const struct rule *ru = name ? rules_find(b->in->rules, name, b->in->libc) : NULL;
+	const struct rule *ru = name ? lookup_rule(b, name) : NULL;
 	struct rule_use u = { func, ru, name, site, (uint8_t)how };
 
 	if (ru && VEC_PUSH(&b->cg->rule_uses, u))
@@ -79,7 +161,7 @@ static void resolve_branch(struct builder *b, uint32_t f, const struct xref *x)
 
 	if (x->flags & XREF_INDIRECT)
 		y = relocs_slot_symbol(in->relocs, in->syms, x->to);
-	else if (disasm_is_plt(in->img, x->to) && (slot = disasm_plt_slot(in->plt, x->to)))
+	else if (in_plt(b, x->to) && (slot = disasm_plt_slot(in->plt, x->to)))
 		y = relocs_slot_symbol(in->relocs, in->syms, slot);
 	else {
 		on_code_target(b, f, x, branch_how(x));
@@ -89,25 +171,16 @@ static void resolve_branch(struct builder *b, uint32_t f, const struct xref *x)
 		on_symbol(b, f, x, y, branch_how(x));
 }
 
-/* The function a reference comes from, or NO_FUNCTION (outside any, or C runtime code). */
-static uint32_t source_function(const struct callgraph_input *in, const struct xref *x)
-{
-	long fi = functions_find(in->funcs, x->from);
-
-	return fi < 0 || in->funcs->v.v[fi].runtime ? NO_FUNCTION : (uint32_t)fi;
-}
-
 /* Pass 1: calls, jumps, GOT and code references; everything but plain state. */
-static void resolve(struct builder *b, const struct xref *x)
+static void resolve(struct builder *b, const struct xref *x, uint32_t f)
 {
 	const struct callgraph_input *in = b->in;
-	uint32_t f = source_function(in, x);
 	const struct sym *y;
 
 	if (f == NO_FUNCTION)
 		return;
-	if (x->sym) {
-		y = symbols_by_index(in->syms, in->syms->symtab.shndx, x->sym);
+	if (x->flags & XREF_SYMBOL) {
+		y = symbols_by_index(in->syms, in->syms->symtab.shndx, x->to);
 		if (y)
 			add_rule_use(b, f, y->name, x->from, x->kind == XREF_DATA ? HOW_ADDRESS_TAKEN : branch_how(x));
 	} else if (x->kind != XREF_DATA) {
@@ -122,39 +195,39 @@ static void resolve(struct builder *b, const struct xref *x)
 
 static bool is_state_ref(const struct callgraph_input *in, const struct xref *x)
 {
-	return x->kind == XREF_DATA && !x->sym && !elf_image_is_got(in->img, x->to) &&
+	return x->kind == XREF_DATA && !(x->flags & XREF_SYMBOL) && !elf_image_is_got(in->img, x->to) &&
 	       functions_find(in->funcs, x->to) < 0;
 }
 
 /* Pass 2, once anonymous state exists: plain references to module data. */
-static void resolve_state(struct builder *b, const struct xref *x)
+static void resolve_state(struct builder *b, const struct xref *x, uint32_t f)
 {
-	uint32_t f = source_function(b->in, x);
-
 	if (f != NO_FUNCTION && is_state_ref(b->in, x))
 		add_state_use(b, f, state_find(b->in->states, x->to), x->access);
 }
 
 /* State referenced where no symbol describes it (stripped modules) is named by address. Code
  * that runs only at load time (C runtime included) does not make anonymous state. */
-static int add_anonymous_state(const struct callgraph_input *in, const struct callgraph *cg)
+static int add_anonymous_state(const struct builder *b)
 {
+	const struct callgraph_input *in = b->in;
 	VEC(uint64_t) addrs = { 0 };
 	int err = 0;
 
-	for (size_t i = 0; i < in->xrefs->v.n && !err; i++) {
-		const struct xref *x = &in->xrefs->v.v[i];
-		uint32_t f = source_function(in, x);
+	struct xref_iter it = { .set = in->xrefs };
+	const struct xref *x;
 
-		if (f == NO_FUNCTION || cg->nodes[f].init_only || !is_state_ref(in, x) ||
+	while (!err && (x = xref_next(&it)) != NULL) {
+		uint32_t f = b->src[it.i - 1];
+
+		if (f == NO_FUNCTION || b->cg->nodes[f].init_only || !is_state_ref(in, x) ||
 		    state_find(in->states, x->to) >= 0 ||
 		    symbols_object_at(in->syms, x->to) || !state_is_mutable_addr(in->img, in->relocs, x->to))
 			continue;
 		err = VEC_PUSH(&addrs, x->to) ? -ENOMEM : 0;
 	}
-	for (size_t i = 0; i < addrs.n && !err; i++)
-		if (state_find(in->states, addrs.v[i]) < 0)
-			err = state_add_anonymous(in->states, in->img, addrs.v[i]);
+	if (!err)
+		err = state_add_anonymous(in->states, in->img, addrs.v, addrs.n);
 	VEC_FREE(&addrs);
 	return err;
 }
@@ -202,18 +275,28 @@ static int cmp_edge(const void *a, const void *b)
 	return x->how - y->how;
 }
 
-/* One edge per (from, to): a call outranks a tail call outranks taking the address. */
+/* One edge per (from, to): a call outranks a tail call outranks taking the address. Edges
+ * arrive grouped by caller (references are in address order), so sorting each group suffices. */
 static void dedupe_edges(struct callgraph *cg)
 {
-	size_t w = 0;
+	struct edge *v = cg->edges.v;
+	size_t w = 0, n = cg->edges.n;
 
-	qsort(cg->edges.v, cg->edges.n, sizeof(struct edge), cmp_edge);
-	for (size_t i = 0; i < cg->edges.n; i++) {
-		struct edge *e = &cg->edges.v[i];
-
-		if (w && cg->edges.v[w - 1].from == e->from && cg->edges.v[w - 1].to == e->to)
+	for (size_t start = 0, end; start < n; start = end) {
+		for (end = start + 1; end < n && v[end].from == v[start].from; end++)
+			;
+		qsort(v + start, end - start, sizeof(struct edge), cmp_edge);
+	}
+	/* Pass 2 of the sorted groups is stable only if groups never interleave; sort if they do. */
+	for (size_t i = 1; i < n; i++)
+		if (v[i].from < v[i - 1].from) {
+			qsort(v, n, sizeof(struct edge), cmp_edge);
+			break;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (w && v[w - 1].from == v[i].from && v[w - 1].to == v[i].to)
 			continue;
-		cg->edges.v[w++] = *e;
+		v[w++] = v[i];
 	}
 	cg->edges.n = w;
 }
@@ -365,31 +448,38 @@ static int cmp_rule_use(const void *a, const void *b)
 int callgraph_build(const struct callgraph_input *in, struct callgraph **out)
 {
 	struct callgraph *cg = calloc(1, sizeof(*cg));
-	struct builder b = { in, cg, 0 };
+	struct builder b = { .in = in, .cg = cg };
+	const struct xref *x;
 
 	if (!cg)
 		return -ENOMEM;
 	cg->nfuncs = in->funcs->v.n;
 	cg->nodes = calloc(cg->nfuncs + 1, sizeof(*cg->nodes));
-	b.err = cg->nodes ? 0 : -ENOMEM;
+	b.err = cg->nodes ? cache_init(&b) : -ENOMEM;
+	if (!b.err)
+		b.err = map_sources(&b);
+	find_plts(&b);
 	for (size_t i = 0; !b.err && i < cg->nfuncs; i++)
 		cg->nodes[i].next_hop = NO_FUNCTION;
-	for (size_t i = 0; !b.err && i < in->xrefs->v.n; i++)
-		resolve(&b, &in->xrefs->v.v[i]);
+	for (struct xref_iter it = { .set = in->xrefs }; !b.err && (x = xref_next(&it)) != NULL;)
+		resolve(&b, x, b.src[it.i - 1]);
 	if (!b.err) {
 		scan_data_relocs(&b);
 		dedupe_edges(cg);
 		b.err = find_init_only(cg, in->funcs);
 	}
 	if (!b.err)
-		b.err = add_anonymous_state(in, cg);
-	for (size_t i = 0; !b.err && i < in->xrefs->v.n; i++)
-		resolve_state(&b, &in->xrefs->v.v[i]);
+		b.err = add_anonymous_state(&b);
+	for (struct xref_iter it = { .set = in->xrefs }; !b.err && (x = xref_next(&it)) != NULL;)
+		resolve_state(&b, x, b.src[it.i - 1]);
 	if (!b.err) {
 		qsort(cg->rule_uses.v, cg->rule_uses.n, sizeof(struct rule_use), cmp_rule_use);
 		mark_direct(cg);
 		b.err = propagate(cg);
 	}
+	free(b.src);
+	free(b.cache.keys);
+	free(b.cache.vals);
 	if (b.err) {
 		callgraph_free(cg);
 		return b.err;

@@ -16,20 +16,49 @@ enum {
 	ACCESS_ADDR = 4,       /* address taken (lea, immediate, GOT load): a possible write */
 };
 
+/* 16 bytes: a large library has millions of references. User-space addresses fit in 48 bits. */
 struct xref {
-	uint64_t from;         /* instruction address */
-	uint64_t to;           /* target address (for XREF_INDIRECT: the slot read) */
-	uint32_t sym;          /* nonzero: the target is this undefined .symtab symbol of a .o */
-	uint8_t kind;          /* enum xref_kind */
-	uint8_t flags;         /* XREF_INDIRECT */
-	uint8_t access;        /* ACCESS_* for XREF_DATA */
+	uint64_t from : 48;    /* instruction address */
+	uint64_t kind : 2;     /* enum xref_kind */
+	uint64_t flags : 3;    /* XREF_INDIRECT, XREF_SYMBOL */
+	uint64_t access : 3;   /* ACCESS_* for XREF_DATA */
+	uint64_t to;           /* target address (INDIRECT: the slot read; SYMBOL: .symtab index) */
 };
 
 #define XREF_INDIRECT 1    /* call/jmp through a memory slot (GOT with -fno-plt) */
+#define XREF_SYMBOL 2      /* the target is the undefined .o symbol numbered by 'to' */
+
+/* References in address order, kept in the per-chunk arrays the sweep filled (joining them
+ * would briefly double the largest structure of a big module). */
+struct xref_seg {
+	struct xref *v;
+	size_t n;
+};
 
 struct xref_set {
-	VEC(struct xref) v;    /* sorted by instruction address */
+	struct xref_seg *segs;
+	size_t nsegs;
+	size_t n;              /* total */
 };
+
+struct xref_iter {
+	const struct xref_set *set;
+	size_t seg, k;
+	size_t i;              /* index of the reference returned last, plus one */
+};
+
+/* Next reference in address order, or NULL; start with struct xref_iter it = { .set = set }. */
+static inline const struct xref *xref_next(struct xref_iter *it)
+{
+	while (it->seg < it->set->nsegs && it->k == it->set->segs[it->seg].n) {
+		it->seg++;
+		it->k = 0;
+	}
+	if (it->seg == it->set->nsegs)
+		return NULL;
+	it->i++;
+	return &it->set->segs[it->seg].v[it->k++];
+}
 
 struct plt_stub {
 	uint64_t jmp_addr;     /* address of the stub's jmp *slot(%rip) */

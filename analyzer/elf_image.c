@@ -118,6 +118,27 @@ static int load_sections(struct elf_image *img, const struct diag *d, size_t fsi
 	return 0;
 }
 
+static int cmp_sec_addr(const void *a, const void *b, void *ctx)
+{
+	const struct elf_image *img = ctx;
+	uint64_t x = img->secs[*(const size_t *)a].addr, y = img->secs[*(const size_t *)b].addr;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Allocated, non-empty sections by address: every reference lookup goes through this index. */
+static int index_sections(struct elf_image *img)
+{
+	img->by_addr = calloc(img->nsecs + 1, sizeof(size_t));
+	if (!img->by_addr)
+		return -ENOMEM;
+	for (size_t i = 1; i < img->nsecs; i++)
+		if ((img->secs[i].flags & SHF_ALLOC) && img->secs[i].size)
+			img->by_addr[img->nby_addr++] = i;
+	qsort_r(img->by_addr, img->nby_addr, sizeof(size_t), cmp_sec_addr, img);
+	return 0;
+}
+
 static void read_build_id(struct elf_image *img)
 {
 	Elf_Scn *scn = NULL;
@@ -236,6 +257,8 @@ int elf_image_open(const struct input_unit *u, const struct diag *d, struct elf_
 		err = relocate_with_dwfl(img, d);
 	if (!err)
 		err = load_sections(img, d, img->dwfl ? 0 : fsize);
+	if (!err)
+		err = index_sections(img);
 	if (err) {
 		elf_image_free(img);
 		return err;
@@ -261,18 +284,27 @@ void elf_image_free(struct elf_image *img)
 	if (img->fd >= 0)
 		close(img->fd);
 	free(img->secs);
+	free(img->by_addr);
 	free(img);
 }
 
 const struct image_section *elf_image_section_at(const struct elf_image *img, uint64_t addr)
 {
-	for (size_t i = 1; i < img->nsecs; i++) {
-		const struct image_section *s = &img->secs[i];
+	size_t lo = 0, hi = img->nby_addr;
+	const struct image_section *s;
 
-		if ((s->flags & SHF_ALLOC) && addr >= s->addr && addr - s->addr < s->size)
-			return s;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (img->secs[img->by_addr[mid]].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return NULL;
+	if (!lo)
+		return NULL;
+	s = &img->secs[img->by_addr[lo - 1]];
+	return addr - s->addr < s->size ? s : NULL;
 }
 
 const uint8_t *elf_image_section_bytes(const struct elf_image *img, size_t idx, size_t *size)

@@ -35,6 +35,8 @@ struct elf_image {
 	bool pie;
 	struct image_section *secs;  /* indexed by ELF section index */
 	size_t nsecs;
+	size_t *by_addr;             /* indices of allocated sections sorted by address */
+	size_t nby_addr;
 	uint64_t relro_lo, relro_hi; /* PT_GNU_RELRO range, empty when lo == hi */
 	char build_id[41];           /* hex, "" when absent */
 	bool has_symtab;

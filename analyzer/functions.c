@@ -119,9 +119,18 @@ static bool cfi_range(Dwarf_CFI *cfi, uint64_t addr, struct range *r)
 	return ok;
 }
 
+struct cfi_walk {
+	Dwarf_CFI *cfi;
+};
+
+static bool probe(struct cfi_walk *w, uint64_t addr, struct range *r)
+{
+	return cfi_range(w->cfi, addr, r);
+}
+
 /* Follows unwind ranges end to end through a code section (functions are contiguous but for
  * alignment padding); where the chain breaks, resumes at the next known start. */
-static int walk_section_cfi(Dwarf_CFI *cfi, const struct image_section *s, const addr_vec *cands,
+static int walk_section_cfi(struct cfi_walk *w, const struct image_section *s, const addr_vec *cands,
 			    range_vec *out)
 {
 	uint64_t addr = s->addr, hi = s->addr + s->size;
@@ -131,8 +140,8 @@ static int walk_section_cfi(Dwarf_CFI *cfi, const struct image_section *s, const
 	while (addr < hi) {
 		uint64_t a16 = (addr + 15) & ~(uint64_t)15;
 
-		if ((cfi_range(cfi, addr, &r) && r.lo >= s->addr) ||
-		    (a16 > addr && a16 < hi && cfi_range(cfi, a16, &r) && r.lo == a16)) {
+		if ((probe(w, addr, &r) && r.lo >= s->addr) ||
+		    (a16 > addr && a16 < hi && probe(w, a16, &r) && r.lo == a16)) {
 			if (VEC_PUSH(out, r))
 				return -ENOMEM;
 			addr = r.hi;
@@ -147,6 +156,32 @@ static int walk_section_cfi(Dwarf_CFI *cfi, const struct image_section *s, const
 	return 0;
 }
 
+/* A bitmap over the code range sorts and deduplicates the (many) call targets in linear time. */
+static int sort_unique_code(const struct elf_image *img, addr_vec *c)
+{
+	uint64_t lo = UINT64_MAX, hi = 0, *bits;
+	size_t n = 0;
+
+	for (size_t i = 1; i < img->nsecs; i++)
+		if ((img->secs[i].flags & SHF_EXECINSTR) && img->secs[i].size) {
+			lo = img->secs[i].addr < lo ? img->secs[i].addr : lo;
+			hi = img->secs[i].addr + img->secs[i].size > hi ? img->secs[i].addr + img->secs[i].size : hi;
+		}
+	if (lo >= hi || hi - lo > (1ULL << 32) || !(bits = calloc((hi - lo) / 64 + 1, 8))) {
+		sort_unique(c);
+		return 0;
+	}
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i] >= lo && c->v[i] < hi)
+			bits[(c->v[i] - lo) / 64] |= 1ULL << ((c->v[i] - lo) % 64);
+	for (uint64_t w = 0; w <= (hi - lo) / 64; w++)
+		for (uint64_t b = bits[w]; b; b &= b - 1)
+			c->v[n++] = lo + w * 64 + (uint64_t)__builtin_ctzll(b);
+	c->n = n;
+	free(bits);
+	return 0;
+}
+
 static int collect_candidates(const struct elf_image *img, const struct symbols *syms,
 			      const struct xref_set *xrefs, const addr_vec *init, addr_vec *c)
 {
@@ -158,16 +193,16 @@ static int collect_candidates(const struct elf_image *img, const struct symbols 
 			return -ENOMEM;
 	if (is_code_addr(img, img->ehdr.e_entry) && VEC_PUSH(c, img->ehdr.e_entry))
 		return -ENOMEM;
-	for (size_t i = 0; i < xrefs->v.n; i++) {
-		const struct xref *x = &xrefs->v.v[i];
+	struct xref_iter it = { .set = xrefs };
+	const struct xref *x;
 
-		if (x->sym || (x->flags & XREF_INDIRECT) || x->kind == XREF_JUMP || !is_code_addr(img, x->to))
+	while ((x = xref_next(&it)) != NULL) {
+		if ((x->flags & (XREF_SYMBOL | XREF_INDIRECT)) || x->kind == XREF_JUMP || !is_code_addr(img, x->to))
 			continue;
 		if (VEC_PUSH(c, x->to))
 			return -ENOMEM;
 	}
-	sort_unique(c);
-	return 0;
+	return sort_unique_code(img, c);
 }
 
 static int push_function(struct function_table *t, const struct symbols *syms, uint64_t lo, uint64_t hi)
@@ -178,18 +213,60 @@ static int push_function(struct function_table *t, const struct symbols *syms, u
 	return VEC_PUSH(&t->v, f) ? -ENOMEM : 0;
 }
 
+/* The unwinders' lookup table in .eh_frame_hdr lists the start of every function that has an
+ * FDE, sorted. libdw has no call that lists FDE ranges (probing each function with
+ * dwarf_cfi_addrframe costs microseconds and cache memory apiece), so the table is read directly
+ * when it has the layout every x86-64 toolchain emits: version 1, a 4-byte count, and pairs of
+ * 4-byte offsets from the header. Returns 1 when the starts were added, 0 to fall back to
+ * probing, -ENOMEM. */
+static int unwind_table_starts(const struct elf_image *img, addr_vec *out)
+{
+	enum { PE_UDATA4 = 0x03, PE_SDATA4 = 0x0b, PE_PCREL = 0x10, PE_DATAREL = 0x30 };
+	const struct image_section *s = NULL;
+	const uint8_t *p;
+	size_t size = 0, idx = 0;
+	uint32_t count;
+
+	for (size_t i = 1; i < img->nsecs && !s; i++)
+		if (!strcmp(img->secs[i].name, ".eh_frame_hdr"))
+			s = &img->secs[idx = i];
+	p = s ? elf_image_section_bytes(img, idx, &size) : NULL;
+	if (!p || size < 12 || p[0] != 1 || p[1] != (PE_PCREL | PE_SDATA4) || p[2] != PE_UDATA4 ||
+	    p[3] != (PE_DATAREL | PE_SDATA4))
+		return 0;
+	memcpy(&count, p + 8, 4);
+	if (count > (size - 12) / 8)
+		return 0;
+	for (uint32_t i = 0; i < count; i++) {
+		int32_t start;
+
+		memcpy(&start, p + 12 + 8 * (size_t)i, 4);
+		if (is_code_addr(img, s->addr + (uint64_t)(int64_t)start) &&
+		    VEC_PUSH(out, s->addr + (uint64_t)(int64_t)start))
+			return -ENOMEM;
+	}
+	return 1;
+}
+
 /* Stripped modules: starts from every clue, extents from unwind info where it has them. */
 static int discover(const struct elf_image *img, const struct symbols *syms,
 		    const struct xref_set *xrefs, const addr_vec *init, struct function_table *t)
 {
 	addr_vec cands = { 0 };
 	range_vec ranges = { 0 };
-	Dwarf_CFI *cfi = dwarf_getcfi_elf(img->elf);
+	struct cfi_walk w = { NULL };
 	int err = collect_candidates(img, syms, xrefs, init, &cands);
+	int table = err ? 0 : unwind_table_starts(img, &cands);
 
-	for (size_t i = 1; !err && cfi && i < img->nsecs; i++)
+	if (table < 0)
+		err = table;
+	else if (table == 0)
+		w.cfi = dwarf_getcfi_elf(img->elf);
+	if (!err && table)
+		err = sort_unique_code(img, &cands);
+	for (size_t i = 1; !err && w.cfi && i < img->nsecs; i++)
 		if (is_code_addr(img, img->secs[i].addr) && img->secs[i].type == SHT_PROGBITS)
-			err = walk_section_cfi(cfi, &img->secs[i], &cands, &ranges);
+			err = walk_section_cfi(&w, &img->secs[i], &cands, &ranges);
 	for (size_t i = 0, k = 0; !err && (i < cands.n || k < ranges.n);) {
 		if (k < ranges.n && (i == cands.n || ranges.v[k].lo <= cands.v[i])) {
 			err = push_function(t, syms, ranges.v[k].lo, ranges.v[k].hi);
@@ -200,8 +277,8 @@ static int discover(const struct elf_image *img, const struct symbols *syms,
 			err = push_function(t, syms, cands.v[i++], 0);
 		}
 	}
-	if (cfi)
-		dwarf_cfi_end(cfi);
+	if (w.cfi)
+		dwarf_cfi_end(w.cfi);
 	VEC_FREE(&cands);
 	VEC_FREE(&ranges);
 	return err;

@@ -13,6 +13,18 @@ static int cmp_reloc(const void *a, const void *b)
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
+/* Of the many RELATIVE relocations of a large library (vtables, string tables), only those
+ * holding code addresses matter: they make functions callable from anywhere. */
+static bool worth_keeping(const struct elf_image *img, const struct reloc *r)
+{
+	const struct image_section *t;
+
+	if (img->type == IMAGE_RELOCATABLE || r->type != R_X86_64_RELATIVE)
+		return true;
+	t = elf_image_section_at(img, (uint64_t)r->addend);
+	return t && (t->flags & SHF_EXECINSTR);
+}
+
 static int read_section(const struct elf_image *img, const struct image_section *s, uint64_t base,
 			reloc_vec *out, const struct diag *d)
 {
@@ -34,7 +46,7 @@ static int read_section(const struct elf_image *img, const struct image_section 
 		r.type = GELF_R_TYPE(ra.r_info);
 		r.sym = GELF_R_SYM(ra.r_info);
 		r.symtab_shndx = sh.sh_link;
-		if (VEC_PUSH(out, r))
+		if (worth_keeping(img, &r) && VEC_PUSH(out, r))
 			return -ENOMEM;
 	}
 	return 0;

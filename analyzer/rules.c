@@ -6,8 +6,14 @@
 #include "rules.h"
 #include "vec.h"
 
+struct alias {
+	const char *name;
+	size_t rule;
+};
+
 struct rules {
 	VEC(struct rule) list;
+	VEC(struct alias) aliases;   /* by name; rebuilt after each parse */
 };
 
 extern const char rules_builtin_text[];
@@ -35,6 +41,7 @@ void rules_free(struct rules *r)
 	for (size_t i = 0; i < r->list.n; i++)
 		rule_clear(&r->list.v[i]);
 	VEC_FREE(&r->list);
+	VEC_FREE(&r->aliases);
 	free(r);
 }
 
@@ -199,6 +206,25 @@ static int parse_line(struct rules *r, char *line, const char *origin, int linen
 	return 0;
 }
 
+static int alias_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct alias *)a)->name, ((const struct alias *)b)->name);
+}
+
+static int index_aliases(struct rules *r)
+{
+	r->aliases.n = 0;
+	for (size_t i = 0; i < r->list.n; i++)
+		for (size_t k = 0; k < r->list.v[i].naliases; k++) {
+			struct alias a = { r->list.v[i].aliases[k], i };
+
+			if (VEC_PUSH(&r->aliases, a))
+				return -1;
+		}
+	qsort(r->aliases.v, r->aliases.n, sizeof(struct alias), alias_cmp);
+	return 0;
+}
+
 int rules_parse(struct rules *r, const char *text, const char *origin, const struct diag *d)
 {
 	char *copy = strdup(text), *line, *save = NULL;
@@ -215,7 +241,7 @@ int rules_parse(struct rules *r, const char *text, const char *origin, const str
 	}
 	free(copy);
 	qsort(r->list.v, r->list.n, sizeof(struct rule), rule_cmp);
-	return err;
+	return index_aliases(r) ? -ENOMEM : err;
 }
 
 /* Reads a whole file into a NUL-terminated buffer; NULL with errno set on failure. */
@@ -271,16 +297,10 @@ static const struct rule *find_exact(const struct rules *r, const char *name, un
 
 static const struct rule *find_alias(const struct rules *r, const char *name, unsigned mask)
 {
-	for (size_t i = 0; i < r->list.n; i++) {
-		const struct rule *ru = &r->list.v[i];
+	struct alias key = { name, 0 };
+	const struct alias *a = bsearch(&key, r->aliases.v, r->aliases.n, sizeof(struct alias), alias_cmp);
 
-		if (!ru->naliases || !(ru->sources & mask))
-			continue;
-		for (size_t j = 0; j < ru->naliases; j++)
-			if (!strcmp(ru->aliases[j], name))
-				return ru;
-	}
-	return NULL;
+	return a && (r->list.v[a->rule].sources & mask) ? &r->list.v[a->rule] : NULL;
 }
 
 const struct rule *rules_find(const struct rules *r, const char *sym, unsigned libc)

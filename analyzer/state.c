@@ -308,11 +308,10 @@ void state_free(struct state_set *set)
 	free(set);
 }
 
-int state_add_anonymous(struct state_set *set, const struct elf_image *img, uint64_t addr)
+static int add_one_anonymous(struct state_set *set, const struct elf_image *img, uint64_t addr)
 {
 	const struct image_section *s = elf_image_section_at(img, addr);
 	struct state_var v = { .kind = KIND_MUTABLE_STATIC, .addr = addr, .size = 0 };
-	size_t i;
 
 	if (!s)
 		return 0;
@@ -320,35 +319,64 @@ int state_add_anonymous(struct state_set *set, const struct elf_image *img, uint
 	if (asprintf(&v.symbol, "%s+0x%llx", s->name, (unsigned long long)(addr - s->addr)) < 0)
 		return -ENOMEM;
 	v.name = strdup(v.symbol);
-	if (!v.name || VEC_RESERVE(&set->vars)) {
+	if (!v.name || VEC_PUSH(&set->vars, v)) {
 		var_clear(&v);
 		return -ENOMEM;
 	}
-	for (i = set->vars.n; i > 0 && set->vars.v[i - 1].addr > addr; i--)
-		set->vars.v[i] = set->vars.v[i - 1];
-	set->vars.v[i] = v;
-	set->vars.n++;
 	return 0;
 }
 
-long state_find(const struct state_set *set, uint64_t addr)
+static int cmp_u64(const void *a, const void *b)
 {
-	size_t lo = 0, hi = set->vars.n;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static long find_in(const struct state_var *v, size_t n, uint64_t addr);
+
+int state_add_anonymous(struct state_set *set, const struct elf_image *img, const uint64_t *addrs,
+			size_t n)
+{
+	uint64_t *sorted = malloc((n + 1) * sizeof(*sorted));
+	size_t before = set->vars.n;
+	int err = sorted ? 0 : -ENOMEM;
+
+	if (sorted && n)
+		memcpy(sorted, addrs, n * sizeof(*sorted));
+	if (sorted)
+		qsort(sorted, n, sizeof(*sorted), cmp_u64);
+	for (size_t i = 0; i < n && !err; i++)
+		if ((!i || sorted[i] != sorted[i - 1]) && find_in(set->vars.v, before, sorted[i]) < 0)
+			err = add_one_anonymous(set, img, sorted[i]);
+	free(sorted);
+	qsort(set->vars.v, set->vars.n, sizeof(*set->vars.v), cmp_var);
+	return err;
+}
+
+static long find_in(const struct state_var *vars, size_t n, uint64_t addr)
+{
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (set->vars.v[mid].addr <= addr)
+		if (vars[mid].addr <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	/* Objects can nest (an alias inside a larger one); look back a little. */
 	for (long i = (long)lo - 1, k = 0; i >= 0 && k < 4; i--, k++) {
-		const struct state_var *v = &set->vars.v[i];
+		const struct state_var *v = &vars[i];
 
 		if (addr == v->addr || addr - v->addr < v->size)
 			return i;
 	}
 	return -1;
+}
+
+long state_find(const struct state_set *set, uint64_t addr)
+{
+	return find_in(set->vars.v, set->vars.n, addr);
 }

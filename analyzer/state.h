@@ -43,9 +43,10 @@ void state_free(struct state_set *set);
  * not TLS, not the GOT or init arrays, not a copy relocation). */
 bool state_is_mutable_addr(const struct elf_image *img, const struct relocs *relocs, uint64_t addr);
 
-/* Adds state known only from a reference (no symbol covers addr), named section+0xOFFSET.
- * Keeps the set sorted. Returns 0 or -ENOMEM. */
-int state_add_anonymous(struct state_set *set, const struct elf_image *img, uint64_t addr);
+/* Adds state known only from references (no symbol covers these addresses), named
+ * section+0xOFFSET; addrs may hold duplicates. Keeps the set sorted. Returns 0 or -ENOMEM. */
+int state_add_anonymous(struct state_set *set, const struct elf_image *img, const uint64_t *addrs,
+			size_t n);
 
 /* Index of the state variable whose range holds addr, or -1. */
 long state_find(const struct state_set *set, uint64_t addr);

@@ -21,6 +21,7 @@ static const char usage[] =
 	"  -j, --jobs N       parallel jobs (default: number of cores)\n"
 	"      --show-ignored list (json) the data that is not a finding, with the reason\n"
 	"      --no-color     no colour even on a terminal (NO_COLOR is honoured too)\n"
+	"  -v, --verbose      more messages on stderr (-vv: timings of each analysis stage)\n"
 	"  -h, --help         this help\n"
 	"\n"
 	"Exit status: 0 every input was scanned (with or without findings), 2 an input was\n"
@@ -35,6 +36,7 @@ static const struct option longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "show-ignored", no_argument, NULL, 'I' },
 	{ "no-color", no_argument, NULL, 'C' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -43,6 +45,7 @@ struct scan_opts {
 	struct common_opts c;
 	const char *format;
 	bool show_ignored;
+	int verbosity;
 };
 
 /* Returns -1 to stop with EXIT_TROUBLE, 1 after --help, 0 to go on. */
@@ -52,7 +55,8 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 
 	cli_common_init(&o->c);
 	o->format = "text";
-	while ((opt = getopt_long(argc, argv, "f:o:j:h", longopts, NULL)) != -1) {
+	o->verbosity = DIAG_WARN;
+	while ((opt = getopt_long(argc, argv, "f:o:j:hv", longopts, NULL)) != -1) {
 		if ((r = cli_common_option(&o->c, opt, optarg)) != 0) {
 			if (r < 0)
 				return -1;
@@ -64,6 +68,9 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 			break;
 		case 'I':
 			o->show_ignored = true;
+			break;
+		case 'v':
+			o->verbosity = o->verbosity < DIAG_DEBUG ? o->verbosity + 1 : DIAG_DEBUG;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -123,7 +130,7 @@ static int run(const struct scan_opts *o, char **paths, int npaths)
 
 	if (!rules || cli_expand(&units, paths, npaths))
 		goto out;
-	if (pool_run(&units, &ao, o->c.jobs, isatty(STDERR_FILENO), &res)) {
+	if (pool_run(&units, &ao, o->c.jobs, isatty(STDERR_FILENO), o->verbosity, &res)) {
 		cli_error("out of memory");
 		goto out;
 	}

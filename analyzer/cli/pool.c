@@ -16,11 +16,13 @@ struct pool {
 	struct pool_result *res;
 	atomic_size_t next, done;
 	atomic_int err;
+	int verbosity;
 };
 
 struct unit_log {
 	struct strlist *lines;
 	atomic_int *err;
+	int verbosity;
 };
 
 static void collect(void *ctx, enum diag_level level, const char *msg)
@@ -29,7 +31,7 @@ static void collect(void *ctx, enum diag_level level, const char *msg)
 	const char *prefix = level == DIAG_ERROR ? "error: " : level == DIAG_WARN ? "warning: " : "";
 	char *line;
 
-	if (level > DIAG_WARN)
+	if ((int)level > log->verbosity)
 		return;
 	if (asprintf(&line, "%s%s", prefix, msg) < 0 || strlist_add(log->lines, line, false))
 		atomic_store(log->err, -ENOMEM);
@@ -42,7 +44,7 @@ static void *work(void *arg)
 	size_t i;
 
 	while ((i = atomic_fetch_add(&p->next, 1)) < p->units->n) {
-		struct unit_log log = { &p->res->messages[i], &p->err };
+		struct unit_log log = { &p->res->messages[i], &p->err, p->verbosity };
 		struct analysis_options o = *p->base;
 
 		o.jobs = p->unit_jobs;
@@ -81,9 +83,9 @@ static void wait_with_progress(struct pool *p, bool progress)
 }
 
 int pool_run(const struct input_list *units, const struct analysis_options *o, int jobs,
-	     bool progress, struct pool_result *out)
+	     bool progress, int verbosity, struct pool_result *out)
 {
-	struct pool p = { .units = units, .base = o, .res = out };
+	struct pool p = { .units = units, .base = o, .res = out, .verbosity = verbosity };
 	int nthreads = jobs < 1 ? 1 : jobs;
 	pthread_t *tids;
 	int started = 0;

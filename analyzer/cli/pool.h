@@ -14,9 +14,10 @@ struct pool_result {
 
 /* Runs analysis_run over every unit with up to jobs threads (each module gets a share of the
  * threads for its own decoding). progress: show a progress line on stderr after a moment.
+ * verbosity: the highest diag level kept (DIAG_WARN by default, DIAG_DEBUG with -vv).
  * Returns 0 or -ENOMEM. */
 int pool_run(const struct input_list *units, const struct analysis_options *o, int jobs,
-	     bool progress, struct pool_result *out);
+	     bool progress, int verbosity, struct pool_result *out);
 void pool_result_free(struct pool_result *r);
 
 /* Prints the messages of every unit to stderr in input order, prefixed "confine: ". */
