@@ -26,7 +26,7 @@ CORE_LIB := $(BUILD)/lib/libconfine.a
 CONFINE := $(BUILD)/bin/confine
 
 .PHONY: all deps deps-test deps-bench probe probe-test test check demo demo-run bench \
-	bench-run rules rules-check clean
+	bench-run rules rules-check clean fixtures
 .DEFAULT_GOAL := all
 
 all: $(CONFINE) $(CORE_LIB)
@@ -72,6 +72,9 @@ rules:
 	$(Q)if [ -d ../shared/data ]; then cp ../shared/data/*.tsv rules/src/; fi
 	$(Q)tools/gen-rules.sh $(RULES_SRC) > rules/libc.rules
 	@echo "rules/libc.rules regenerated"
+
+# --- fixtures -----------------------------------------------------------------------------------
+include fixtures/fixtures.mk
 
 # --- housekeeping -----------------------------------------------------------------------------
 clean:

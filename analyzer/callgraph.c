@@ -136,7 +136,7 @@ static void on_symbol(struct builder *b, uint32_t f, const struct xref *x, const
 	if (y->type == STT_FUNC || y->type == STT_GNU_IFUNC)
 		add_edge(b, f, functions_find(in->funcs, y->addr), how);
 	else if (how == HOW_ADDRESS_TAKEN)
-		add_state_use(b, f, state_find(in->states, y->addr), ACCESS_ADDR);
+		add_state_use(b, f, state_find(in->states, y->addr), x->access);
 }
 
 static void on_code_target(struct builder *b, uint32_t f, const struct xref *x, int how)
@@ -187,6 +187,12 @@ static void resolve(struct builder *b, const struct xref *x, uint32_t f)
 		resolve_branch(b, f, x);
 	} else if (elf_image_is_got(in->img, x->to)) {
 		if ((y = relocs_slot_symbol(in->relocs, in->syms, x->to)))
+			on_symbol(b, f, x, y, HOW_ADDRESS_TAKEN);
+	} else if (in_plt(b, x->to)) {
+		/* Non-PIE code takes an imported function's address as its PLT stub. */
+		uint64_t slot = disasm_plt_slot(in->plt, x->to);
+
+		if (slot && (y = relocs_slot_symbol(in->relocs, in->syms, slot)))
 			on_symbol(b, f, x, y, HOW_ADDRESS_TAKEN);
 	} else if (functions_find(in->funcs, x->to) >= 0) {
 		on_code_target(b, f, x, HOW_ADDRESS_TAKEN);

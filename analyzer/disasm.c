@@ -8,17 +8,29 @@
 #include <string.h>
 #include "disasm.h"
 
+/* An address just loaded into a register (lea, or a GOT load): how the next few instructions
+ * use that register tells a read from a write, where the load alone would only say "address". */
+struct addr_reg {
+	int family;            /* register family (rax/eax/ax/al ...), -1 when idle */
+	size_t xref;           /* the reference being refined */
+	int left;              /* instructions still watched */
+	bool used;             /* already dereferenced */
+};
+
+#define TRACKED 4          /* registers watched at once (compilers hoist several loads) */
+
 struct chunk {
 	size_t sec;
 	uint64_t lo, hi;
 	VEC(struct xref) out;
+	struct addr_reg track[TRACKED];
 	int err;
 };
 
 /* Allocated sections by address, for the per-reference "is this interesting" test. */
 struct span {
 	uint64_t lo, hi, flags;
-	bool plt;
+	bool plt, got;
 };
 
 struct sweep {
@@ -65,7 +77,8 @@ static int build_spans(struct sweep *sw)
 
 		if ((s->flags & SHF_ALLOC) && s->size)
 			sw->spans[sw->nspans++] = (struct span){ s->addr, s->addr + s->size, s->flags,
-								  is_plt_name(s->name) };
+								  is_plt_name(s->name),
+								  !strncmp(s->name, ".got", 4) };
 	}
 	qsort(sw->spans, sw->nspans, sizeof(*sw->spans), cmp_span);
 	return 0;
@@ -134,6 +147,105 @@ static int op_access(const cs_insn *in, const cs_x86_op *op)
 	return a ? a : ACCESS_READ | ACCESS_WRITE;
 }
 
+/* General-purpose register family 0-15 (rax, eax, ax, al and ah are one), or -1. */
+static int reg_family(unsigned r)
+{
+	static const unsigned char fam[X86_REG_ENDING] = {
+	[X86_REG_RAX] = 1, [X86_REG_EAX] = 1, [X86_REG_AX] = 1, [X86_REG_AL] = 1, [X86_REG_AH] = 1,
+	[X86_REG_RBX] = 2, [X86_REG_EBX] = 2, [X86_REG_BX] = 2, [X86_REG_BL] = 2, [X86_REG_BH] = 2,
+	[X86_REG_RCX] = 3, [X86_REG_ECX] = 3, [X86_REG_CX] = 3, [X86_REG_CL] = 3, [X86_REG_CH] = 3,
+	[X86_REG_RDX] = 4, [X86_REG_EDX] = 4, [X86_REG_DX] = 4, [X86_REG_DL] = 4, [X86_REG_DH] = 4,
+	[X86_REG_RSI] = 5, [X86_REG_ESI] = 5, [X86_REG_SI] = 5, [X86_REG_SIL] = 5,
+	[X86_REG_RDI] = 6, [X86_REG_EDI] = 6, [X86_REG_DI] = 6, [X86_REG_DIL] = 6,
+	[X86_REG_RBP] = 7, [X86_REG_EBP] = 7, [X86_REG_BP] = 7, [X86_REG_BPL] = 7,
+	[X86_REG_RSP] = 8, [X86_REG_ESP] = 8, [X86_REG_SP] = 8, [X86_REG_SPL] = 8,
+	[X86_REG_R8] = 9, [X86_REG_R8D] = 9, [X86_REG_R8W] = 9, [X86_REG_R8B] = 9,
+	[X86_REG_R9] = 10, [X86_REG_R9D] = 10, [X86_REG_R9W] = 10, [X86_REG_R9B] = 10,
+	[X86_REG_R10] = 11, [X86_REG_R10D] = 11, [X86_REG_R10W] = 11, [X86_REG_R10B] = 11,
+	[X86_REG_R11] = 12, [X86_REG_R11D] = 12, [X86_REG_R11W] = 12, [X86_REG_R11B] = 12,
+	[X86_REG_R12] = 13, [X86_REG_R12D] = 13, [X86_REG_R12W] = 13, [X86_REG_R12B] = 13,
+	[X86_REG_R13] = 14, [X86_REG_R13D] = 14, [X86_REG_R13W] = 14, [X86_REG_R13B] = 14,
+	[X86_REG_R14] = 15, [X86_REG_R14D] = 15, [X86_REG_R14W] = 15, [X86_REG_R14B] = 15,
+	[X86_REG_R15] = 16, [X86_REG_R15D] = 16, [X86_REG_R15W] = 16, [X86_REG_R15B] = 16,
+	};
+
+	return r < X86_REG_ENDING ? fam[r] - 1 : -1;
+}
+
+/* After recording an address load into a register, start watching that register (in the
+ * slot of the same register, else a free one, else the oldest). */
+static void track_start(struct chunk *c, const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+	int fam, slot = 0;
+
+	if (x->op_count < 1 || x->operands[0].type != X86_OP_REG || !c->out.n)
+		return;
+	fam = reg_family(x->operands[0].reg);
+	for (int i = TRACKED - 1; i >= 0; i--)
+		if (c->track[i].family == fam || c->track[i].family < 0)
+			slot = i;
+	for (int i = 0; i < TRACKED; i++)
+		if (c->track[i].family == fam)
+			slot = i;
+	c->track[slot] = (struct addr_reg){ fam, c->out.n - 1, 4, false };
+}
+
+static void on_deref(struct chunk *c, struct addr_reg *t, int access)
+{
+	struct xref *x = &c->out.v[t->xref];
+
+	x->access = t->used ? (x->access | access) : access;
+	t->used = true;
+}
+
+static bool writes_family(const cs_insn *in, int fam)
+{
+	const cs_detail *dt = in->detail;
+	const cs_x86 *x = &dt->x86;
+
+	for (int i = 0; i < dt->regs_write_count; i++)
+		if (reg_family(dt->regs_write[i]) == fam)
+			return true;
+	for (int i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_REG && (x->operands[i].access & CS_AC_WRITE) &&
+		    reg_family(x->operands[i].reg) == fam)
+			return true;
+	return false;
+}
+
+/* A dereference through a watched register gives the access; any other read of it lets the
+ * address escape (kept as a possible write); a branch or an overwrite ends the watch. */
+static void track_one(struct chunk *c, struct addr_reg *t, const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+	int fam = t->family;
+
+	if (is_branch(in) || in->id == X86_INS_RET || --t->left < 0) {
+		t->family = -1;
+		return;
+	}
+	for (int i = 0; i < x->op_count; i++) {
+		const cs_x86_op *op = &x->operands[i];
+
+		if (op->type == X86_OP_MEM && reg_family(op->mem.base) == fam &&
+		    reg_family(op->mem.index) != fam && in->id != X86_INS_LEA)
+			on_deref(c, t, op_access(in, op));
+		else if ((op->type == X86_OP_REG && reg_family(op->reg) == fam && (op->access & CS_AC_READ)) ||
+			 (op->type == X86_OP_MEM && (reg_family(op->mem.base) == fam || reg_family(op->mem.index) == fam)))
+			c->out.v[t->xref].access |= ACCESS_ADDR;
+	}
+	if (writes_family(in, fam))
+		t->family = -1;
+}
+
+static void track_step(struct chunk *c, const cs_insn *in)
+{
+	for (int i = 0; i < TRACKED; i++)
+		if (c->track[i].family >= 0)
+			track_one(c, &c->track[i], in);
+}
+
 static bool is_call(const cs_insn *in)
 {
 	return in->id == X86_INS_CALL;
@@ -188,10 +300,15 @@ static void on_insn_linked(struct sweep *sw, struct chunk *c, const cs_insn *in)
 			continue;
 		if (!interesting(sw, to))
 			continue;
-		if (branch)
+		if (branch) {
 			push(c, in->address, to, 0, is_call(in) ? XREF_CALL : XREF_JUMP, XREF_INDIRECT, 0);
-		else
+		} else if (in->id == X86_INS_LEA || (span_at(sw, to)->got && in->id == X86_INS_MOV)) {
+			/* The access of a GOT reference is that of the object the slot points to. */
+			push(c, in->address, to, 0, XREF_DATA, 0, ACCESS_ADDR);
+			track_start(c, in);
+		} else {
 			push(c, in->address, to, 0, XREF_DATA, 0, op_access(in, op));
+		}
 	}
 }
 
@@ -239,6 +356,8 @@ static void on_reloc(struct sweep *sw, struct chunk *c, const cs_insn *in, const
 			push(c, in->address, 0, r->sym, kind, 0, access);
 		return;
 	}
+	if (is_got_reloc(r->type) && kind == XREF_DATA)
+		access = ACCESS_ADDR;
 	if (is_got_reloc(r->type))
 		to = y->addr;
 	else if (is_pc_reloc(r->type))
@@ -250,6 +369,8 @@ static void on_reloc(struct sweep *sw, struct chunk *c, const cs_insn *in, const
 	if (kind == XREF_DATA && y->shndx != SHN_COMMON && !interesting(sw, to))
 		return;
 	push(c, in->address, to, 0, kind, 0, access);
+	if (kind == XREF_DATA && access == ACCESS_ADDR && (in->id == X86_INS_LEA || in->id == X86_INS_MOV))
+		track_start(c, in);
 }
 
 static void on_insn_rel(struct sweep *sw, struct chunk *c, const cs_insn *in)
@@ -295,6 +416,7 @@ static void sweep_chunk(struct sweep *sw, csh h, cs_insn *in, struct chunk *c)
 			addr++;
 			continue;
 		}
+		track_step(c, in);
 		if (rel)
 			on_insn_rel(sw, c, in);
 		else
@@ -344,6 +466,9 @@ static bool is_code_section(const struct image_section *s)
 static int add_chunk(struct sweep *sw, size_t sec, uint64_t lo, uint64_t hi)
 {
 	struct chunk c = { .sec = sec, .lo = lo, .hi = hi };
+
+	for (int i = 0; i < TRACKED; i++)
+		c.track[i].family = -1;
 
 	return lo < hi && VEC_PUSH(&sw->chunks, c) ? -ENOMEM : 0;
 }

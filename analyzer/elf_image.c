@@ -208,10 +208,25 @@ static int relocate_with_dwfl(struct elf_image *img, const struct diag *d)
 						   img->mem_copy, size);
 	if (!img->dwfl_mod || dwfl_report_end(img->dwfl, NULL, NULL) != 0)
 		return fail(d, img, -EIO, "corrupt relocatable object", dwfl_errmsg(-1));
-	img->elf = dwfl_module_getelf(img->dwfl_mod, &bias);
-	if (!img->elf)
+	img->dwfl_elf = dwfl_module_getelf(img->dwfl_mod, &bias);
+	if (!img->dwfl_elf)
 		return fail(d, img, -EIO, "corrupt relocatable object", dwfl_errmsg(-1));
 	return 0;
+}
+
+/* dwfl's copy of a .o has its sections laid out, but also its own relocations applied and
+ * dropped; the analysis reads the original and borrows only the layout. */
+static void borrow_layout(struct elf_image *img)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(img->dwfl_elf, scn)) != NULL) {
+		size_t i = elf_ndxscn(scn);
+
+		if (i < img->nsecs && gelf_getshdr(scn, &sh))
+			img->secs[i].addr = sh.sh_addr;
+	}
 }
 
 static bool has_section(const struct elf_image *img, const char *name)
@@ -256,7 +271,9 @@ int elf_image_open(const struct input_unit *u, const struct diag *d, struct elf_
 	if (!err && img->ehdr.e_type == ET_REL)
 		err = relocate_with_dwfl(img, d);
 	if (!err)
-		err = load_sections(img, d, img->dwfl ? 0 : fsize);
+		err = load_sections(img, d, fsize);
+	if (!err && img->dwfl_elf)
+		borrow_layout(img);
 	if (!err)
 		err = index_sections(img);
 	if (err) {

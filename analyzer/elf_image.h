@@ -14,7 +14,7 @@ enum image_type { IMAGE_RELOCATABLE, IMAGE_SHARED, IMAGE_EXECUTABLE };
 
 struct image_section {
 	const char *name;
-	uint64_t addr, size, offset, flags;
+	uint64_t addr, size, offset, flags;   /* addr: for a .o, where libdwfl laid the section out */
 	uint32_t type;
 	Elf_Scn *scn;
 };
@@ -24,9 +24,10 @@ struct elf_image {
 	int fd;
 	Elf *file_elf;               /* the file or archive, as opened */
 	Elf *member_elf;             /* the member, for archives */
-	Elf *elf;                    /* what to analyze: for .o files, dwfl's copy with sections laid out */
+	Elf *elf;                    /* what to analyze: the file or the member */
 	Dwfl *dwfl;                  /* only for .o files, which need relocated DWARF */
 	Dwfl_Module *dwfl_mod;
+	Elf *dwfl_elf;               /* dwfl's copy of a .o: the source of its section layout */
 	char *mem_copy;              /* the .o bytes handed to dwfl */
 	Dwarf *dwarf;                /* NULL without debug info */
 	bool own_dwarf;

@@ -250,8 +250,6 @@ static void module_header(const struct out *o, const struct module_report *r)
 	fprintf(o->f, "%s%s%s  (%s%s, %s", color(o, BOLD), r->display, color(o, RESET),
 		elf_image_type_name(r->type), r->stripped ? ", stripped" : "",
 		r->debug_info ? "debug info" : "no debug info");
-	if (r->build_id[0])
-		fprintf(o->f, ", build-id %s", r->build_id);
 	fprintf(o->f, ")\n");
 }
 
