@@ -26,7 +26,7 @@ CORE_LIB := $(BUILD)/lib/libconfine.a
 CONFINE := $(BUILD)/bin/confine
 
 .PHONY: all deps deps-test deps-bench probe probe-test test check demo demo-run bench \
-	bench-run rules rules-check clean fixtures
+	bench-run rules rules-check clean fixtures golden
 .DEFAULT_GOAL := all
 
 all: $(CONFINE) $(CORE_LIB)
@@ -72,6 +72,26 @@ rules:
 	$(Q)if [ -d ../shared/data ]; then cp ../shared/data/*.tsv rules/src/; fi
 	$(Q)tools/gen-rules.sh $(RULES_SRC) > rules/libc.rules
 	@echo "rules/libc.rules regenerated"
+
+# --- tests --------------------------------------------------------------------------------------
+UNIT_SRCS := $(wildcard tests/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
+
+$(BUILD)/tests/%: tests/%.c $(CORE_LIB) | probe-test
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(CORE_LIB) $(DEP_LIBS) $$(pkg-config --libs cmocka)
+
+# The README's test command: installs what is missing, builds, runs every test.
+test: deps-test
+	@$(MAKE) --no-print-directory check
+
+check: all fixtures $(UNIT_BINS)
+	@tests/run-all.sh $(BUILD)
+
+# Rewrites the golden files from the current output (review the diff before committing).
+golden: all fixtures
+	@UPDATE_GOLDEN=1 tests/run-e2e.sh $(BUILD)
 
 # --- fixtures -----------------------------------------------------------------------------------
 include fixtures/fixtures.mk

@@ -14,12 +14,13 @@ static int cmp_reloc(const void *a, const void *b)
 }
 
 /* Of the many RELATIVE relocations of a large library (vtables, string tables), only those
- * holding code addresses matter: they make functions callable from anywhere. */
+ * holding code addresses matter (they make functions callable from anywhere), and self-pointers,
+ * which mark the C runtime's __dso_handle in stripped modules. */
 static bool worth_keeping(const struct elf_image *img, const struct reloc *r)
 {
 	const struct image_section *t;
 
-	if (img->type == IMAGE_RELOCATABLE || r->type != R_X86_64_RELATIVE)
+	if (img->type == IMAGE_RELOCATABLE || r->type != R_X86_64_RELATIVE || (uint64_t)r->addend == r->offset)
 		return true;
 	t = elf_image_section_at(img, (uint64_t)r->addend);
 	return t && (t->flags & SHF_EXECINSTR);
@@ -160,4 +161,11 @@ const struct sym *relocs_slot_symbol(const struct relocs *r, const struct symbol
 	    (x->type != R_X86_64_GLOB_DAT && x->type != R_X86_64_JUMP_SLOT && x->type != R_X86_64_64))
 		return NULL;
 	return symbols_by_index(syms, x->symtab_shndx, x->sym);
+}
+
+bool relocs_is_self_pointer(const struct relocs *r, uint64_t addr)
+{
+	const struct reloc *x = relocs_data_at(r, addr);
+
+	return x && x->type == R_X86_64_RELATIVE && (uint64_t)x->addend == addr;
 }

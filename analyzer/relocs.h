@@ -36,6 +36,9 @@ const struct reloc *relocs_data_at(const struct relocs *r, uint64_t addr);
 /* Whether addr holds a copy relocation: an object the executable copied from a library. */
 bool relocs_is_copy(const struct relocs *r, uint64_t addr);
 
+/* Whether the word at addr is relocated to hold its own address (crtbeginS.o's __dso_handle). */
+bool relocs_is_self_pointer(const struct relocs *r, uint64_t addr);
+
 /* The symbol whose address the slot at addr receives (GOT entries: GLOB_DAT, JUMP_SLOT, 64),
  * or NULL. */
 const struct sym *relocs_slot_symbol(const struct relocs *r, const struct symbols *syms, uint64_t addr);

@@ -135,8 +135,11 @@ static void state_line(const struct out *o, const struct finding *f, int role)
 		fprintf(o->f, " in %s", f->function);
 	if (role)
 		fprintf(o->f, "  %s", role_word(role));
-	fprintf(o->f, "  (%s, %llu bytes%s)\n", f->section, (unsigned long long)f->size,
-		f->guarded_init ? ", initialised thread-safely, later writes race" : "");
+	if (f->size || f->symbol[0] != '.')
+		fprintf(o->f, "  (%s, %llu bytes%s)\n", f->section, (unsigned long long)f->size,
+			f->guarded_init ? ", initialised thread-safely, later writes race" : "");
+	else
+		fprintf(o->f, "  (%s, size unknown)\n", f->section);
 }
 
 static void call_line(const struct out *o, const struct finding *f, const struct site *s)
@@ -182,8 +185,12 @@ static void function_header(const struct out *o, const struct function_report *f
 		fprintf(o->f, "  [init-only: runs while the module loads or unloads]");
 	if (!fr->direct) {
 		fprintf(o->f, "  [via");
-		for (size_t i = 0; i < fr->via.n; i++)
-			fprintf(o->f, "%s%s", i ? " -> " : " ", fr->via.v[i]);
+		for (size_t i = 0; i < fr->via.n; i++) {
+			char *dm = symbols_demangle(fr->via.v[i]);
+
+			fprintf(o->f, "%s%s", i ? " -> " : " ", dm ? dm : fr->via.v[i]);
+			free(dm);
+		}
 		fprintf(o->f, "]");
 	}
 	fprintf(o->f, "\n");
@@ -277,6 +284,11 @@ static int render_module(const struct out *o, const struct module_report *r)
 			call_line(o, f, NULL);
 		else
 			state_line(o, f, 0);
+	}
+	if (o->o->show_ignored && r->nignored) {
+		fprintf(o->f, "  ignored (not thread-hostile):\n");
+		for (size_t i = 0; i < r->nignored; i++)
+			fprintf(o->f, "    %-40s %s\n", r->ignored[i].symbol, r->ignored[i].reason);
 	}
 	count_module(r, &c);
 	fprintf(o->f, "  ");

@@ -6,7 +6,8 @@
 #include "findings.h"
 
 struct text_options {
-	bool color;     /* ANSI colours (the CLI sets it for a terminal without NO_COLOR) */
+	bool color;         /* ANSI colours (the CLI sets it for a terminal without NO_COLOR) */
+	bool show_ignored;  /* list the data that is not a finding, with the reason */
 };
 
 /* Renders every module, then a summary line. Returns a malloc'd string, NULL when out of memory. */

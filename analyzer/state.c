@@ -74,7 +74,7 @@ bool state_is_mutable_addr(const struct elf_image *img, const struct relocs *rel
 	const struct image_section *s = elf_image_section_at(img, addr);
 
 	return s && !(s->flags & SHF_EXECINSTR) && !section_reason(img, s, addr) &&
-	       !relocs_is_copy(relocs, addr);
+	       !relocs_is_copy(relocs, addr) && !relocs_is_self_pointer(relocs, addr);
 }
 
 static const char *ignore_reason(const struct elf_image *img, const struct relocs *relocs,

@@ -40,7 +40,7 @@ int state_classify(const struct elf_image *img, const struct symbols *syms,
 void state_free(struct state_set *set);
 
 /* Whether addr lies in a section whose objects count as mutable state (writable, not RELRO,
- * not TLS, not the GOT or init arrays, not a copy relocation). */
+ * not TLS, not the GOT or init arrays, not a copy relocation, not __dso_handle). */
 bool state_is_mutable_addr(const struct elf_image *img, const struct relocs *relocs, uint64_t addr);
 
 /* Adds state known only from references (no symbol covers these addresses), named

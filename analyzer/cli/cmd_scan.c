@@ -19,7 +19,7 @@ static const char usage[] =
 	"      --rules FILE   add rules from FILE (format: rules/README.md); repeatable\n"
 	"      --libc SET     rule set: glibc, posix or any (default any)\n"
 	"  -j, --jobs N       parallel jobs (default: number of cores)\n"
-	"      --show-ignored list (json) the data that is not a finding, with the reason\n"
+	"      --show-ignored also list the data that is not a finding, with the reason\n"
 	"      --no-color     no colour even on a terminal (NO_COLOR is honoured too)\n"
 	"  -v, --verbose      more messages on stderr (-vv: timings of each analysis stage)\n"
 	"  -h, --help         this help\n"
@@ -110,7 +110,7 @@ static char *render(const struct scan_opts *o, const struct pool_result *res)
 	if (!strcmp(o->format, "json")) {
 		text = report_json_render(ok, n, &errors, o->show_ignored);
 	} else {
-		struct text_options to = { o->c.color };
+		struct text_options to = { o->c.color, o->show_ignored };
 
 		text = report_text_render(ok, n, &to);
 	}

@@ -1,0 +1,52 @@
+# Helpers for end-to-end tests (sourced). Each test file calls these; a failed assertion prints
+# a diff or the mismatch and marks the file failed, and the runner counts files.
+# Environment: CONFINE (the CLI), FX (fixture build dir), GOLDEN (golden dir), TMP (scratch dir).
+set -u
+failures=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+
+# assert_golden NAME CMD...: the command's stdout must equal tests/golden/NAME
+# (UPDATE_GOLDEN=1 rewrites the file instead).
+assert_golden() {
+	name=$1
+	shift
+	out="$TMP/$(echo "$name" | tr / _).out"
+	"$@" >"$out" 2>"$out.err"
+	if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+		mkdir -p "$(dirname "$GOLDEN/$name")"
+		cp "$out" "$GOLDEN/$name"
+		return 0
+	fi
+	if ! diff -u "$GOLDEN/$name" "$out" >&2; then
+		fail "$name: output differs from tests/golden/$name (stderr: $(head -c 300 "$out.err"))"
+	fi
+}
+
+# assert_exit CODE CMD...: the command must exit with CODE.
+assert_exit() {
+	want=$1
+	shift
+	"$@" >"$TMP/exit.out" 2>"$TMP/exit.err"
+	got=$?
+	[ "$got" = "$want" ] || fail "exit $got, want $want: $* (stderr: $(head -c 300 "$TMP/exit.err"))"
+}
+
+# assert_contains FILE TEXT: FILE holds the exact line TEXT.
+assert_line() {
+	grep -qxF -- "$2" "$1" || fail "$1 lacks the line: $2"
+}
+
+assert_no_match() {
+	if grep -qE -- "$2" "$1"; then
+		fail "$1 matches $2: $(grep -E -- "$2" "$1" | head -3)"
+	fi
+}
+
+finish() {
+	[ "$failures" = 0 ]
+	exit $?
+}
