@@ -29,7 +29,12 @@ CONFINE := $(BUILD)/bin/confine
 	bench-run rules rules-check clean fixtures golden
 .DEFAULT_GOAL := all
 
-all: $(CONFINE) $(CORE_LIB)
+GEN := $(BUILD)/gen
+GUARD_SRCS := $(filter-out runtime_guard/gen_table.c,$(wildcard runtime_guard/*.c))
+GUARD_OBJS := $(GUARD_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/runtime_guard/trampoline.o
+GUARD_LIB := $(BUILD)/lib/libconfine_guard.so
+
+all: $(CONFINE) $(CORE_LIB) $(GUARD_LIB)
 
 # --- dependencies -----------------------------------------------------------------------------
 deps:
@@ -47,7 +52,7 @@ probe-test:
 $(BUILD)/obj/%.o: %.c | probe
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS_ALL) -Ianalyzer/cli -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) -Ianalyzer/cli -Iruntime_guard -c $< -o $@
 
 $(BUILD)/obj/analyzer/rules_data.o: analyzer/rules_data.S rules/libc.rules
 	$(call msg,AS,$<)
@@ -63,6 +68,35 @@ $(CONFINE): $(CLI_OBJS) $(CORE_LIB)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJS) $(CORE_LIB) $(DEP_LIBS)
+
+# --- runtime guard -----------------------------------------------------------------------------
+# The interposition table and export list are generated from the rules by the core's parser.
+$(GEN)/gen_table: runtime_guard/gen_table.c $(CORE_LIB)
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(CORE_LIB) $(DEP_LIBS)
+
+$(GEN)/guard_table.inc: $(GEN)/gen_table
+	$(call msg,GEN,$@)
+	$(Q)$(GEN)/gen_table $@ $(GEN)/libconfine_guard.map
+
+$(GEN)/libconfine_guard.map: $(GEN)/guard_table.inc
+
+$(BUILD)/obj/runtime_guard/%.o: runtime_guard/%.c $(GEN)/guard_table.inc | probe
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_ALL) -fvisibility=hidden -I$(GEN) -Iruntime_guard -c $< -o $@
+
+$(BUILD)/obj/runtime_guard/trampoline.o: runtime_guard/trampoline.S $(GEN)/guard_table.inc
+	$(call msg,AS,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -I$(GEN) -Iruntime_guard -c $< -o $@
+
+$(GUARD_LIB): $(GUARD_OBJS) $(CORE_LIB) $(GEN)/libconfine_guard.map
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -shared $(OPT) -o $@ $(GUARD_OBJS) $(CORE_LIB) \
+		-Wl,--version-script=$(GEN)/libconfine_guard.map -Wl,-z,now $(DEP_LIBS) -ldl
 
 # --- rules ------------------------------------------------------------------------------------
 RULES_SRC := rules/src/libc-mt-safety.tsv rules/src/posix-not-thread-safe.tsv rules/src/overrides.tsv

@@ -26,6 +26,8 @@ struct common_opts {
 
 int cmd_scan(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_symbolize(int argc, char **argv);
 
 /* "confine: " + message on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -152,7 +152,7 @@ out:
 
 int cmd_scan(int argc, char **argv)
 {
-	struct scan_opts o;
+	struct scan_opts o = { 0 };
 	int r = parse(argc, argv, &o), status;
 
 	if (r)

@@ -10,6 +10,7 @@ static const char usage[] =
 	"\n"
 	"commands:\n"
 	"  scan PATH...     audit ELF objects for mutable globals, statics and non-reentrant calls\n"
+	"  run -- PROGRAM   run a program under the runtime guard (libconfine_guard.so)\n"
 	"  rules            print the active rules (built-in, --rules files, --libc selection)\n"
 	"\n"
 	"Run 'confine COMMAND --help' for the options of a command.\n"
@@ -24,6 +25,8 @@ struct command {
 static const struct command commands[] = {
 	{ "scan", cmd_scan },
 	{ "rules", cmd_rules },
+	{ "run", cmd_run },
+	{ "__symbolize", cmd_symbolize },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,113 @@
+/* confine run: runs a program under the runtime guard (LD_PRELOAD and CONFINE_OPTIONS). */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+static const char usage[] =
+	"usage: confine run [--options KEY=VAL:...] -- PROGRAM [ARGS...]\n"
+	"Run PROGRAM with the runtime guard preloaded: every confined function (libc functions with\n"
+	"hidden state) must run on the thread that owns its domain; other calls are reported.\n"
+	"\n"
+	"  --options OPTS   guard options, key=value separated by ':' (added to CONFINE_OPTIONS)\n"
+	"  --help-options   list the guard options with their defaults\n"
+	"  -h, --help       this help\n"
+	"\n"
+	"The guard library is found beside this program (../lib/libconfine_guard.so) unless\n"
+	"CONFINE_GUARD names it. Exit status: the program's own; 'exitcode' (default 66) when\n"
+	"violations were reported and it would have exited 0; 127 if it cannot be run.\n";
+
+static void help_options(void)
+{
+	printf("Guard options (CONFINE_OPTIONS=key=value:key=value, or confine run --options):\n");
+#define GUARD_FLAG(type, name, def, help) printf("  %-24s %s\n", #name "=" #def, help);
+#include "guard_flags.inc"
+#undef GUARD_FLAG
+}
+
+/* The guard library beside this executable: BIN/../lib/libconfine_guard.so. */
+static int find_guard(char *out, size_t len)
+{
+	const char *env = getenv("CONFINE_GUARD");
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (env && *env) {
+		snprintf(out, len, "%s", env);
+		return access(out, R_OK);
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return -1;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	if ((size_t)snprintf(out, len, "%.*s/../lib/libconfine_guard.so", (int)(len - 32), self) >= len)
+		return -1;
+	return access(out, R_OK);
+}
+
+static int set_env(const char *guard, const char *options)
+{
+	const char *pre = getenv("LD_PRELOAD"), *opts = getenv("CONFINE_OPTIONS");
+	char *value = NULL;
+	int err;
+
+	if (asprintf(&value, "%s%s%s", guard, pre && *pre ? ":" : "", pre ? pre : "") < 0)
+		return -1;
+	err = setenv("LD_PRELOAD", value, 1);
+	free(value);
+	if (err || !options)
+		return err;
+	if (asprintf(&value, "%s%s%s", opts ? opts : "", opts && *opts ? ":" : "", options) < 0)
+		return -1;
+	err = setenv("CONFINE_OPTIONS", value, 1);
+	free(value);
+	return err;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "options", required_argument, NULL, 'O' },
+		{ "help-options", no_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *options = NULL;
+	char guard[PATH_MAX];
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (opt == 'O')
+			options = optarg;
+		else if (opt == 'H')
+			return help_options(), EXIT_CLEAN;
+		else if (opt == 'h')
+			return fputs(usage, stdout), EXIT_CLEAN;
+		else
+			return fputs("Try 'confine run --help'.\n", stderr), EXIT_TROUBLE;
+	}
+	if (optind >= argc) {
+		cli_error("run: no PROGRAM given (try 'confine run --help')");
+		return EXIT_TROUBLE;
+	}
+	if (find_guard(guard, sizeof(guard))) {
+		cli_error("run: cannot find the guard library %s (build it, or set CONFINE_GUARD)", guard);
+		return EXIT_TROUBLE;
+	}
+	if (set_env(guard, options)) {
+		cli_error("run: cannot set the environment: %s", strerror(errno));
+		return EXIT_TROUBLE;
+	}
+	execvp(argv[optind], argv + optind);
+	cli_error("run: %s: %s", argv[optind], strerror(errno));
+	return 127;
+}

@@ -1,0 +1,111 @@
+/* Check: the slow path behind every trampoline. Binds unowned domains to their first caller and
+ * reports calls from other threads, from signal handlers, and settings writes under threads. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <string.h>
+#include "domains.h"
+#include "guard.h"
+#include "report.h"
+#include "threads.h"
+
+__thread int guard_busy GUARD_TLS;
+bool guard_ready GUARD_HIDDEN;
+
+/* Continuation for a function whose real definition cannot be found. */
+static long guard_enosys(void)
+{
+	errno = ENOSYS;
+	return 0;
+}
+
+static void note_module(struct guard_fn *fn, void *real)
+{
+	Dl_info info;
+	const char *slash;
+
+	if (fn->module[0] || !dladdr(real, &info) || !info.dli_fname)
+		return;
+	slash = strrchr(info.dli_fname, '/');
+	strncpy(fn->module, slash ? slash + 1 : info.dli_fname, sizeof(fn->module) - 1);
+}
+
+/* dlsym may allocate (its error buffer) or fail: only the first call of each function, which
+ * the constructor normally makes, pays for it. */
+void *guard_resolve(int index)
+{
+	void *real = __atomic_load_n(&guard_real[index], __ATOMIC_ACQUIRE);
+
+	if (real)
+		return real;
+	real = dlsym(RTLD_NEXT, guard_fns[index].name);
+	if (real) {
+		note_module(&guard_fns[index], real);
+		__atomic_store_n(&guard_real[index], real, __ATOMIC_RELEASE);
+	}
+	return real;
+}
+
+static bool name_allowed(void)
+{
+	char name[16];
+
+	if (!guard_flags.owner[0])
+		return true;
+	threads_own_name(name);
+	return suppress_glob(guard_flags.owner, name);
+}
+
+static void check_domain(int index, int d, uint64_t me, uintptr_t pc)
+{
+	struct violation v = { .kind = KIND_CROSS_THREAD_CALL, .fn = index, .domain = d, .caller = me,
+			       .pc = pc };
+
+	v.owner = __atomic_load_n(&guard_owner[d], __ATOMIC_ACQUIRE);
+	if (v.owner == 0) {
+		if (!name_allowed()) {
+			v.owner_glob = true;
+			report_violation(&v);
+			return;
+		}
+		domains_bind(d, me);
+		v.owner = __atomic_load_n(&guard_owner[d], __ATOMIC_ACQUIRE);
+	}
+	if (v.owner == me) {
+		if (guard_in_signal > 0) {
+			v.kind = KIND_SIGNAL_REENTRY;
+			report_violation(&v);
+		}
+		return;
+	}
+	report_violation(&v);
+}
+
+static void check_env(int index, uint64_t me, uintptr_t pc)
+{
+	struct violation v = { .kind = KIND_ENV_WRITE, .fn = index, .domain = -1, .caller = me, .pc = pc };
+
+	v.threads = threads_count();
+	if (v.threads > 1)
+		report_violation(&v);
+}
+
+void *guard_slow(uint64_t index, uintptr_t pc)
+{
+	void *real = guard_resolve((int)index);
+	const struct guard_fn *fn = &guard_fns[index];
+	int saved_errno = errno;
+
+	if (guard_ready && !guard_busy) {
+		uint64_t me;
+
+		guard_busy = 1;
+		me = threads_self();
+		if (fn->kind == GUARD_ENV)
+			check_env((int)index, me, pc);
+		for (int i = 0; fn->kind == GUARD_STATE && i < 3 && fn->domains[i] >= 0; i++)
+			check_domain((int)index, fn->domains[i], me, pc);
+		guard_busy = 0;
+	}
+	errno = saved_errno;
+	return real ? real : (void *)guard_enosys;
+}

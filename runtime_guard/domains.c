@@ -1,0 +1,121 @@
+/* Domains: the owner words the trampolines compare against, and each domain's name and
+ * bound-at stack for reports. */
+#include <pthread.h>
+#include <string.h>
+#include "domains.h"
+#include "guard.h"
+#include "stack.h"
+
+struct domain {
+	char name[64];
+	void *bound_at[STACK_MAX];
+	int nbound;
+};
+
+/* Owner serials, read on every guarded call: kept dense and apart from the cold metadata. */
+uint64_t guard_owner[MAX_DOMAINS] __attribute__((aligned(64)));
+static struct domain domains[MAX_DOMAINS];
+static int ndomains;
+static pthread_mutex_t add_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void domains_init(void)
+{
+	static const char *const libc_names[] = {
+#define GUARD_DOMAIN(i, name) [i] = name,
+#define GUARD_FN(i, sym, rule, kind, d1, d2, d3)
+#define GUARD_COUNTS(nfn, ndom)
+#include "guard_table.inc"
+#undef GUARD_DOMAIN
+#undef GUARD_FN
+#undef GUARD_COUNTS
+	};
+
+	for (int i = 0; i < guard_nlibc_domains; i++)
+		domains_add(libc_names[i]);
+}
+
+int domains_find(const char *name)
+{
+	int n = __atomic_load_n(&ndomains, __ATOMIC_ACQUIRE);
+
+	for (int i = 0; name && i < n; i++)
+		if (!strcmp(domains[i].name, name))
+			return i;
+	return -1;
+}
+
+int domains_add(const char *name)
+{
+	int d;
+
+	pthread_mutex_lock(&add_lock);
+	d = domains_find(name);
+	if (d < 0 && ndomains < MAX_DOMAINS) {
+		d = ndomains;
+		strncpy(domains[d].name, name, sizeof(domains[d].name) - 1);
+		__atomic_store_n(&ndomains, d + 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&add_lock);
+	return d;
+}
+
+int domains_count(void)
+{
+	return __atomic_load_n(&ndomains, __ATOMIC_ACQUIRE);
+}
+
+const char *domains_name(int d)
+{
+	return d >= 0 && d < domains_count() ? domains[d].name : "?";
+}
+
+static void store_stack(int d, void *const *frames, int n)
+{
+	memcpy(domains[d].bound_at, frames, (size_t)n * sizeof(*frames));
+	domains[d].nbound = n;
+}
+
+/* Only the winner of the race to bind records its stack (a report in the instant between the
+ * two may show the previous one). */
+bool domains_bind(int d, uint64_t serial)
+{
+	uint64_t expected = 0;
+	void *frames[STACK_MAX];
+	int n;
+
+	if (__atomic_load_n(&guard_owner[d], __ATOMIC_ACQUIRE) != 0)
+		return false;
+	n = stack_capture(frames, STACK_MAX);
+	if (!__atomic_compare_exchange_n(&guard_owner[d], &expected, serial, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return false;
+	store_stack(d, frames, n);
+	return true;
+}
+
+uint64_t domains_claim(int d, uint64_t serial)
+{
+	void *frames[STACK_MAX];
+	int n = stack_capture(frames, STACK_MAX);
+
+	store_stack(d, frames, n);
+	return __atomic_exchange_n(&guard_owner[d], serial, __ATOMIC_ACQ_REL);
+}
+
+void domains_release(int d)
+{
+	__atomic_store_n(&guard_owner[d], 0, __ATOMIC_RELEASE);
+}
+
+int domains_bound_at(int d, void *const **frames)
+{
+	*frames = domains[d].bound_at;
+	return domains[d].nbound;
+}
+
+void domains_after_fork(uint64_t survivor)
+{
+	for (int d = 0; d < domains_count(); d++)
+		if (guard_owner[d] != survivor)
+			guard_owner[d] = 0;
+}

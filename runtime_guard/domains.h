@@ -1,0 +1,34 @@
+/* Domains: groups of confined functions that share state and so must share an owner thread. */
+#ifndef CONFINE_DOMAINS_H
+#define CONFINE_DOMAINS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Registers the libc domains of the generated table (indices 0 .. guard_nlibc_domains-1). */
+void domains_init(void);
+
+/* Adds a domain and returns its index, or the index of an existing one of that name; -1 when
+ * the table is full. */
+int domains_add(const char *name);
+
+/* Index of the named domain, or -1. */
+int domains_find(const char *name);
+int domains_count(void);
+const char *domains_name(int d);
+
+/* Binds an unbound domain to serial (first caller wins) and records where; false if another
+ * thread won. */
+bool domains_bind(int d, uint64_t serial);
+
+/* Binds d to serial whatever its owner; returns the previous owner (0: none). */
+uint64_t domains_claim(int d, uint64_t serial);
+void domains_release(int d);
+
+/* The stack recorded when d was last bound. */
+int domains_bound_at(int d, void *const **frames);
+
+/* In a fork child: domains of threads that did not survive the fork become unbound. */
+void domains_after_fork(uint64_t survivor);
+
+#endif

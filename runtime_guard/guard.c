@@ -1,0 +1,207 @@
+/* Guard: start-up (options, tables, real functions), fork and exit handling, and the public
+ * API. Interposition itself lives in trampoline.S (libc) and signals.c. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "domains.h"
+#include "guard.h"
+#include "options.h"
+#include "report.h"
+#include "stack.h"
+#include "symbolize.h"
+#include "threads.h"
+
+struct guard_fn guard_fns[] = {
+#define GUARD_FN(i, sym, rule, kind, d1, d2, d3) [i] = { #sym, rule, GUARD_##kind, { d1, d2, d3 }, "" },
+#define GUARD_DOMAIN(i, name)
+#define GUARD_COUNTS(nfn, ndom)
+#include "guard_table.inc"
+#undef GUARD_FN
+#undef GUARD_DOMAIN
+#undef GUARD_COUNTS
+};
+
+#define GUARD_FN(i, sym, rule, kind, d1, d2, d3)
+#define GUARD_DOMAIN(i, name)
+#define GUARD_COUNTS(nfn, ndom) \
+	void *guard_real[nfn];  \
+	const int guard_nfns = nfn; \
+	const int guard_nlibc_domains = ndom;
+#include "guard_table.inc"
+#undef GUARD_FN
+#undef GUARD_DOMAIN
+#undef GUARD_COUNTS
+
+static uintptr_t own_lo, own_hi;
+static char own_path[512];
+
+bool guard_own_code(uintptr_t addr)
+{
+	return addr >= own_lo && addr < own_hi;
+}
+
+static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uintptr_t probe = (uintptr_t)arg;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && probe >= lo && probe < lo + ph->p_memsz) {
+			own_lo = lo;
+			own_hi = lo + ph->p_memsz;
+			snprintf(own_path, sizeof(own_path), "%s", info->dlpi_name);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void die_on_options(const char *why)
+{
+	fprintf(stderr, "confine: CONFINE_OPTIONS: %s\n", why);
+	_exit(2);
+}
+
+/* Removes this library from LD_PRELOAD so that programs run from here run unguarded. */
+static void strip_preload(void)
+{
+	const char *pre = getenv("LD_PRELOAD"), *base = strrchr(own_path, '/');
+	char out[4096] = "", item[1024];
+	int (*real_setenv)(const char *, const char *, int) = dlsym(RTLD_NEXT, "setenv");
+	int (*real_unsetenv)(const char *) = dlsym(RTLD_NEXT, "unsetenv");
+
+	base = base ? base + 1 : own_path;
+	for (const char *p = pre; p && *p;) {
+		size_t len = strcspn(p, ": ");
+		const char *slash;
+
+		snprintf(item, sizeof(item), "%.*s", (int)len, p);
+		slash = strrchr(item, '/');
+		if (len && strcmp(slash ? slash + 1 : item, base) && strlen(out) + len + 2 < sizeof(out))
+			snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", out[0] ? ":" : "", item);
+		p += len + (p[len] != '\0');
+	}
+	if (out[0] && real_setenv)
+		real_setenv("LD_PRELOAD", out, 1);
+	else if (real_unsetenv)
+		real_unsetenv("LD_PRELOAD");
+}
+
+static void after_fork_child(void)
+{
+	threads_after_fork();
+	domains_after_fork(guard_serial & SERIAL_MASK);
+	report_after_fork();
+}
+
+/* Exit status: a run that reported violations and would have exited 0 exits with exitcode.
+ * on_exit handlers see the status and run after the program's own atexit handlers. */
+static void on_exit_hook(int status, void *arg)
+{
+	char msg[96];
+	unsigned n = report_count();
+
+	(void)arg;
+	if (guard_flags.verbosity >= 1) {
+		snprintf(msg, sizeof(msg), "%u violation%s reported", n, n == 1 ? "" : "s");
+		report_message(msg);
+	}
+	if (status == 0 && n > 0) {
+		fflush(NULL);
+		_exit(guard_flags.exitcode);
+	}
+}
+
+static void resolve_all(void)
+{
+	for (int i = 0; i < guard_nfns; i++)
+		guard_resolve(i);
+}
+
+__attribute__((constructor(101))) static void guard_init(void)
+{
+	char err[256];
+
+	guard_busy = 1;
+	if (options_parse(secure_getenv("CONFINE_OPTIONS"), err, sizeof(err)))
+		die_on_options(err);
+	if (report_init())
+		_exit(2);
+	dl_iterate_phdr(find_self, (void *)(uintptr_t)guard_init);
+	symbolize_init(own_path);
+	stack_prime();
+	threads_init();
+	domains_init();
+	resolve_all();
+	pthread_atfork(NULL, NULL, after_fork_child);
+	on_exit(on_exit_hook, NULL);
+	if (guard_flags.strip_env)
+		strip_preload();
+	guard_busy = 0;
+	guard_ready = true;
+}
+
+static void log_claim(int d, uint64_t me, uint64_t prev, const char *verb)
+{
+	struct thread_desc t, p;
+	char msg[256];
+
+	if (guard_flags.verbosity < 1 || me == prev)
+		return;
+	threads_describe(me, &t);
+	threads_describe(prev, &p);
+	if (prev)
+		snprintf(msg, sizeof(msg), "T%llu '%s' (tid=%d) %s %s from T%llu '%s' (tid=%d)",
+			 (unsigned long long)t.serial, t.name, t.tid, verb, domains_name(d),
+			 (unsigned long long)p.serial, p.name, p.tid);
+	else
+		snprintf(msg, sizeof(msg), "T%llu '%s' (tid=%d) %s %s", (unsigned long long)t.serial, t.name,
+			 t.tid, verb, domains_name(d));
+	report_message(msg);
+}
+
+GUARD_EXPORT int confine_claim(const char *domain)
+{
+	uint64_t me;
+	int d;
+
+	if (!guard_ready) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (domain && (d = domains_find(domain)) < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	guard_busy++;
+	me = threads_self();
+	for (int i = domain ? d : 0; i < (domain ? d + 1 : domains_count()); i++)
+		log_claim(i, me, domains_claim(i, me), "claimed");
+	guard_busy--;
+	return 0;
+}
+
+GUARD_EXPORT int confine_release(const char *domain)
+{
+	int d;
+
+	if (!guard_ready) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (domain && (d = domains_find(domain)) < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	for (int i = domain ? d : 0; i < (domain ? d + 1 : domains_count()); i++)
+		domains_release(i);
+	return 0;
+}

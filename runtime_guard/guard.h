@@ -1,0 +1,65 @@
+/* Guard internals shared by the runtime's modules: thread identity, domains, the function table
+ * and the options. */
+#ifndef CONFINE_GUARD_H
+#define CONFINE_GUARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define GUARD_HIDDEN __attribute__((visibility("hidden")))
+#define GUARD_EXPORT __attribute__((visibility("default")))
+#define GUARD_TLS __attribute__((tls_model("initial-exec"), visibility("hidden")))
+
+/* Thread serials: never reused. A thread that has not called a guarded function yet holds
+ * SERIAL_UNASSIGNED, which equals no owner; inside a signal handler the serial carries
+ * SERIAL_SIGNAL, so the trampolines' single compare fails and the slow path sees the handler. */
+#define SERIAL_UNASSIGNED UINT64_MAX
+#define SERIAL_SIGNAL (1ULL << 62)
+#define SERIAL_MASK (SERIAL_SIGNAL - 1)
+
+#define MAX_DOMAINS 4096
+#define STACK_MAX 24
+
+enum guard_fn_kind { GUARD_STATE, GUARD_ENV };
+
+/* A confined function: an interposed libc function, or (later) a patched module function. */
+struct guard_fn {
+	const char *name;
+	const char *rule;            /* the rule it comes from (for aliases) */
+	enum guard_fn_kind kind;
+	int domains[3];              /* -1 terminated */
+	char module[64];             /* file name of the module holding the real function */
+};
+
+extern __thread uint64_t guard_serial GUARD_TLS;
+extern __thread int guard_busy GUARD_TLS;            /* inside the guard: no checks */
+extern uint64_t guard_owner[MAX_DOMAINS] GUARD_HIDDEN;
+extern void *guard_real[] GUARD_HIDDEN;
+extern struct guard_fn guard_fns[] GUARD_HIDDEN;
+extern const int guard_nfns GUARD_HIDDEN;
+extern const int guard_nlibc_domains GUARD_HIDDEN;
+
+#define GF_TYPE_bool bool
+#define GF_TYPE_int int
+#define GF_TYPE_string const char *
+struct guard_flags {
+#define GUARD_FLAG(type, name, def, help) GF_TYPE_##type name;
+#include "guard_flags.inc"
+#undef GUARD_FLAG
+};
+extern struct guard_flags guard_flags GUARD_HIDDEN;
+
+/* The slow path of every trampoline: checks the call, binds or reports, and returns where to
+ * continue (the real function). index: the function; pc: its caller's return address. */
+void *guard_slow(uint64_t index, uintptr_t pc) GUARD_HIDDEN;
+
+/* Whether addr lies in the guard's own code (its frames are dropped from reports). */
+bool guard_own_code(uintptr_t addr) GUARD_HIDDEN;
+
+/* Set once the constructor has run; before that, calls pass straight through. */
+extern bool guard_ready GUARD_HIDDEN;
+
+/* The real function behind table entry index (resolved on first use), or NULL. */
+void *guard_resolve(int index) GUARD_HIDDEN;
+
+#endif

@@ -1,0 +1,92 @@
+/* Options: the guard_flags.inc table expanded into defaults and a parser. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "guard.h"
+#include "options.h"
+
+struct guard_flags guard_flags = {
+#define GUARD_FLAG(type, name, def, help) .name = def,
+#include "guard_flags.inc"
+#undef GUARD_FLAG
+};
+
+/* Strings point into this copy of the option text. */
+static char text_copy[4096];
+
+static int set_bool(bool *out, const char *v)
+{
+	if (!strcmp(v, "1") || !strcmp(v, "true"))
+		*out = true;
+	else if (!strcmp(v, "0") || !strcmp(v, "false"))
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+static int set_int(int *out, const char *v)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if (!*v || *end || n < 0 || n > 1000000)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+static int set_string(const char **out, const char *v)
+{
+	*out = v;
+	return 0;
+}
+
+static const char *type_hint(const char *type)
+{
+	return !strcmp(type, "bool") ? "0 or 1" : !strcmp(type, "int") ? "a number" : "a string";
+}
+
+static int set_one(char *key, char *value, char *err, size_t errlen)
+{
+#define GUARD_FLAG(type, name, def, help)                                                          \
+	if (!strcmp(key, #name)) {                                                                   \
+		if (set_##type(&guard_flags.name, value) == 0)                                       \
+			return 0;                                                                    \
+		snprintf(err, errlen, "bad value '%s' for %s (expected %s)", value, #name, type_hint(#type)); \
+		return -1;                                                                           \
+	}
+#include "guard_flags.inc"
+#undef GUARD_FLAG
+	snprintf(err, errlen, "unknown option '%s' (see: confine run --help-options)", key);
+	return -1;
+}
+
+int options_parse(const char *text, char *err, size_t errlen)
+{
+	char *item, *save = NULL;
+
+	if (!text || !*text)
+		return 0;
+	if (strlen(text) >= sizeof(text_copy)) {
+		snprintf(err, errlen, "longer than %zu characters", sizeof(text_copy) - 1);
+		return -1;
+	}
+	strcpy(text_copy, text);
+	for (item = strtok_r(text_copy, ":", &save); item; item = strtok_r(NULL, ":", &save)) {
+		char *eq = strchr(item, '=');
+
+		if (!eq) {
+			snprintf(err, errlen, "'%s' is not key=value", item);
+			return -1;
+		}
+		*eq = '\0';
+		if (set_one(item, eq + 1, err, errlen))
+			return -1;
+	}
+	if (guard_flags.exitcode > 255) {
+		snprintf(err, errlen, "bad value '%d' for exitcode (expected 0-255)", guard_flags.exitcode);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,115 @@
+/* Signals: wraps user signal handlers so the guard knows when a thread runs one. Inside a
+ * handler the thread's serial carries SERIAL_SIGNAL: the trampolines' compare then fails and
+ * the slow path can tell a signal-reentry from an ordinary call. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include "guard.h"
+#include "report.h"
+#include "threads.h"
+
+typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+
+struct user_handler {
+	void *fn;            /* the program's handler */
+	int flags;           /* its sa_flags */
+};
+
+static struct user_handler handlers[NSIG];
+
+static sigaction_fn real_sigaction(void)
+{
+	static sigaction_fn real;
+
+	if (!real)
+		real = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+	return real;
+}
+
+static void wrapper(int sig, siginfo_t *info, void *uc)
+{
+	void *fn = __atomic_load_n(&handlers[sig].fn, __ATOMIC_ACQUIRE);
+	int flags = __atomic_load_n(&handlers[sig].flags, __ATOMIC_ACQUIRE);
+	uint64_t saved;
+
+	/* A serial assigned inside the handler must survive it. */
+	if (guard_serial == SERIAL_UNASSIGNED && guard_ready)
+		threads_self();
+	saved = guard_serial;
+	guard_serial = saved | SERIAL_SIGNAL;
+	guard_in_signal++;
+	if (flags & SA_SIGINFO)
+		((void (*)(int, siginfo_t *, void *))fn)(sig, info, uc);
+	else if (fn != (void *)SIG_DFL && fn != (void *)SIG_IGN)
+		((void (*)(int))fn)(sig);
+	guard_in_signal--;
+	guard_serial = saved;
+}
+
+static bool installs_handler(const struct sigaction *act)
+{
+	if (act->sa_flags & SA_SIGINFO)
+		return act->sa_sigaction != NULL;
+	return act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN;
+}
+
+/* The program must see its own handler, never the wrapper, as the previous action. */
+static void unwrap(struct sigaction *old, const struct user_handler *prev)
+{
+	if (old->sa_sigaction != wrapper)
+		return;
+	old->sa_flags = prev->flags;
+	if (prev->flags & SA_SIGINFO)
+		old->sa_sigaction = (void (*)(int, siginfo_t *, void *))prev->fn;
+	else
+		old->sa_handler = (void (*)(int))prev->fn;
+}
+
+GUARD_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	sigaction_fn real = real_sigaction();
+	struct user_handler prev;
+	struct sigaction mine;
+	int r;
+
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (sig < 1 || sig >= NSIG || !act || !installs_handler(act)) {
+		prev = sig >= 1 && sig < NSIG ? handlers[sig] : (struct user_handler){ 0 };
+		r = real(sig, act, old);
+		if (r == 0 && old)
+			unwrap(old, &prev);
+		return r;
+	}
+	prev = handlers[sig];
+	mine = *act;
+	mine.sa_flags |= SA_SIGINFO;
+	mine.sa_sigaction = wrapper;
+	__atomic_store_n(&handlers[sig].flags, act->sa_flags, __ATOMIC_RELEASE);
+	__atomic_store_n(&handlers[sig].fn, (act->sa_flags & SA_SIGINFO) ? (void *)act->sa_sigaction
+								   : (void *)act->sa_handler,
+			 __ATOMIC_RELEASE);
+	r = real(sig, &mine, old);
+	if (r == 0 && old)
+		unwrap(old, &prev);
+	return r;
+}
+
+/* glibc's signal() calls sigaction internally, past any interposer; this one keeps its BSD
+ * semantics (SA_RESTART, handler stays installed). */
+GUARD_EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
+{
+	struct sigaction act, old;
+
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = handler;
+	act.sa_flags = SA_RESTART;
+	sigemptyset(&act.sa_mask);
+	sigaddset(&act.sa_mask, sig);
+	if (sigaction(sig, &act, &old) != 0)
+		return SIG_ERR;
+	return old.sa_handler;
+}

@@ -1,0 +1,21 @@
+/* Symbolization of report frames: "function file:line (module+0xOFFSET)" per address. */
+#ifndef CONFINE_SYMBOLIZE_H
+#define CONFINE_SYMBOLIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SYMBOL_LINE 256
+
+/* Finds the helper (CONFINE_SYMBOLIZER, else ../bin/confine beside the guard library). Call at
+ * start-up. */
+void symbolize_init(const char *guard_path);
+
+/* Fills lines[i] for each of n return addresses. With helper set, a fresh `confine __symbolize`
+ * process names functions and source lines with libdw (time-limited); otherwise, or if that
+ * fails, lines hold "(module+0xOFFSET)" from /proc/self/maps. No malloc, no stdio, no locks:
+ * async-signal-safe (_Fork, execve, pipes and reads). */
+void symbolize(const uintptr_t *pcs, size_t n, char lines[][SYMBOL_LINE], bool helper);
+
+#endif

@@ -1,0 +1,35 @@
+/* Threads: never-reused serials, the registry of their kernel ids and names, and their exits. */
+#ifndef CONFINE_THREADS_H
+#define CONFINE_THREADS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct thread_desc {
+	uint64_t serial;
+	pid_t tid;            /* 0 when unknown */
+	char name[16];
+	bool exited;
+};
+
+/* Registers the exit hook and makes the calling (main) thread T1. Call once, single-threaded. */
+void threads_init(void);
+
+/* The calling thread's serial (without SERIAL_SIGNAL), assigning one on first use. */
+uint64_t threads_self(void);
+
+/* What is known of thread serial: its tid, its current name (or the last one seen, once it has
+ * exited). Async-signal-safe (reads /proc with raw file calls). */
+void threads_describe(uint64_t serial, struct thread_desc *out);
+
+/* The calling thread's name. */
+void threads_own_name(char name[16]);
+
+/* Number of threads in the process, from /proc/self/stat; 0 if unknown. */
+int threads_count(void);
+
+/* In a fork child: the forking thread keeps its serial under its new tid. */
+void threads_after_fork(void);
+
+#endif

@@ -1,0 +1,75 @@
+# Runtime guard on real multi-threaded programs (fixtures/guard/scenarios.c at -O0 and -O2):
+# each case pins the exit status, the program's output and the whole report. Addresses, pids and
+# tids vary and are normalised; frames inside libc are dropped (they depend on installed
+# debug info), the program's own frames are kept with function, file and line.
+normalize() {
+	sed -E -e 's/==[0-9]+==/==PID==/g' -e 's/tid=[0-9]+/tid=N/g' \
+		-e 's/#([0-9]+) 0x[0-9a-f]+ /#\1 0xADDR /' -e 's/\+0x[0-9a-f]+\)/+0xOFF)/' |
+		grep -v -e 'libc\.so\.6+' -e '(ld-linux'
+}
+
+# guard_case OPT SCENARIO [CONFINE_OPTIONS]: exit status, stdout, normalised stderr.
+guard_case() {
+	CONFINE_OPTIONS=${3:-} "$CONFINE" run -- "$FX/guard/$1/scenarios" "$2" >"$TMP/out" 2>"$TMP/err"
+	echo "exit $?"
+	echo "--- stdout"
+	cat "$TMP/out"
+	echo "--- stderr"
+	normalize <"$TMP/err"
+}
+
+for opt in O0 O2; do
+	assert_golden "guard/$opt/strtok.txt" guard_case $opt strtok
+	assert_golden "guard/$opt/tmbuf.txt" guard_case $opt tmbuf
+	assert_golden "guard/$opt/handover.txt" guard_case $opt handover verbosity=1
+	assert_golden "guard/$opt/owner-name.txt" guard_case $opt owner-name 'owner=exec*'
+	assert_golden "guard/$opt/owner-exited.txt" guard_case $opt owner-exited
+	assert_golden "guard/$opt/fork.txt" guard_case $opt fork
+	assert_golden "guard/$opt/signal.txt" guard_case $opt signal
+	assert_golden "guard/$opt/env.txt" guard_case $opt env
+done
+
+# Options: halting, aborting, the exit status, the log file, environment stripping.
+assert_golden guard/halt_on_error.txt guard_case O2 tmbuf halt_on_error=1
+assert_golden guard/abort_on_error.txt guard_case O2 tmbuf abort_on_error=1
+assert_golden guard/exitcode.txt guard_case O2 strtok exitcode=42
+assert_golden guard/strip_env.txt guard_case O2 show-env strip_env=1
+assert_golden guard/keep_env.txt guard_case O2 show-env
+
+CONFINE_OPTIONS="log_path=$TMP/guard" "$CONFINE" run -- "$FX/guard/O2/scenarios" tmbuf >"$TMP/out" 2>"$TMP/err"
+[ "$?" = 66 ] || fail "log_path: exit status $?"
+[ ! -s "$TMP/err" ] || fail "log_path: stderr not empty: $(head -3 "$TMP/err")"
+set -- "$TMP"/guard.*
+[ "$#" = 1 ] && [ -f "$1" ] || fail "log_path: expected one $TMP/guard.PID file, got: $*"
+assert_golden guard/log_path.txt sh -c "sed -E 's/==[0-9]+==/==PID==/;s/tid=[0-9]+/tid=N/g;s/#([0-9]+) 0x[0-9a-f]+ /#\1 0xADDR /;s/\+0x[0-9a-f]+\)/+0xOFF)/' '$1' | grep -v 'libc.so.6+'"
+case "$1" in "$TMP/guard.$(grep -o '^==[0-9]*==' "$1" | tr -d =)") ;; *) fail "log_path: $1 is not PATH.PID of the reporting process" ;; esac
+
+# Suppressions: by function, by domain, by module; comments and blank lines.
+printf '# known race, ticket 123\n\ncross-thread-call:gmtime\n' >"$TMP/by-function.supp"
+printf '*:libc:tmbuf\n' >"$TMP/by-domain.supp"
+printf 'cross-thread-call:libc.so.6\n' >"$TMP/by-module.supp"
+printf 'signal-reentry:gmtime\n' >"$TMP/other-kind.supp"
+for s in by-function by-domain by-module; do
+	assert_golden "guard/suppressed.txt" guard_case O2 tmbuf "suppressions=$TMP/$s.supp"
+done
+guard_case O2 tmbuf "suppressions=$TMP/other-kind.supp" >"$TMP/other"
+assert_line "$TMP/other" "exit 66"
+
+# Bad options stop the program at start-up with one line and status 2.
+assert_golden guard/bad_key.txt guard_case O2 tmbuf nope=1
+assert_golden guard/bad_bool.txt guard_case O2 tmbuf halt_on_error=maybe
+assert_golden guard/bad_int.txt guard_case O2 tmbuf exitcode=300
+assert_golden guard/bad_item.txt guard_case O2 tmbuf verbosity
+printf 'cross-thread:gmtime\n' >"$TMP/bad.supp"
+guard_case O2 tmbuf "suppressions=$TMP/bad.supp" >"$TMP/bad"
+assert_line "$TMP/bad" "exit 2"
+assert_line "$TMP/bad" "confine: CONFINE_OPTIONS: $TMP/bad.supp:1: unknown kind (see the kinds in README.md, or * for all)"
+guard_case O2 tmbuf "suppressions=$TMP/missing.supp" >"$TMP/missing"
+assert_line "$TMP/missing" "exit 2"
+assert_line "$TMP/missing" "confine: CONFINE_OPTIONS: $TMP/missing.supp: cannot read suppressions: No such file or directory"
+
+# Plain LD_PRELOAD works as well as confine run.
+LD_PRELOAD="$GUARD_LIB" "$FX/guard/O0/scenarios" strtok >"$TMP/out" 2>"$TMP/err"
+[ "$?" = 66 ] || fail "LD_PRELOAD: exit status"
+normalize <"$TMP/err" | grep -qx 'SUMMARY: confine: cross-thread-call strtok in libc:strtok (thread T2 .intruder. (tid=N), owner T1 .owner-main. (tid=N))' ||
+	fail "LD_PRELOAD: no strtok summary: $(cat "$TMP/err")"
