@@ -199,6 +199,14 @@ const struct dbg_var *debuginfo_var_at(const struct debuginfo *dbg, uint64_t add
 	return lo < dbg->n && dbg->v[lo].addr == addr ? &dbg->v[lo] : NULL;
 }
 
+const struct dbg_var *debuginfo_var_named(const struct debuginfo *dbg, const char *name)
+{
+	for (size_t i = 0; i < dbg->n; i++)
+		if (!dbg->v[i].owner && !strcmp(dbg->v[i].name, name))
+			return &dbg->v[i];
+	return NULL;
+}
+
 static struct cu_cache *cu_cache_get(struct debuginfo *dbg)
 {
 	Dwarf_Off off = 0, next;

@@ -32,6 +32,10 @@ void debuginfo_free(struct debuginfo *dbg);
 /* The variable at exactly addr, or NULL. */
 const struct dbg_var *debuginfo_var_at(const struct debuginfo *dbg, uint64_t addr);
 
+/* The file-scope variable named name, or NULL (COMMON symbols of a .o have no address that
+ * DWARF and the symbol table agree on). */
+const struct dbg_var *debuginfo_var_named(const struct debuginfo *dbg, const char *name);
+
 /* Source file and line of the code at addr; returns 0, or -1 when unknown. */
 int debuginfo_source(struct debuginfo *dbg, uint64_t addr, const char **file, int *line);
 

@@ -173,7 +173,8 @@ static int reg_family(unsigned r)
 }
 
 /* After recording an address load into a register, start watching that register (in the
- * slot of the same register, else a free one, else the oldest). */
+ * slot of the same register, else a free one, else the first). A watch that is replaced while
+ * its register is live counts as the address escaping. */
 static void track_start(struct chunk *c, const cs_insn *in)
 {
 	const cs_x86 *x = &in->detail->x86;
@@ -188,7 +189,9 @@ static void track_start(struct chunk *c, const cs_insn *in)
 	for (int i = 0; i < TRACKED; i++)
 		if (c->track[i].family == fam)
 			slot = i;
-	c->track[slot] = (struct addr_reg){ fam, c->out.n - 1, 4, false };
+	if (c->track[slot].family >= 0 && c->track[slot].family != fam)
+		c->out.v[c->track[slot].xref].access |= ACCESS_ADDR;
+	c->track[slot] = (struct addr_reg){ fam, c->out.n - 1, 8, false };
 }
 
 static void on_deref(struct chunk *c, struct addr_reg *t, int access)
@@ -214,6 +217,23 @@ static bool writes_family(const cs_insn *in, int fam)
 	return false;
 }
 
+/* Whether a register still holds the address where its watch ends (SysV ABI): a ret passes on
+ * %rax (the rare %rdx half of a pair aside); a call passes argument registers and keeps callee-saved ones; after a jump or
+ * when the watch runs out, anything may still use it. */
+static bool still_live(const cs_insn *in, int fam)
+{
+	enum { RAX, RBX, RCX, RDX, RSI, RDI, RBP, RSP, R8, R9, R10, R11, R12, R13, R14, R15 };
+	static const unsigned call_live = 1u << RBX | 1u << RCX | 1u << RDX | 1u << RSI | 1u << RDI |
+					  1u << RBP | 1u << R8 | 1u << R9 | 1u << R12 | 1u << R13 |
+					  1u << R14 | 1u << R15;
+
+	if (in->id == X86_INS_RET)
+		return fam == RAX;
+	if (in->id == X86_INS_CALL)
+		return call_live >> fam & 1;
+	return true;
+}
+
 /* A dereference through a watched register gives the access; any other read of it lets the
  * address escape (kept as a possible write); a branch or an overwrite ends the watch. */
 static void track_one(struct chunk *c, struct addr_reg *t, const cs_insn *in)
@@ -222,6 +242,8 @@ static void track_one(struct chunk *c, struct addr_reg *t, const cs_insn *in)
 	int fam = t->family;
 
 	if (is_branch(in) || in->id == X86_INS_RET || --t->left < 0) {
+		if (still_live(in, fam))
+			c->out.v[t->xref].access |= ACCESS_ADDR;
 		t->family = -1;
 		return;
 	}

@@ -22,6 +22,7 @@ struct xref {
 	uint64_t kind : 2;     /* enum xref_kind */
 	uint64_t flags : 3;    /* XREF_INDIRECT, XREF_SYMBOL */
 	uint64_t access : 3;   /* ACCESS_* for XREF_DATA */
+	uint64_t unused : 8;   /* zero */
 	uint64_t to;           /* target address (INDIRECT: the slot read; SYMBOL: .symtab index) */
 };
 

@@ -37,7 +37,23 @@ static const char *machine_name(int m)
 	}
 }
 
-static int check_header(struct elf_image *img, const struct diag *d)
+/* libelf reads a section or program header table cut off by the end of the file as empty, so
+ * the tables' extents are checked here. */
+static int check_extents(struct elf_image *img, const struct diag *d, size_t fsize)
+{
+	const GElf_Ehdr *e = &img->ehdr;
+	uint64_t sh_end = e->e_shoff + (uint64_t)e->e_shnum * e->e_shentsize;
+	uint64_t ph_end = e->e_phoff + (uint64_t)e->e_phnum * e->e_phentsize;
+
+	if ((e->e_shoff && (sh_end > fsize || e->e_shoff > fsize)) ||
+	    (e->e_phoff && (ph_end > fsize || e->e_phoff > fsize)))
+		return fail(d, img, -EIO, "truncated or corrupt: its header tables extend beyond the end of the file", NULL);
+	if (e->e_shoff && e->e_shentsize != sizeof(Elf64_Shdr))
+		return fail(d, img, -EIO, "corrupt: bad section header size", NULL);
+	return 0;
+}
+
+static int check_header(struct elf_image *img, const struct diag *d, size_t fsize)
 {
 	char why[96];
 	const char *mname;
@@ -46,6 +62,8 @@ static int check_header(struct elf_image *img, const struct diag *d)
 		return fail(d, img, -ENOEXEC, "not an ELF file", NULL);
 	if (gelf_getclass(img->elf) != ELFCLASS64)
 		return fail(d, img, -ENOEXEC, "unsupported: 32-bit ELF (only x86-64 ELF64 is supported)", NULL);
+	if (fsize < sizeof(Elf64_Ehdr))
+		return fail(d, img, -EIO, "truncated: shorter than an ELF header", NULL);
 	if (!gelf_getehdr(img->elf, &img->ehdr))
 		return fail(d, img, -EIO, "corrupt ELF header", elf_errmsg(-1));
 	if (img->ehdr.e_machine != EM_X86_64) {
@@ -59,7 +77,7 @@ static int check_header(struct elf_image *img, const struct diag *d)
 	}
 	if (img->ehdr.e_type != ET_REL && img->ehdr.e_type != ET_DYN && img->ehdr.e_type != ET_EXEC)
 		return fail(d, img, -ENOEXEC, "unsupported ELF type (core file or unknown)", NULL);
-	return 0;
+	return check_extents(img, d, fsize);
 }
 
 /* PIE executables are ET_DYN too; DF_1_PIE or an interpreter tells them from libraries. */
@@ -177,8 +195,7 @@ static int open_elf(struct elf_image *img, const struct input_unit *u, const str
 		return fail(d, img, -EIO, "cannot read", elf_errmsg(-1));
 	img->elf = img->file_elf;
 	if (!u->member)
-		return *fsize < sizeof(Elf64_Ehdr) && elf_kind(img->elf) == ELF_K_ELF ?
-		       fail(d, img, -EIO, "truncated: shorter than an ELF header", NULL) : 0;
+		return 0;
 	if (elf_kind(img->file_elf) != ELF_K_AR || elf_rand(img->file_elf, u->member_off) != u->member_off)
 		return fail(d, img, -EIO, "cannot find the archive member", elf_errmsg(-1));
 	img->member_elf = elf_begin(img->fd, ELF_C_READ_MMAP, img->file_elf);
@@ -267,7 +284,7 @@ int elf_image_open(const struct input_unit *u, const struct diag *d, struct elf_
 	elf_version(EV_CURRENT);
 	err = open_elf(img, u, d, &fsize);
 	if (!err)
-		err = check_header(img, d);
+		err = check_header(img, d, fsize);
 	if (!err && img->ehdr.e_type == ET_REL)
 		err = relocate_with_dwfl(img, d);
 	if (!err)

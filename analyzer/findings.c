@@ -62,10 +62,26 @@ void findings_fingerprint(enum kind k, const char *module, const char *function,
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
+/* Suffixes GCC and clang add to cloned or split copies of a function. */
+static const char *const clone_suffixes[] = {
+	".constprop.", ".isra.", ".part.", ".cold", ".lto_priv.", ".localalias", ".clone.",
+	".specialized.", ".llvm.",
+};
+
 char *findings_base_name(const char *name)
 {
-	/* C identifiers and mangled names never contain '.', so anything after one is a suffix. */
-	return name ? strndup(name, strcspn(name, ".@")) : NULL;
+	size_t len;
+
+	if (!name)
+		return NULL;
+	len = strcspn(name, "@");
+	for (size_t i = 0; i < sizeof(clone_suffixes) / sizeof(*clone_suffixes); i++) {
+		const char *p = strstr(name, clone_suffixes[i]);
+
+		if (p && (size_t)(p - name) < len)
+			len = (size_t)(p - name);
+	}
+	return strndup(name, len);
 }
 
 static char *func_label(const struct function *fn)

@@ -96,8 +96,8 @@ void module_report_free(struct module_report *r);
 void findings_fingerprint(enum kind k, const char *module, const char *function, const char *name,
 			  char out[17]);
 
-/* Copies name without a compiler clone suffix (".constprop.0", ".isra.0", ".part.0", ".cold").
- * Returns NULL when out of memory. */
+/* Copies name without a compiler clone suffix (".constprop.0", ".isra.0", ".part.0", ".cold",
+ * ...) or symbol version; other dots stay. Returns NULL when out of memory (or for NULL). */
 char *findings_base_name(const char *name);
 
 /* Appends a copy of s (skipping duplicates when unique is set); 0 or -ENOMEM. */

@@ -86,7 +86,8 @@ static int expand_members(struct input_list *list, const char *path, int fd, Elf
 		cmd = elf_next(m);
 		elf_end(m);
 	}
-	if (!err && count == 0 && elf_errno() != 0)
+	/* An archive holding nothing but its signature is empty, not corrupt. */
+	if (!err && count == 0 && elf_errno() != 0 && lseek(fd, 0, SEEK_END) > 8)
 		err = push_unit(list, path, NULL, 0, "corrupt archive: cannot read its members");
 	return err;
 }

@@ -199,7 +199,8 @@ static int name_by_pattern(struct state_var *v, const struct symbols *syms)
 
 static int name_object(struct state_var *v, const struct symbols *syms, const struct debuginfo *dbg)
 {
-	const struct dbg_var *dv = debuginfo_var_at(dbg, v->addr);
+	const struct dbg_var *dv = v->sym->shndx == SHN_COMMON ? debuginfo_var_named(dbg, v->sym->name)
+							       : debuginfo_var_at(dbg, v->addr);
 
 	v->kind = v->sym->bind == STB_LOCAL ? KIND_MUTABLE_STATIC : KIND_MUTABLE_GLOBAL;
 	if (set_str(&v->symbol, v->sym->name))

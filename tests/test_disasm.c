@@ -1,0 +1,486 @@
+/* Unit tests of the disassembler: exact references of asm/refs.s, PLT stubs, GOT and absolute refs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include "disasm.h"
+
+struct module {
+	char path[512];
+	struct input_unit unit;
+	struct elf_image *img;
+	struct symbols *syms;
+	struct relocs *relocs;
+	struct xref_set *xrefs;
+	struct plt_map *plt;
+};
+
+static char last_error[1024];
+static struct module *refs;   /* asm/refs.o, loaded once for the group */
+
+static void capture(void *ctx, enum diag_level level, const char *msg)
+{
+	(void)ctx;
+	if (level == DIAG_ERROR)
+		snprintf(last_error, sizeof(last_error), "%s", msg);
+}
+
+static const struct diag diag = { capture, NULL };
+
+static void unload(struct module *m)
+{
+	if (!m)
+		return;
+	disasm_xrefs_free(m->xrefs);
+	disasm_plt_free(m->plt);
+	relocs_free(m->relocs);
+	symbols_free(m->syms);
+	elf_image_free(m->img);
+	free(m);
+}
+
+/* Opens a fixture and runs every stage up to the sweep; NULL on any error. */
+static struct module *load(const char *rel, int jobs)
+{
+	struct module *m = calloc(1, sizeof(*m));
+	const char *base = getenv("FX");
+
+	if (!m)
+		return NULL;
+	snprintf(m->path, sizeof(m->path), "%s/%s", base && *base ? base : "build/fixtures", rel);
+	m->unit = (struct input_unit){ .path = m->path, .display = m->path };
+	if (elf_image_open(&m->unit, &diag, &m->img) || symbols_load(m->img, &diag, &m->syms) ||
+	    relocs_load(m->img, &diag, &m->relocs) || disasm_plt_load(m->img, &diag, &m->plt) ||
+	    disasm_sweep(m->img, m->syms, m->relocs, jobs, &diag, &m->xrefs)) {
+		unload(m);
+		return NULL;
+	}
+	return m;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	refs = load("asm/refs.o", 1);
+	return refs ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unload(refs);
+	return 0;
+}
+
+/* The symbol named name in .symtab (its index in *idx), or a test failure. */
+static const struct sym *sym_named(const struct module *m, const char *name, size_t *idx)
+{
+	for (size_t i = 1; i < m->syms->symtab.n; i++)
+		if (!strcmp(m->syms->symtab.v[i].name, name)) {
+			if (idx)
+				*idx = i;
+			return &m->syms->symtab.v[i];
+		}
+	fail_msg("no symbol %s", name);
+	return NULL;
+}
+
+/* The references made by the named function, at most max of them; returns the count. */
+static size_t refs_of(const struct module *m, const char *name, struct xref *out, size_t max)
+{
+	const struct sym *f = sym_named(m, name, NULL);
+	struct xref_iter it = { .set = m->xrefs };
+	const struct xref *x;
+	size_t n = 0;
+
+	while ((x = xref_next(&it)) != NULL)
+		if (x->from >= f->addr && x->from < f->addr + f->size) {
+			if (n < max)
+				out[n] = *x;
+			n++;
+		}
+	return n;
+}
+
+/* The one reference of function name: from its instruction at offset, exactly as given. */
+static void expect_one(const char *name, uint64_t offset, int kind, int flags, int access, uint64_t to)
+{
+	struct xref x[4];
+
+	assert_int_equal(refs_of(refs, name, x, 4), 1);
+	assert_int_equal(x[0].from, sym_named(refs, name, NULL)->addr + offset);
+	assert_int_equal(x[0].kind, kind);
+	assert_int_equal(x[0].flags, flags);
+	assert_int_equal(x[0].access, access);
+	assert_int_equal(x[0].to, to);
+}
+
+static uint64_t addr_of(const char *name)
+{
+	return sym_named(refs, name, NULL)->addr;
+}
+
+static size_t index_of(const char *name)
+{
+	size_t idx = 0;
+
+	sym_named(refs, name, &idx);
+	return idx;
+}
+
+/* The premise of the store_imm and cmp_byte cases: PC32 addends that are not -4. */
+static void test_reloc_addends(void **state)
+{
+	size_t n;
+	const struct reloc *r;
+
+	(void)state;
+	r = relocs_code_in(refs->relocs, addr_of("store_imm"), addr_of("store_imm") + 11, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(r->type, R_X86_64_PC32);
+	assert_int_equal(r->addend, -8);
+	assert_int_equal(r->offset, addr_of("store_imm") + 2);
+	r = relocs_code_in(refs->relocs, addr_of("cmp_byte"), addr_of("cmp_byte") + 8, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(r->type, R_X86_64_PC32);
+	assert_int_equal(r->addend, -5);
+}
+
+/* movl $1, counter(%rip): target = addend + (instruction end - relocation offset) = counter. */
+static void test_store_imm(void **state)
+{
+	(void)state;
+	expect_one("store_imm", 0, XREF_DATA, 0, ACCESS_WRITE, addr_of("counter"));
+}
+
+static void test_cmp_byte(void **state)
+{
+	(void)state;
+	expect_one("cmp_byte", 0, XREF_DATA, 0, ACCESS_READ, addr_of("flag"));
+}
+
+static void test_load(void **state)
+{
+	(void)state;
+	expect_one("load", 0, XREF_DATA, 0, ACCESS_READ, addr_of("counter"));
+}
+
+static void test_store(void **state)
+{
+	(void)state;
+	expect_one("store", 0, XREF_DATA, 0, ACCESS_WRITE, addr_of("counter") + 4);
+}
+
+static void test_incr(void **state)
+{
+	(void)state;
+	expect_one("incr", 0, XREF_DATA, 0, ACCESS_READ | ACCESS_WRITE, addr_of("counter"));
+}
+
+static void test_address(void **state)
+{
+	(void)state;
+	expect_one("address", 0, XREF_DATA, 0, ACCESS_ADDR, addr_of("table"));
+}
+
+/* call strtok@PLT in a .o: the undefined symbol, by .symtab index. */
+static void test_calls(void **state)
+{
+	(void)state;
+	assert_int_equal(sym_named(refs, "strtok", NULL)->shndx, SHN_UNDEF);
+	expect_one("calls", 4, XREF_CALL, XREF_SYMBOL, 0, index_of("strtok"));
+}
+
+static void test_tail(void **state)
+{
+	(void)state;
+	expect_one("tail", 0, XREF_JUMP, XREF_SYMBOL, 0, index_of("localtime"));
+}
+
+static void test_got_call(void **state)
+{
+	(void)state;
+	expect_one("got_call", 4, XREF_CALL, XREF_SYMBOL, 0, index_of("gmtime"));
+}
+
+static void test_got_addr(void **state)
+{
+	(void)state;
+	expect_one("got_addr", 0, XREF_DATA, XREF_SYMBOL, ACCESS_ADDR, index_of("strtok"));
+}
+
+static void test_tls(void **state)
+{
+	struct xref x[4];
+
+	(void)state;
+	assert_int_equal(refs_of(refs, "tls", x, 4), 0);
+}
+
+/* A call the assembler resolved within .text: no relocation, the target is helper itself. */
+static void test_local_call(void **state)
+{
+	(void)state;
+	expect_one("local_call", 0, XREF_CALL, 0, 0, addr_of("helper"));
+	expect_one("helper", 0, XREF_DATA, 0, ACCESS_READ | ACCESS_WRITE, addr_of("flag"));
+}
+
+/* Twelve references in all, in address order, whatever the number of threads. */
+static void test_order_and_jobs(void **state)
+{
+	struct module *m = load("asm/refs.o", 4);
+	struct xref_iter a = { .set = refs->xrefs }, b;
+	const struct xref *x, *y;
+	uint64_t last = 0;
+
+	(void)state;
+	assert_non_null(m);
+	b = (struct xref_iter){ .set = m->xrefs };
+	assert_int_equal(refs->xrefs->n, 12);
+	assert_int_equal(m->xrefs->n, 12);
+	while ((x = xref_next(&a)) != NULL) {
+		y = xref_next(&b);
+		assert_non_null(y);
+		assert_int_equal(x->from, y->from);
+		assert_int_equal(x->kind, y->kind);
+		assert_int_equal(x->flags, y->flags);
+		assert_int_equal(x->access, y->access);
+		assert_int_equal(x->to, y->to);
+		assert_true(x->from >= last);
+		last = x->from;
+	}
+	assert_null(xref_next(&b));
+	unload(m);
+}
+
+static const struct image_section *section_named(const struct elf_image *img, const char *name)
+{
+	for (size_t i = 1; i < img->nsecs; i++)
+		if (!strcmp(img->secs[i].name, name))
+			return &img->secs[i];
+	return NULL;
+}
+
+static uint64_t section_size(const struct elf_image *img, const char *name)
+{
+	const struct image_section *s = section_named(img, name);
+
+	return s ? s->size : 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* app-dyn: one stub per .plt entry (PLT0 included), .plt.sec entry and .plt.got entry; every stub
+ * but PLT0 jumps through a slot whose relocation names the imported function. */
+static void test_plt_stubs(void **state)
+{
+	struct module *m = load("O0/app-dyn", 1);
+	const struct image_section *plt;
+	const char *names[16];
+	static const char *const want[] = { "__cxa_finalize", "common_bump", "fprintf", "legacy_report",
+					    "legacy_tokenize", "legacy_year", "printf" };
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(m);
+	plt = section_named(m->img, ".plt");
+	assert_non_null(plt);
+	assert_int_equal(m->plt->v.n, section_size(m->img, ".plt") / 16 + section_size(m->img, ".plt.sec") / 16 +
+				      section_size(m->img, ".plt.got") / 8);
+	for (size_t i = 0; i < m->plt->v.n; i++) {
+		const struct plt_stub *st = &m->plt->v.v[i];
+		const struct sym *y = relocs_slot_symbol(m->relocs, m->syms, st->slot);
+
+		assert_true(disasm_is_plt(m->img, st->jmp_addr));
+		assert_true(elf_image_is_got(m->img, st->slot));
+		if (st->jmp_addr < plt->addr + 16) {
+			assert_null(y);   /* PLT0 jumps to the resolver */
+			continue;
+		}
+		assert_non_null(y);
+		assert_int_equal(y->shndx, SHN_UNDEF);
+		assert_true(n < 16);
+		names[n++] = y->name;
+	}
+	qsort(names, n, sizeof(*names), cmp_str);
+	assert_int_equal(n, 7);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(names[i], want[i]);
+	unload(m);
+}
+
+/* main's calls, in order: count_run directly, the rest through PLT stubs. */
+static void test_plt_calls_of_main(void **state)
+{
+	struct module *m = load("O0/app-dyn", 1);
+	static const char *const want[] = { "legacy_year", "legacy_tokenize", "printf", "fprintf",
+					    "common_bump", "legacy_report" };
+	struct xref x[32];
+	size_t n, calls = 0;
+
+	(void)state;
+	assert_non_null(m);
+	n = refs_of(m, "main", x, 32);
+	assert_true(n <= 32);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t slot;
+		const struct sym *y;
+
+		if (x[i].kind != XREF_CALL)
+			continue;
+		assert_int_equal(x[i].flags, 0);
+		if (calls++ == 0) {
+			assert_int_equal(x[i].to, sym_named(m, "count_run", NULL)->addr);
+			assert_false(disasm_is_plt(m->img, x[i].to));
+			assert_int_equal(disasm_plt_slot(m->plt, x[i].to), 0);
+			continue;
+		}
+		assert_true(disasm_is_plt(m->img, x[i].to));
+		slot = disasm_plt_slot(m->plt, x[i].to);
+		y = relocs_slot_symbol(m->relocs, m->syms, slot);
+		assert_non_null(y);
+		assert_true(calls - 2 < 6);
+		assert_string_equal(y->name, want[calls - 2]);
+	}
+	assert_int_equal(calls, 7);
+	unload(m);
+}
+
+/* A stub spans up to 16 bytes before its jmp; anything further away maps to no slot. */
+static void test_plt_slot_bounds(void **state)
+{
+	struct module *m = load("O0/app-dyn", 1);
+	const struct plt_stub *st;
+
+	(void)state;
+	assert_non_null(m);
+	assert_true(m->plt->v.n > 3);
+	st = &m->plt->v.v[2];
+	assert_int_equal(st->jmp_addr - m->plt->v.v[1].jmp_addr, 16);
+	assert_int_equal(disasm_plt_slot(m->plt, st->jmp_addr), st->slot);
+	assert_int_equal(disasm_plt_slot(m->plt, st->jmp_addr - 15), st->slot);
+	assert_int_equal(disasm_plt_slot(m->plt, st->jmp_addr + 1), m->plt->v.v[3].slot);
+	assert_int_equal(disasm_plt_slot(m->plt, m->plt->v.v[m->plt->v.n - 1].jmp_addr + 1), 0);
+	assert_int_equal(disasm_plt_slot(m->plt, sym_named(m, "main", NULL)->addr), 0);
+	unload(m);
+}
+
+/* -fno-plt: call *strtok@GOTPCREL(%rip) is an indirect call through the GOT slot. */
+static void test_got_indirect_call(void **state)
+{
+	struct module *m = load("O0/liblegacy-noplt.so", 1);
+	struct xref x[8];
+	const struct sym *y;
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(refs_of(m, "legacy_next", x, 8), 1);
+	assert_int_equal(x[0].kind, XREF_CALL);
+	assert_int_equal(x[0].flags, XREF_INDIRECT);
+	assert_true(elf_image_is_got(m->img, x[0].to));
+	y = relocs_slot_symbol(m->relocs, m->syms, x[0].to);
+	assert_non_null(y);
+	assert_string_equal(y->name, "strtok");
+	unload(m);
+}
+
+/* A GOT load followed by a dereference takes the access of the dereference. */
+static void test_got_load_access(void **state)
+{
+	struct module *m = load("O0/liblegacy-noplt.so", 1);
+	struct xref x[8];
+	static const char *const want[] = { "g_counter", "g_limit", "g_weak_flag" };
+	const char *got[3];
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(refs_of(m, "legacy_report", x, 8), 3);
+	for (size_t i = 0; i < 3; i++) {
+		const struct sym *y = relocs_slot_symbol(m->relocs, m->syms, x[i].to);
+
+		assert_int_equal(x[i].kind, XREF_DATA);
+		assert_int_equal(x[i].flags, 0);
+		assert_int_equal(x[i].access, ACCESS_READ);
+		assert_non_null(y);
+		got[i] = y->name;
+	}
+	qsort(got, 3, sizeof(*got), cmp_str);
+	for (size_t i = 0; i < 3; i++)
+		assert_string_equal(got[i], want[i]);
+	unload(m);
+}
+
+/* Non-PIE code takes strtok's address as an immediate: its PLT stub. */
+static void test_absolute_plt_address(void **state)
+{
+	struct module *m = load("O0/app-nopie", 1);
+	struct xref x[8];
+	const struct sym *y;
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(refs_of(m, "legacy_tokenizer", x, 8), 1);
+	assert_int_equal(x[0].kind, XREF_DATA);
+	assert_int_equal(x[0].flags, 0);
+	assert_int_equal(x[0].access, ACCESS_ADDR);
+	assert_true(disasm_is_plt(m->img, x[0].to));
+	y = relocs_slot_symbol(m->relocs, m->syms, disasm_plt_slot(m->plt, x[0].to));
+	assert_non_null(y);
+	assert_string_equal(y->name, "strtok");
+	unload(m);
+}
+
+/* Absolute data references of non-PIE code resolve to the objects themselves. */
+static void test_absolute_data(void **state)
+{
+	struct module *m = load("O0/app-nopie", 1);
+	struct xref x[8];
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(refs_of(m, "legacy_report", x, 8), 3);
+	assert_int_equal(x[0].to, sym_named(m, "g_counter", NULL)->addr);
+	assert_int_equal(x[1].to, sym_named(m, "g_limit", NULL)->addr);
+	assert_int_equal(x[2].to, sym_named(m, "g_weak_flag", NULL)->addr);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(x[i].kind, XREF_DATA);
+		assert_int_equal(x[i].access, ACCESS_READ);
+	}
+	unload(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reloc_addends),
+		cmocka_unit_test(test_store_imm),
+		cmocka_unit_test(test_cmp_byte),
+		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_store),
+		cmocka_unit_test(test_incr),
+		cmocka_unit_test(test_address),
+		cmocka_unit_test(test_calls),
+		cmocka_unit_test(test_tail),
+		cmocka_unit_test(test_got_call),
+		cmocka_unit_test(test_got_addr),
+		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_local_call),
+		cmocka_unit_test(test_order_and_jobs),
+		cmocka_unit_test(test_plt_stubs),
+		cmocka_unit_test(test_plt_calls_of_main),
+		cmocka_unit_test(test_plt_slot_bounds),
+		cmocka_unit_test(test_got_indirect_call),
+		cmocka_unit_test(test_got_load_access),
+		cmocka_unit_test(test_absolute_plt_address),
+		cmocka_unit_test(test_absolute_data),
+	};
+
+	return cmocka_run_group_tests_name("disasm", tests, setup, teardown);
+}
