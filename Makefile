@@ -127,6 +127,20 @@ check: all fixtures $(UNIT_BINS)
 golden: all fixtures
 	@UPDATE_GOLDEN=1 tests/run-e2e.sh $(BUILD)
 
+# --- bench ------------------------------------------------------------------------------------
+BENCH_BINS := $(BUILD)/bench/measure $(BUILD)/bench/guard_calls
+
+$(BUILD)/bench/%: bench/%.c
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -o $@ $<
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: all $(BENCH_BINS)
+	@bench/run.sh $(BUILD)
+
 # --- fixtures -----------------------------------------------------------------------------------
 include fixtures/fixtures.mk
 
