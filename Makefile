@@ -127,6 +127,14 @@ check: all fixtures $(UNIT_BINS)
 golden: all fixtures
 	@UPDATE_GOLDEN=1 tests/run-e2e.sh $(BUILD)
 
+# --- demo -------------------------------------------------------------------------------------
+# The README's first command: installs what is missing, builds, scans and guards the fixtures.
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: all fixtures
+	@tools/demo.sh $(BUILD)
+
 # --- bench ------------------------------------------------------------------------------------
 BENCH_BINS := $(BUILD)/bench/measure $(BUILD)/bench/guard_calls
 

@@ -2,8 +2,8 @@
 # Installs the Debian packages that a make target needs, only those missing (apt-get as root, else sudo).
 # Usage: tools/deps.sh build|test|bench
 set -eu
-build="gcc make pkg-config libelf-dev libdw-dev libcapstone-dev libjansson-dev libiberty-dev binutils"
-test="$build libcmocka-dev g++ clang"
+build="gcc g++ make pkg-config libelf-dev libdw-dev libcapstone-dev libjansson-dev libiberty-dev binutils"
+test="$build libcmocka-dev clang"
 bench="$test valgrind libllvm14"
 case "${1:-build}" in
 build) want=$build ;;
