@@ -33,14 +33,17 @@ static void note_module(struct guard_fn *fn, void *real)
  * the constructor normally makes, pays for it. */
 void *guard_resolve(int index)
 {
-	void *real = __atomic_load_n(&guard_real[index], __ATOMIC_ACQUIRE);
+	void *real = __atomic_load_n(&guard_resolved[index], __ATOMIC_ACQUIRE);
 
 	if (real)
 		return real;
 	real = dlsym(RTLD_NEXT, guard_fns[index].name);
 	if (real) {
 		note_module(&guard_fns[index], real);
-		__atomic_store_n(&guard_real[index], real, __ATOMIC_RELEASE);
+		__atomic_store_n(&guard_resolved[index], real, __ATOMIC_RELEASE);
+		/* From now on the trampoline's fast path jumps straight to it. */
+		if (guard_fns[index].kind == GUARD_STATE)
+			__atomic_store_n(&guard_real[index], real, __ATOMIC_RELEASE);
 	}
 	return real;
 }

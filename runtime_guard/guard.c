@@ -29,7 +29,7 @@ struct guard_fn guard_fns[] = {
 #define GUARD_FN(i, sym, rule, kind, d1, d2, d3)
 #define GUARD_DOMAIN(i, name)
 #define GUARD_COUNTS(nfn, ndom) \
-	void *guard_real[nfn];  \
+	void *guard_resolved[nfn]; \
 	const int guard_nfns = nfn; \
 	const int guard_nlibc_domains = ndom;
 #include "guard_table.inc"

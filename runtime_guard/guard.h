@@ -34,7 +34,8 @@ struct guard_fn {
 extern __thread uint64_t guard_serial GUARD_TLS;
 extern __thread int guard_busy GUARD_TLS;            /* inside the guard: no checks */
 extern uint64_t guard_owner[MAX_DOMAINS] GUARD_HIDDEN;
-extern void *guard_real[] GUARD_HIDDEN;
+extern void *guard_real[] GUARD_HIDDEN;       /* what trampolines jump to (trampoline.S) */
+extern void *guard_resolved[] GUARD_HIDDEN;   /* real functions, NULL until found */
 extern struct guard_fn guard_fns[] GUARD_HIDDEN;
 extern const int guard_nfns GUARD_HIDDEN;
 extern const int guard_nlibc_domains GUARD_HIDDEN;

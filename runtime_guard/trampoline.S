@@ -13,6 +13,8 @@
 	.endif
 	.endm
 
+/* guard_real[index] starts as the trampoline's own slow path, so the fast path needs no test
+ * for "not resolved yet": guard_slow() stores the real function there once it knows it. */
 	.macro TRAMPOLINE_STATE sym, index, d1, d2, d3
 	.globl	\sym
 	.type	\sym, @function
@@ -24,15 +26,18 @@
 	OWNER_CHECK \d1
 	OWNER_CHECK \d2
 	OWNER_CHECK \d3
-	movq	guard_real+8*\index\()(%rip), %r11
-	testq	%r11, %r11
-	jz	1f
-	jmp	*%r11
-1:	pushq	$\index
+	jmp	*guard_real+8*\index\()(%rip)
+1:
+guard_slow_\index:
+	pushq	$\index
 	.cfi_adjust_cfa_offset 8
 	jmp	guard_slow_entry
 	.cfi_endproc
 	.size	\sym, . - \sym
+	.endm
+
+	.macro SLOW_ADDRESS sym, index, d1, d2, d3
+	.quad	guard_slow_\index
 	.endm
 
 /* Writers of process-wide settings are rare: always checked on the slow path. */
@@ -42,6 +47,7 @@
 	.p2align 4
 \sym:
 	.cfi_startproc
+guard_slow_\index:
 	pushq	$\index
 	.cfi_adjust_cfa_offset 8
 	jmp	guard_slow_entry
@@ -125,5 +131,17 @@ guard_slow_entry:
 #define GUARD_DOMAIN(i, name)
 #define GUARD_COUNTS(nfn, ndom)
 #include "guard_table.inc"
+#undef GUARD_FN
+
+/* Where each trampoline jumps on its fast path: its slow path until the real function is known. */
+	.data
+	.p2align 3
+	.globl	guard_real
+	.hidden	guard_real
+	.type	guard_real, @object
+guard_real:
+#define GUARD_FN(i, sym, rule, kind, d1, d2, d3) SLOW_ADDRESS sym, i, d1, d2, d3;
+#include "guard_table.inc"
+	.size	guard_real, . - guard_real
 
 	.section .note.GNU-stack, "", @progbits
