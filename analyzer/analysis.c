@@ -30,11 +30,12 @@ static double now_ms(void)
 }
 
 /* Stage timings go to the debug log, for profiling large modules. */
-static int timed(const struct analysis_options *o, const char *stage, double *t, int err)
+static int timed(const struct analysis_options *o, const struct input_unit *u, const char *stage,
+		 double *t, int err)
 {
 	double n = now_ms();
 
-	diag_log(&o->diag, DIAG_DEBUG, "%s: %.1f ms", stage, n - *t);
+	diag_log(&o->diag, DIAG_DEBUG, "%s: %s: %.1f ms", u->display, stage, n - *t);
 	*t = n;
 	return err;
 }
@@ -46,19 +47,19 @@ static int run_stages(const struct analysis_options *o, const struct input_unit 
 	double t = now_ms();
 	int err;
 
-	if ((err = timed(o, "open", &t, elf_image_open(u, d, &s->img))) ||
-	    (err = timed(o, "symbols", &t, symbols_load(s->img, d, &s->syms))) ||
-	    (err = timed(o, "debuginfo", &t, debuginfo_load(s->img, d, &s->dbg))) ||
-	    (err = timed(o, "relocs", &t, relocs_load(s->img, d, &s->relocs))) ||
-	    (err = timed(o, "state", &t, state_classify(s->img, s->syms, s->dbg, s->relocs, &s->states))) ||
-	    (err = timed(o, "plt", &t, disasm_plt_load(s->img, d, &s->plt))) ||
-	    (err = timed(o, "sweep", &t, disasm_sweep(s->img, s->syms, s->relocs, o->jobs, d, &s->xrefs))) ||
-	    (err = timed(o, "functions", &t, functions_build(s->img, s->syms, s->relocs, s->xrefs, &s->funcs))))
+	if ((err = timed(o, u, "open", &t, elf_image_open(u, d, &s->img))) ||
+	    (err = timed(o, u, "symbols", &t, symbols_load(s->img, d, &s->syms))) ||
+	    (err = timed(o, u, "debuginfo", &t, debuginfo_load(s->img, d, &s->dbg))) ||
+	    (err = timed(o, u, "relocs", &t, relocs_load(s->img, d, &s->relocs))) ||
+	    (err = timed(o, u, "state", &t, state_classify(s->img, s->syms, s->dbg, s->relocs, &s->states))) ||
+	    (err = timed(o, u, "plt", &t, disasm_plt_load(s->img, d, &s->plt))) ||
+	    (err = timed(o, u, "sweep", &t, disasm_sweep(s->img, s->syms, s->relocs, o->jobs, d, &s->xrefs))) ||
+	    (err = timed(o, u, "functions", &t, functions_build(s->img, s->syms, s->relocs, s->xrefs, &s->funcs))))
 		return err;
 	struct callgraph_input ci = {
 		s->img, s->syms, s->relocs, s->plt, s->funcs, s->states, s->xrefs, o->rules, o->libc,
 	};
-	err = timed(o, "callgraph", &t, callgraph_build(&ci, &s->cg));
+	err = timed(o, u, "callgraph", &t, callgraph_build(&ci, &s->cg));
 	/* The references are the largest structure of a big module and findings do not need them. */
 	disasm_xrefs_free(s->xrefs);
 	s->xrefs = NULL;

@@ -479,7 +479,7 @@ int callgraph_build(const struct callgraph_input *in, struct callgraph **out)
 	for (struct xref_iter it = { .set = in->xrefs }; !b.err && (x = xref_next(&it)) != NULL;)
 		resolve_state(&b, x, b.src[it.i - 1]);
 	if (!b.err) {
-		qsort(cg->rule_uses.v, cg->rule_uses.n, sizeof(struct rule_use), cmp_rule_use);
+		VEC_SORT(&cg->rule_uses, cmp_rule_use);
 		mark_direct(cg);
 		b.err = propagate(cg);
 	}

@@ -165,7 +165,7 @@ int debuginfo_load(const struct elf_image *img, const struct diag *d, struct deb
 		free(dbg);
 		return w.err;
 	}
-	qsort(w.vars.v, w.vars.n, sizeof(*w.vars.v), cmp_var);
+	VEC_SORT(&w.vars, cmp_var);
 	dbg->v = w.vars.v;
 	dbg->n = w.vars.n;
 	(void)d;

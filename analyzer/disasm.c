@@ -674,7 +674,7 @@ int disasm_plt_load(const struct elf_image *img, const struct diag *d, struct pl
 		disasm_plt_free(m);
 		return err;
 	}
-	qsort(m->v.v, m->v.n, sizeof(*m->v.v), cmp_stub);
+	VEC_SORT(&m->v, cmp_stub);
 	*out = m;
 	return 0;
 }

@@ -64,6 +64,8 @@ static int check_header(struct elf_image *img, const struct diag *d, size_t fsiz
 		return fail(d, img, -ENOEXEC, "unsupported: 32-bit ELF (only x86-64 ELF64 is supported)", NULL);
 	if (fsize < sizeof(Elf64_Ehdr))
 		return fail(d, img, -EIO, "truncated: shorter than an ELF header", NULL);
+	if (elf_getident(img->elf, NULL)[EI_DATA] != ELFDATA2LSB)
+		return fail(d, img, -ENOEXEC, "unsupported: big-endian ELF (only x86-64 is supported)", NULL);
 	if (!gelf_getehdr(img->elf, &img->ehdr))
 		return fail(d, img, -EIO, "corrupt ELF header", elf_errmsg(-1));
 	if (img->ehdr.e_machine != EM_X86_64) {
@@ -80,27 +82,55 @@ static int check_header(struct elf_image *img, const struct diag *d, size_t fsiz
 	return check_extents(img, d, fsize);
 }
 
-/* PIE executables are ET_DYN too; DF_1_PIE or an interpreter tells them from libraries. */
+/* Reads DT_FLAGS_1 and whether DT_SONAME is present from the dynamic section. */
+static void dynamic_tags(const struct elf_image *img, uint64_t *flags_1, bool *soname)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	*flags_1 = 0;
+	*soname = false;
+	while ((scn = elf_nextscn(img->elf, scn)) != NULL) {
+		Elf_Data *data;
+		GElf_Dyn dyn;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !(data = elf_getdata(scn, NULL)))
+			continue;
+		for (int i = 0; gelf_getdyn(data, i, &dyn) && dyn.d_tag != DT_NULL; i++) {
+			if (dyn.d_tag == DT_FLAGS_1)
+				*flags_1 = dyn.d_un.d_val;
+			else if (dyn.d_tag == DT_SONAME)
+				*soname = true;
+		}
+	}
+}
+
+/* PIE executables are ET_DYN too: DF_1_PIE marks them; without it (older linkers), an
+ * interpreter and no soname do (libc.so.6 has an interpreter, being runnable, and a soname). */
 static void detect_type(struct elf_image *img)
 {
 	size_t nph = 0;
+	bool interp = false, soname;
+	uint64_t flags_1;
 	GElf_Phdr ph;
 
 	img->type = img->ehdr.e_type == ET_REL ? IMAGE_RELOCATABLE :
 		    img->ehdr.e_type == ET_EXEC ? IMAGE_EXECUTABLE : IMAGE_SHARED;
-	if (elf_getphdrnum(img->elf, &nph) != 0)
-		return;
-	for (size_t i = 0; i < nph; i++) {
+	for (size_t i = 0; elf_getphdrnum(img->elf, &nph) == 0 && i < nph; i++) {
 		if (!gelf_getphdr(img->elf, (int)i, &ph))
 			continue;
 		if (ph.p_type == PT_GNU_RELRO) {
 			img->relro_lo = ph.p_vaddr;
 			img->relro_hi = ph.p_vaddr + ph.p_memsz;
 		}
-		if (ph.p_type == PT_INTERP && img->type == IMAGE_SHARED) {
-			img->type = IMAGE_EXECUTABLE;
-			img->pie = true;
-		}
+		interp |= ph.p_type == PT_INTERP;
+	}
+	if (img->type != IMAGE_SHARED)
+		return;
+	dynamic_tags(img, &flags_1, &soname);
+	if ((flags_1 & DF_1_PIE) || (interp && !soname)) {
+		img->type = IMAGE_EXECUTABLE;
+		img->pie = true;
 	}
 }
 
@@ -126,6 +156,8 @@ static int load_sections(struct elf_image *img, const struct diag *d, size_t fsi
 		if (sh.sh_type != SHT_NOBITS && fsize &&
 		    (sh.sh_offset > fsize || sh.sh_size > fsize - sh.sh_offset))
 			return fail(d, img, -EIO, "truncated or corrupt: a section extends beyond the end of the file", NULL);
+		if ((sh.sh_flags & SHF_ALLOC) && sh.sh_addr + sh.sh_size < sh.sh_addr)
+			return fail(d, img, -EIO, "corrupt: a section's address range wraps around", NULL);
 		name = elf_strptr(img->elf, shstr, sh.sh_name);
 		s = &img->secs[i];
 		*s = (struct image_section){ name ? name : "", sh.sh_addr, sh.sh_size, sh.sh_offset,
@@ -180,6 +212,19 @@ static void read_build_id(struct elf_image *img)
 	}
 }
 
+/* libelf calls a file cut inside its ELF header "not ELF" or invalid data; say what it is. */
+static bool short_elf(int fd, size_t fsize)
+{
+	unsigned char id[EI_NIDENT];
+	ssize_t got = pread(fd, id, sizeof(id), 0);
+
+	if (got < SELFMAG || memcmp(id, ELFMAG, SELFMAG))
+		return false;
+	if (got < EI_NIDENT)
+		return true;
+	return id[EI_CLASS] == ELFCLASS64 ? fsize < sizeof(Elf64_Ehdr) : fsize < sizeof(Elf32_Ehdr);
+}
+
 static int open_elf(struct elf_image *img, const struct input_unit *u, const struct diag *d,
 		    size_t *fsize)
 {
@@ -190,6 +235,8 @@ static int open_elf(struct elf_image *img, const struct input_unit *u, const str
 	if (img->fd < 0 || fstat(img->fd, &st) < 0)
 		return fail(d, img, -errno, strerror(errno), NULL);
 	*fsize = (size_t)st.st_size;
+	if (!u->member && short_elf(img->fd, *fsize))
+		return fail(d, img, -EIO, "truncated: shorter than an ELF header", NULL);
 	img->file_elf = elf_begin(img->fd, ELF_C_READ_MMAP, NULL);
 	if (!img->file_elf)
 		return fail(d, img, -EIO, "cannot read", elf_errmsg(-1));
@@ -268,7 +315,8 @@ static void open_dwarf(struct elf_image *img, const struct diag *d)
 		img->own_dwarf = img->dwarf != NULL;
 	}
 	if (!img->dwarf)
-		diag_log(d, DIAG_WARN, "%s: ignoring unreadable debug info (%s)", img->display, dwarf_errmsg(-1));
+		diag_log(d, DIAG_WARN, "%s: ignoring unreadable debug info (%s)", img->display,
+			 img->dwfl ? dwfl_errmsg(-1) : dwarf_errmsg(-1));
 }
 
 int elf_image_open(const struct input_unit *u, const struct diag *d, struct elf_image **out)

@@ -31,7 +31,7 @@ void strlist_sort(struct strlist *l)
 {
 	size_t w = 0;
 
-	qsort(l->v, l->n, sizeof(char *), cmp_str);
+	VEC_SORT(l, cmp_str);
 	for (size_t i = 0; i < l->n; i++) {
 		if (w && !strcmp(l->v[w - 1], l->v[i]))
 			free(l->v[i]);
@@ -491,7 +491,7 @@ int findings_build(const struct findings_input *in, struct module_report **out)
 
 		findings_fingerprint(f->kind, b.r->module, f->function, f->name, f->fingerprint);
 	}
-	qsort(b.out.v, b.out.n, sizeof(struct finding), cmp_finding);
+	VEC_SORT(&b.out, cmp_finding);
 	b.r->findings = b.out.v;
 	b.r->nfindings = b.out.n;
 	if (b.err) {

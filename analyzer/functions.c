@@ -64,8 +64,8 @@ static int collect_init_entries(const struct elf_image *img, const struct symbol
 		}
 		if (!elf_image_is_init_array(s->name))
 			continue;
-		for (uint64_t a = s->addr; a + 8 <= s->addr + s->size; a += 8) {
-			uint64_t t = slot_target(img, syms, relocs, i, a);
+		for (uint64_t off = 0; off + 8 <= s->size; off += 8) {
+			uint64_t t = slot_target(img, syms, relocs, i, s->addr + off);
 
 			if (is_code_addr(img, t) && VEC_PUSH(out, t))
 				return -ENOMEM;
@@ -85,7 +85,7 @@ static void sort_unique(addr_vec *v)
 {
 	size_t w = 0;
 
-	qsort(v->v, v->n, sizeof(*v->v), cmp_u64);
+	VEC_SORT(v, cmp_u64);
 	for (size_t i = 0; i < v->n; i++)
 		if (!w || v->v[w - 1] != v->v[i])
 			v->v[w++] = v->v[i];
@@ -306,7 +306,7 @@ static int cmp_func(const void *a, const void *b)
 /* Unknown or overlapping extents end where the next function (or the section) begins. */
 static void fix_extents(const struct elf_image *img, struct function_table *t)
 {
-	qsort(t->v.v, t->v.n, sizeof(*t->v.v), cmp_func);
+	VEC_SORT(&t->v, cmp_func);
 	for (size_t i = 0; i < t->v.n; i++) {
 		struct function *f = &t->v.v[i];
 		const struct image_section *s = elf_image_section_at(img, f->addr);

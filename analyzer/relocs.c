@@ -95,8 +95,10 @@ int relocs_load(const struct elf_image *img, const struct diag *d, struct relocs
 		free(r);
 		return err;
 	}
-	qsort(code.v, code.n, sizeof(*code.v), cmp_reloc);
-	qsort(data.v, data.n, sizeof(*data.v), cmp_reloc);
+	if (code.n > 1)
+		qsort(code.v, code.n, sizeof(*code.v), cmp_reloc);
+	if (data.n > 1)
+		qsort(data.v, data.n, sizeof(*data.v), cmp_reloc);
 	r->code = code.v;
 	r->ncode = code.n;
 	r->data = data.v;

@@ -310,7 +310,7 @@ char *report_text_render(struct module_report *const *mods, size_t n, const stru
 		err = render_module(&o, mods[i]);
 		count_module(mods[i], &total);
 	}
-	if (!err && n != 1) {
+	if (!err && n > 1) {
 		fprintf(o.f, "summary: %zu module%s; ", n, n == 1 ? "" : "s");
 		print_counts(&o, &total);
 	}

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "rules.h"
 #include "vec.h"
 
@@ -221,7 +222,7 @@ static int index_aliases(struct rules *r)
 			if (VEC_PUSH(&r->aliases, a))
 				return -1;
 		}
-	qsort(r->aliases.v, r->aliases.n, sizeof(struct alias), alias_cmp);
+	VEC_SORT(&r->aliases, alias_cmp);
 	return 0;
 }
 
@@ -240,7 +241,7 @@ int rules_parse(struct rules *r, const char *text, const char *origin, const str
 		err = parse_line(r, line, origin, ++lineno, d);
 	}
 	free(copy);
-	qsort(r->list.v, r->list.n, sizeof(struct rule), rule_cmp);
+	VEC_SORT(&r->list, rule_cmp);
 	return index_aliases(r) ? -ENOMEM : err;
 }
 
@@ -251,8 +252,15 @@ static char *slurp(const char *path)
 	char *text = NULL;
 	long len;
 
+	struct stat st;
+
 	if (!f)
 		return NULL;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		errno = EISDIR;
+		return NULL;
+	}
 	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
 	    (text = malloc(len + 1))) {
 		if (fread(text, 1, len, f) != (size_t)len) {

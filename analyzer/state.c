@@ -291,7 +291,7 @@ int state_classify(const struct elf_image *img, const struct symbols *syms,
 		return err;
 	}
 	fold_guards(set);
-	qsort(set->vars.v, set->vars.n, sizeof(*set->vars.v), cmp_var);
+	VEC_SORT(&set->vars, cmp_var);
 	*out = set;
 	return 0;
 }
@@ -351,7 +351,7 @@ int state_add_anonymous(struct state_set *set, const struct elf_image *img, cons
 		if ((!i || sorted[i] != sorted[i - 1]) && find_in(set->vars.v, before, sorted[i]) < 0)
 			err = add_one_anonymous(set, img, sorted[i]);
 	free(sorted);
-	qsort(set->vars.v, set->vars.n, sizeof(*set->vars.v), cmp_var);
+	VEC_SORT(&set->vars, cmp_var);
 	return err;
 }
 

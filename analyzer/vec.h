@@ -15,6 +15,10 @@
 #define VEC_PUSH(vec, val) \
 	(VEC_RESERVE(vec) ? -1 : ((vec)->v[(vec)->n++] = (val), 0))
 
+/* Sorts the elements (an empty vector may have no storage, which qsort must not see). */
+#define VEC_SORT(vec, cmp) \
+	do { if ((vec)->n > 1) qsort((vec)->v, (vec)->n, sizeof(*(vec)->v), (cmp)); } while (0)
+
 #define VEC_FREE(vec) do { free((vec)->v); (vec)->v = NULL; (vec)->n = (vec)->cap = 0; } while (0)
 
 static inline int vec_grow(void **v, size_t *cap, size_t elem)

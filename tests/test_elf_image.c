@@ -82,23 +82,6 @@ static void expect_open_error(const char *path, const char *name, int err, const
 	assert_int_equal(nerrors, 1);
 }
 
-/* Like expect_open_error, for messages that end with libelf's own words in parentheses. */
-static void expect_open_error_prefix(const char *path, const char *name, int err, const char *why)
-{
-	struct input_unit u = { .path = (char *)path, .display = (char *)name };
-	struct elf_image *img = NULL;
-	char want[1100];
-
-	last_error[0] = '\0';
-	nerrors = 0;
-	assert_int_equal(elf_image_open(&u, &diag, &img), err);
-	assert_null(img);
-	snprintf(want, sizeof(want), "%s: %s (", name, why);
-	assert_memory_equal(last_error, want, strlen(want));
-	assert_int_equal(last_error[strlen(last_error) - 1], ')');
-	assert_int_equal(nerrors, 1);
-}
-
 static struct elf_image *open_fixture(const char *rel, struct input_unit *u, char *path, size_t n)
 {
 	struct elf_image *img = NULL;
@@ -241,7 +224,7 @@ static void test_short_header(void **state)
 	make_ehdr64(buf, ET_REL, EM_X86_64);
 	tmp_path(path, sizeof(path), "short.o");
 	write_file(path, buf, 40);
-	expect_open_error_prefix(path, "short.o", -EIO, "cannot read");
+	expect_open_error(path, "short.o", -EIO, "truncated: shorter than an ELF header");
 }
 
 /* A linked file whose second section claims to start past the end of the file. */

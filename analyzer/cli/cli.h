@@ -45,6 +45,10 @@ struct rules *cli_load_rules(const struct common_opts *c);
 /* Expands PATH arguments; returns 0 or -1 (out of memory, reported). */
 int cli_expand(struct input_list *list, char **paths, int n);
 
+/* Reports a getopt failure ('?' unknown option, ':' missing value; opterr is 0 and optstrings
+ * start with ':') in one line. */
+void cli_bad_option(const char *cmd, int opt, char **argv);
+
 /* Writes text to --output or stdout; returns 0 or -1 (reported). */
 int cli_write(const struct common_opts *c, const char *text);
 

@@ -39,7 +39,8 @@ int cmd_rules(int argc, char **argv)
 	int opt, h;
 
 	cli_common_init(&c);
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if ((h = cli_common_option(&c, opt, optarg)) != 0) {
 			if (h < 0)
 				return EXIT_TROUBLE;
@@ -49,7 +50,7 @@ int cmd_rules(int argc, char **argv)
 			fputs(usage, stdout);
 			return EXIT_CLEAN;
 		}
-		fputs("Try 'confine rules --help'.\n", stderr);
+		cli_bad_option("rules", opt, argv);
 		return EXIT_TROUBLE;
 	}
 	r = cli_load_rules(&c);

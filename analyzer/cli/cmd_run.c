@@ -85,7 +85,8 @@ int cmd_run(int argc, char **argv)
 	char guard[PATH_MAX];
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
 		if (opt == 'O')
 			options = optarg;
 		else if (opt == 'H')
@@ -93,7 +94,7 @@ int cmd_run(int argc, char **argv)
 		else if (opt == 'h')
 			return fputs(usage, stdout), EXIT_CLEAN;
 		else
-			return fputs("Try 'confine run --help'.\n", stderr), EXIT_TROUBLE;
+			return cli_bad_option("run", opt, argv), EXIT_TROUBLE;
 	}
 	if (optind >= argc) {
 		cli_error("run: no PROGRAM given (try 'confine run --help')");

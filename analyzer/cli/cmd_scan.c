@@ -56,7 +56,8 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 	cli_common_init(&o->c);
 	o->format = "text";
 	o->verbosity = DIAG_WARN;
-	while ((opt = getopt_long(argc, argv, "f:o:j:hv", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":f:o:j:hv", longopts, NULL)) != -1) {
 		if ((r = cli_common_option(&o->c, opt, optarg)) != 0) {
 			if (r < 0)
 				return -1;
@@ -76,7 +77,7 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 			fputs(usage, stdout);
 			return 1;
 		default:
-			fputs("Try 'confine scan --help'.\n", stderr);
+			cli_bad_option("scan", opt, argv);
 			return -1;
 		}
 	}

@@ -1,5 +1,6 @@
 /* CLI: option handling, rule loading, input expansion and output shared by subcommands. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,4 +128,14 @@ int cli_write(const struct common_opts *c, const char *text)
 		return -1;
 	}
 	return 0;
+}
+
+void cli_bad_option(const char *cmd, int opt, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+	if (opt == ':')
+		cli_error("%s: option '%s' needs a value (try 'confine %s --help')", cmd, arg, cmd);
+	else
+		cli_error("%s: unknown option '%s' (try 'confine %s --help')", cmd, arg, cmd);
 }
