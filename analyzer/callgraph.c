@@ -139,6 +139,14 @@ static void on_symbol(struct builder *b, uint32_t f, const struct xref *x, const
 		add_state_use(b, f, state_find(in->states, y->addr), x->access);
 }
 
+static void note_entry_branch(struct builder *b, uint32_t g, uint64_t off, int how)
+{
+	struct fnode *n = &b->cg->nodes[g];
+
+	if (how != HOW_ADDRESS_TAKEN && off > 0 && off < ENTRY_WINDOW && (!n->entry_branch || off < n->entry_branch))
+		n->entry_branch = (uint8_t)off;
+}
+
 static void on_code_target(struct builder *b, uint32_t f, const struct xref *x, int how)
 {
 	const struct callgraph_input *in = b->in;
@@ -146,6 +154,7 @@ static void on_code_target(struct builder *b, uint32_t f, const struct xref *x, 
 
 	if (g < 0)
 		return;
+	note_entry_branch(b, (uint32_t)g, x->to - in->funcs->v.v[g].addr, how);
 	/* A jump within the function, or into the middle of another, is control flow, not a call. */
 	if (how == HOW_TAIL_CALL && ((uint32_t)g == f || in->funcs->v.v[g].addr != x->to))
 		return;

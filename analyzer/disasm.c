@@ -285,12 +285,21 @@ static const cs_x86_op *mem_operand(const cs_insn *in)
 
 /* Jumps matter only when they leave the function (tail calls); without a symbol table the
  * function bounds are not known yet, so every jump is kept for discovery. */
+/* A jump landing just past a function's entry matters to the runtime guard, which rewrites
+ * the first bytes of confined functions. */
+static bool near_entry(const struct sweep *sw, uint64_t to)
+{
+	const struct sym *f = symbols_func_at(sw->syms, to);
+
+	return f && to > f->addr && to - f->addr < ENTRY_WINDOW;
+}
+
 static void on_branch(struct sweep *sw, struct chunk *c, const cs_insn *in, uint64_t to)
 {
 	const struct span *sp;
 
 	if (!is_call(in) && !sw->all_jumps && !symbols_func_start(sw->syms, to) &&
-	    !((sp = span_at(sw, to)) && sp->plt))
+	    !((sp = span_at(sw, to)) && sp->plt) && !near_entry(sw, to))
 		return;
 	push(c, in->address, to, 0, is_call(in) ? XREF_CALL : XREF_JUMP, 0, 0);
 }

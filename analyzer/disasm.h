@@ -26,6 +26,9 @@ struct xref {
 	uint64_t to;           /* target address (INDIRECT: the slot read; SYMBOL: .symtab index) */
 };
 
+/* Bytes after a function's entry within which the targets of jumps are recorded. */
+#define ENTRY_WINDOW 32
+
 #define XREF_INDIRECT 1    /* call/jmp through a memory slot (GOT with -fno-plt) */
 #define XREF_SYMBOL 2      /* the target is the undefined .o symbol numbered by 'to' */
 

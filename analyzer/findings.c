@@ -48,15 +48,21 @@ void strlist_free(struct strlist *l)
 	VEC_FREE(l);
 }
 
+uint64_t findings_hash(const char *s, uint64_t h)
+{
+	for (const char *p = s; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	return h;
+}
+
 void findings_fingerprint(enum kind k, const char *module, const char *function, const char *name,
 			  char out[17])
 {
 	const char *parts[4] = { kind_name(k), module, function ? function : "", name ? name : "" };
-	uint64_t h = 0xcbf29ce484222325ULL;   /* FNV-1a 64 */
+	uint64_t h = FINDINGS_HASH_INIT;
 
 	for (int i = 0; i < 4; i++) {
-		for (const char *p = parts[i]; *p; p++)
-			h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+		h = findings_hash(parts[i], h);
 		h = (h ^ 0x1f) * 0x100000001b3ULL;   /* separator: "ab"+"c" differs from "a"+"bc" */
 	}
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
@@ -354,6 +360,7 @@ static int function_basics(const struct findings_input *in, uint32_t f, struct f
 	fr->init_only = nd->init_only;
 	fr->exported = fn->exported;
 	fr->guard = callgraph_guard(in->cg, f);
+	fr->entry_branch = nd->entry_branch;
 	return fr->name && fr->demangled ? 0 : -ENOMEM;
 }
 

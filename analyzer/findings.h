@@ -52,6 +52,7 @@ struct function_report {
 	char *demangled;
 	uint64_t addr, size;
 	bool guard, direct, init_only, exported;
+	unsigned entry_branch;   /* first offset after the entry a branch lands on (0: none) */
 	struct strlist uses;     /* state and rules it touches itself */
 	struct strlist via;      /* call path to the nearest direct function */
 };
@@ -90,6 +91,11 @@ int findings_build(const struct findings_input *in, struct module_report **out);
 
 /* Frees the report; r may be NULL. */
 void module_report_free(struct module_report *r);
+
+#define FINDINGS_HASH_INIT 0xcbf29ce484222325ULL
+
+/* FNV-1a 64 of s, continuing from h (start with FINDINGS_HASH_INIT). */
+uint64_t findings_hash(const char *s, uint64_t h);
 
 /* Fingerprint of kind + module + function + name (16 hex digits), stable across rebuilds:
  * callers pass names without GCC ".N" or clone suffixes. */

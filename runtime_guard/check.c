@@ -23,10 +23,10 @@ static void note_module(struct guard_fn *fn, void *real)
 	Dl_info info;
 	const char *slash;
 
-	if (fn->module[0] || !dladdr(real, &info) || !info.dli_fname)
+	if (fn->module || !dladdr(real, &info) || !info.dli_fname)
 		return;
 	slash = strrchr(info.dli_fname, '/');
-	strncpy(fn->module, slash ? slash + 1 : info.dli_fname, sizeof(fn->module) - 1);
+	fn->module = strdup(slash ? slash + 1 : info.dli_fname);
 }
 
 /* dlsym may allocate (its error buffer) or fail: only the first call of each function, which
@@ -94,8 +94,8 @@ static void check_env(int index, uint64_t me, uintptr_t pc)
 
 void *guard_slow(uint64_t index, uintptr_t pc)
 {
-	void *real = guard_resolve((int)index);
 	const struct guard_fn *fn = &guard_fns[index];
+	void *real = (int)index < guard_nfns ? guard_resolve((int)index) : fn->resume;
 	int saved_errno = errno;
 
 	if (guard_ready && !guard_busy) {

@@ -1,5 +1,6 @@
 /* Guard: start-up (options, tables, real functions), fork and exit handling, and the public
  * API. Interposition itself lives in trampoline.S (libc) and signals.c. */
+#include <cpuid.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
@@ -16,8 +17,8 @@
 #include "symbolize.h"
 #include "threads.h"
 
-struct guard_fn guard_fns[] = {
-#define GUARD_FN(i, sym, rule, kind, d1, d2, d3) [i] = { #sym, rule, GUARD_##kind, { d1, d2, d3 }, "" },
+struct guard_fn guard_fns[MAX_FNS] = {
+#define GUARD_FN(i, sym, rule, kind, d1, d2, d3) [i] = { #sym, rule, GUARD_##kind, { d1, d2, d3 }, NULL, NULL },
 #define GUARD_DOMAIN(i, name)
 #define GUARD_COUNTS(nfn, ndom)
 #include "guard_table.inc"
@@ -31,12 +32,14 @@ struct guard_fn guard_fns[] = {
 #define GUARD_COUNTS(nfn, ndom) \
 	void *guard_resolved[nfn]; \
 	const int guard_nfns = nfn; \
+	int guard_nfns_total = nfn; \
 	const int guard_nlibc_domains = ndom;
 #include "guard_table.inc"
 #undef GUARD_FN
 #undef GUARD_DOMAIN
 #undef GUARD_COUNTS
 
+uint64_t guard_xsave_size;
 static uintptr_t own_lo, own_hi;
 static char own_path[512];
 
@@ -120,6 +123,18 @@ static void on_exit_hook(int status, void *arg)
 	}
 }
 
+/* The slow path saves the vector state with xsave when the OS enabled it, sized for the
+ * features it enabled (CPUID leaf 0xd), else with fxsave. */
+static void detect_xsave(void)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_XSAVE) || !(c & bit_OSXSAVE))
+		return;
+	__cpuid_count(0xd, 0, a, b, c, d);
+	guard_xsave_size = b;
+}
+
 static void resolve_all(void)
 {
 	for (int i = 0; i < guard_nfns; i++)
@@ -136,6 +151,7 @@ __attribute__((constructor(101))) static void guard_init(void)
 	if (report_init())
 		_exit(2);
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)guard_init);
+	detect_xsave();
 	symbolize_init(own_path);
 	stack_prime();
 	threads_init();

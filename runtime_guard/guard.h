@@ -22,13 +22,17 @@
 
 enum guard_fn_kind { GUARD_STATE, GUARD_ENV };
 
-/* A confined function: an interposed libc function, or (later) a patched module function. */
+#define MAX_FNS 65536
+
+/* A confined function: an interposed libc function (the first guard_nfns entries), or a
+ * function of the program's own modules patched at its entry. */
 struct guard_fn {
 	const char *name;
 	const char *rule;            /* the rule it comes from (for aliases) */
 	enum guard_fn_kind kind;
 	int domains[3];              /* -1 terminated */
-	char module[64];             /* file name of the module holding the real function */
+	const char *module;          /* file name of the module holding it; NULL until known */
+	void *resume;                /* patched functions: where the check continues */
 };
 
 extern __thread uint64_t guard_serial GUARD_TLS;
@@ -36,8 +40,10 @@ extern __thread int guard_busy GUARD_TLS;            /* inside the guard: no che
 extern uint64_t guard_owner[MAX_DOMAINS] GUARD_HIDDEN;
 extern void *guard_real[] GUARD_HIDDEN;       /* what trampolines jump to (trampoline.S) */
 extern void *guard_resolved[] GUARD_HIDDEN;   /* real functions, NULL until found */
-extern struct guard_fn guard_fns[] GUARD_HIDDEN;
-extern const int guard_nfns GUARD_HIDDEN;
+extern struct guard_fn guard_fns[MAX_FNS] GUARD_HIDDEN;
+extern const int guard_nfns GUARD_HIDDEN;            /* interposed libc functions */
+extern int guard_nfns_total GUARD_HIDDEN;            /* with the patched ones */
+extern uint64_t guard_xsave_size GUARD_HIDDEN;       /* bytes for xsave, 0: use fxsave */
 extern const int guard_nlibc_domains GUARD_HIDDEN;
 
 #define GF_TYPE_bool bool

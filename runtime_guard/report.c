@@ -163,7 +163,7 @@ static void what_line(struct outbuf *b, const struct violation *v, const struct 
 	outbuf_str(b, ": ");
 	outbuf_str(b, fn->name);
 	outbuf_str(b, " (");
-	outbuf_str(b, fn->module[0] ? fn->module : "?");
+	outbuf_str(b, fn->module ? fn->module : "?");
 	if (v->domain >= 0) {
 		outbuf_str(b, ") in domain ");
 		outbuf_str(b, domains_name(v->domain));

@@ -55,21 +55,12 @@ guard_slow_\index:
 	.size	\sym, . - \sym
 	.endm
 
-	.macro SAVE reg
-	pushq	\reg
-	.cfi_adjust_cfa_offset 8
-	.endm
-
-	.macro RESTORE reg
-	popq	\reg
-	.cfi_adjust_cfa_offset -8
-	.endm
-
 /* Entered by jump with the function's index pushed above the caller's return address. Saves
- * everything an argument or the caller may live in (flags, argument registers, %rax for the
- * vararg count, %r10 for a static chain, %xmm0-7), calls guard_slow(index, return address) and
- * jumps where it says with all of it restored. The unwind info describes the caller's frame,
- * so stacks taken inside guard_slow continue into the program. */
+ * everything the function could be passed or rely on: the flags, every general register, and
+ * the whole vector state (xsave, sized at start-up; fxsave on CPUs without it). Calls
+ * guard_slow(index, return address), puts its answer in the index's slot, restores it all and
+ * jumps there, leaving the stack as the caller left it. The unwind info describes the caller's
+ * frame, so stacks taken inside guard_slow continue into the program. */
 	.globl	guard_slow_entry
 	.hidden	guard_slow_entry
 	.type	guard_slow_entry, @function
@@ -77,53 +68,73 @@ guard_slow_\index:
 guard_slow_entry:
 	.cfi_startproc
 	.cfi_def_cfa_offset 16
-	pushfq
+	pushq	%rbp
 	.cfi_adjust_cfa_offset 8
-	SAVE	%rax
-	SAVE	%rdi
-	SAVE	%rsi
-	SAVE	%rdx
-	SAVE	%rcx
-	SAVE	%r8
-	SAVE	%r9
-	SAVE	%r10
-	subq	$136, %rsp
-	.cfi_adjust_cfa_offset 136
-	movdqu	%xmm0, 0(%rsp)
-	movdqu	%xmm1, 16(%rsp)
-	movdqu	%xmm2, 32(%rsp)
-	movdqu	%xmm3, 48(%rsp)
-	movdqu	%xmm4, 64(%rsp)
-	movdqu	%xmm5, 80(%rsp)
-	movdqu	%xmm6, 96(%rsp)
-	movdqu	%xmm7, 112(%rsp)
-	movq	208(%rsp), %rdi
-	movq	216(%rsp), %rsi
+	.cfi_offset %rbp, -24
+	movq	%rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	pushfq
+	pushq	%rax
+	pushq	%rdi
+	pushq	%rsi
+	pushq	%rdx
+	pushq	%rcx
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	movq	guard_xsave_size(%rip), %rcx
+	testq	%rcx, %rcx
+	jz	2f
+	subq	%rcx, %rsp
+	andq	$-64, %rsp
+	movq	$-1, %rax
+	movq	$-1, %rdx
+	jmp	3f
+2:	subq	$512, %rsp
+	andq	$-64, %rsp
+	fxsave64 (%rsp)
+	jmp	4f
+	/* xrstor insists on a clean header (bytes 512-575), which xsave only partly writes. */
+3:	movq	$0, 512(%rsp)
+	movq	$0, 520(%rsp)
+	movq	$0, 528(%rsp)
+	movq	$0, 536(%rsp)
+	movq	$0, 544(%rsp)
+	movq	$0, 552(%rsp)
+	movq	$0, 560(%rsp)
+	movq	$0, 568(%rsp)
+	xsave64	(%rsp)
+4:	movq	8(%rbp), %rdi
+	movq	16(%rbp), %rsi
 	call	guard_slow
-	movq	%rax, %r11
-	movdqu	0(%rsp), %xmm0
-	movdqu	16(%rsp), %xmm1
-	movdqu	32(%rsp), %xmm2
-	movdqu	48(%rsp), %xmm3
-	movdqu	64(%rsp), %xmm4
-	movdqu	80(%rsp), %xmm5
-	movdqu	96(%rsp), %xmm6
-	movdqu	112(%rsp), %xmm7
-	addq	$136, %rsp
-	.cfi_adjust_cfa_offset -136
-	RESTORE	%r10
-	RESTORE	%r9
-	RESTORE	%r8
-	RESTORE	%rcx
-	RESTORE	%rdx
-	RESTORE	%rsi
-	RESTORE	%rdi
-	RESTORE	%rax
+	movq	%rax, 8(%rbp)
+	cmpq	$0, guard_xsave_size(%rip)
+	jz	5f
+	movq	$-1, %rax
+	movq	$-1, %rdx
+	xrstor64 (%rsp)
+	jmp	6f
+5:	fxrstor64 (%rsp)
+6:	leaq	-80(%rbp), %rsp
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rcx
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+	popq	%rax
 	popfq
-	.cfi_adjust_cfa_offset -8
+	popq	%rbp
+	.cfi_def_cfa %rsp, 16
+	.cfi_restore %rbp
 	leaq	8(%rsp), %rsp
-	.cfi_adjust_cfa_offset -8
-	jmp	*%r11
+	.cfi_def_cfa_offset 8
+	/* The slot just left holds where to go: below %rsp but inside the red zone, which signal
+	 * delivery skips. */
+	jmp	*-8(%rsp)
 	.cfi_endproc
 	.size	guard_slow_entry, . - guard_slow_entry
 

@@ -1,0 +1,200 @@
+/* Patch plans: decodes a function's first instructions with capstone and decides whether they
+ * can move to a trampoline (whole instructions, RIP-relative displacements rewritten). */
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include "patch.h"
+
+const char *patch_strategy_name(enum patch_strategy s)
+{
+	static const char *const names[] = { "jump", "trap", "skip" };
+
+	return names[s];
+}
+
+static bool is_group(const cs_insn *in, uint8_t group)
+{
+	for (int i = 0; i < in->detail->groups_count; i++)
+		if (in->detail->groups[i] == group)
+			return true;
+	return false;
+}
+
+/* What the instruction is, for relocation; NULL if it can move, else why not. */
+static const char *classify(const cs_insn *in, uint64_t entry, struct patch_insn *pi)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	pi->off = (uint8_t)(in->address - entry);
+	pi->len = (uint8_t)in->size;
+	pi->kind = INSN_PLAIN;
+	if (is_group(in, CS_GRP_CALL))
+		return "a call among the first instructions";
+	if (in->id == X86_INS_RET || in->id == X86_INS_HLT || in->id == X86_INS_UD2 || in->id == X86_INS_INT3)
+		return "the function ends within the patched bytes";
+	if (is_group(in, CS_GRP_JUMP)) {
+		if (x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
+			return "an indirect jump among the first instructions";
+		if (in->id == X86_INS_LOOP || in->id == X86_INS_LOOPE || in->id == X86_INS_LOOPNE ||
+		    in->id == X86_INS_JRCXZ || in->id == X86_INS_JECXZ || in->id == X86_INS_JCXZ)
+			return "a loop instruction among the first instructions";
+		pi->target = (uint64_t)x->operands[0].imm;
+		pi->kind = in->id == X86_INS_JMP ? INSN_JMP : INSN_JCC;
+		/* rel8 jcc is 7x; rel32 jcc is 0f 8x: the condition is the low nibble either way. */
+		pi->cc = in->bytes[in->bytes[0] == 0x0f ? 1 : 0] & 0x0f;
+		return NULL;
+	}
+	for (int i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_MEM && x->operands[i].mem.base == X86_REG_RIP) {
+			if (!x->encoding.disp_offset)
+				return "a RIP-relative operand capstone gives no offset for";
+			pi->kind = INSN_RIPREL;
+			pi->disp_off = x->encoding.disp_offset;
+			pi->target = in->address + in->size + (uint64_t)x->operands[i].mem.disp;
+		}
+	return NULL;
+}
+
+struct cursor {
+	csh h;
+	cs_insn *in;
+	const uint8_t *p;
+	size_t left;
+	uint64_t a;
+};
+
+static bool next(struct cursor *c)
+{
+	return c->left && cs_disasm_iter(c->h, &c->p, &c->left, &c->a, c->in);
+}
+
+/* Collects whole instructions after the entry until they cover a jump; returns why they
+ * cannot move (NULL if they can). */
+static const char *gather(struct cursor *c, struct patch_plan *out)
+{
+	const char *why;
+
+	for (;;) {
+		struct patch_insn pi = { 0 };
+
+		if ((why = classify(c->in, out->addr, &pi)) != NULL)
+			return why;
+		if (out->ninsns == PATCH_MAX_INSNS)
+			return "too many short instructions at the entry";
+		out->insns[out->ninsns++] = pi;
+		out->len = (uint8_t)(out->len + pi.len);
+		if (out->len >= PATCH_JUMP_LEN)
+			return NULL;
+		if (!next(c))
+			return "shorter than the 5-byte jump";
+	}
+}
+
+static void choose(struct patch_plan *out, const char *why, unsigned entry_branch)
+{
+	if (!why && entry_branch > out->entry && entry_branch < out->entry + out->len)
+		why = "a branch lands inside the patched bytes";
+	if (!why) {
+		out->strategy = PATCH_JUMP;
+		return;
+	}
+	out->reason = why;
+	/* A trap displaces the first instruction only: no branch can land inside one byte. */
+	out->strategy = out->ninsns ? PATCH_TRAP : PATCH_SKIP;
+	if (out->ninsns) {
+		out->ninsns = 1;
+		out->len = out->insns[0].len;
+	}
+}
+
+int patch_plan(const uint8_t *code, size_t avail, uint64_t addr, uint64_t size, unsigned entry_branch,
+	       struct patch_plan *out)
+{
+	struct cursor c = { 0 };
+
+	memset(out, 0, sizeof(*out));
+	out->addr = addr;
+	if (avail > PATCH_WINDOW)
+		avail = PATCH_WINDOW;
+	memcpy(out->code, code, avail);
+	if (size && avail > size)
+		avail = (size_t)size;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &c.h) != CS_ERR_OK)
+		return -EIO;
+	cs_option(c.h, CS_OPT_DETAIL, CS_OPT_ON);
+	c.in = cs_malloc(c.h);
+	c.p = code;
+	c.left = avail;
+	c.a = addr;
+	out->strategy = PATCH_SKIP;
+	out->reason = "undecodable entry";
+	if (c.in && next(&c)) {
+		out->reason = NULL;
+		if (c.in->id == X86_INS_ENDBR64) {
+			out->entry = (uint8_t)c.in->size;
+			if (!next(&c))
+				out->reason = "shorter than the 5-byte jump";
+		}
+		choose(out, out->reason ? out->reason : gather(&c, out), entry_branch);
+	}
+	cs_free(c.in, 1);
+	cs_close(&c.h);
+	return 0;
+}
+
+static int put_rel32(uint8_t *at, uint64_t target, uint64_t next_insn)
+{
+	int64_t rel = (int64_t)(target - next_insn);
+	int32_t r32 = (int32_t)rel;
+
+	if (rel != r32)
+		return -ERANGE;
+	memcpy(at, &r32, 4);
+	return 0;
+}
+
+/* One instruction at out[o] (to run at dest + o); returns its new length or a negative error. */
+static int emit_insn(const struct patch_plan *p, const struct patch_insn *pi, uint64_t dest,
+		     uint8_t *out, size_t o, size_t cap)
+{
+	size_t n = pi->kind == INSN_JMP ? 5 : pi->kind == INSN_JCC ? 6 : pi->len;
+	uint64_t end = dest + o + n;
+
+	if (o + n > cap)
+		return -ENOSPC;
+	switch (pi->kind) {
+	case INSN_JMP:
+		out[o] = 0xe9;
+		return put_rel32(out + o + 1, pi->target, end) ? -ERANGE : (int)n;
+	case INSN_JCC:
+		out[o] = 0x0f;
+		out[o + 1] = (uint8_t)(0x80 | pi->cc);
+		return put_rel32(out + o + 2, pi->target, end) ? -ERANGE : (int)n;
+	case INSN_RIPREL:
+		memcpy(out + o, p->code + pi->off, pi->len);
+		return put_rel32(out + o + pi->disp_off, pi->target, end) ? -ERANGE : (int)n;
+	default:
+		memcpy(out + o, p->code + pi->off, pi->len);
+		return (int)n;
+	}
+}
+
+int patch_emit(const struct patch_plan *p, uint64_t dest, uint8_t *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (int i = 0; i < p->ninsns; i++) {
+		int n = emit_insn(p, &p->insns[i], dest, out, o, cap);
+
+		if (n < 0)
+			return n;
+		o += (size_t)n;
+	}
+	if (o + 5 > cap)
+		return -ENOSPC;
+	out[o] = 0xe9;
+	if (put_rel32(out + o + 1, p->addr + p->entry + p->len, dest + o + 5))
+		return -ERANGE;
+	return (int)(o + 5);
+}

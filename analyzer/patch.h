@@ -1,0 +1,55 @@
+/* Patch plans: how the runtime guard can hook a function's entry, decided from its first bytes.
+ * Shared by the guard (which reads code from memory) and `confine run --explain` (from files). */
+#ifndef CONFINE_PATCH_H
+#define CONFINE_PATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PATCH_JUMP_LEN 5       /* jmp rel32 */
+#define PATCH_WINDOW 32        /* bytes of the entry a plan looks at */
+#define PATCH_MAX_INSNS 8
+
+enum patch_strategy {
+	PATCH_JUMP,    /* a 5-byte jump to a trampoline; the displaced instructions move there */
+	PATCH_TRAP,    /* a 1-byte int3, checked in the SIGTRAP handler (microseconds a call) */
+	PATCH_SKIP,    /* not confined */
+};
+
+enum patch_insn_kind { INSN_PLAIN, INSN_RIPREL, INSN_JMP, INSN_JCC };
+
+struct patch_insn {
+	uint8_t off, len;          /* from the function's entry */
+	uint8_t kind;              /* enum patch_insn_kind */
+	uint8_t disp_off;          /* INSN_RIPREL: offset of the disp32 in the instruction */
+	uint8_t cc;                /* INSN_JCC: condition (low nibble of the opcode) */
+	uint64_t target;           /* INSN_RIPREL, INSN_JMP, INSN_JCC: absolute target */
+};
+
+struct patch_plan {
+	enum patch_strategy strategy;
+	const char *reason;        /* why a trap or a skip (static string), NULL for a jump */
+	uint8_t entry;             /* bytes left in place before the patch (4 for endbr64) */
+	uint8_t len;               /* bytes displaced after them */
+	uint8_t ninsns;            /* instructions displaced */
+	struct patch_insn insns[PATCH_MAX_INSNS];
+	uint64_t addr;             /* the function's entry */
+	uint8_t code[PATCH_WINDOW];
+};
+
+/* Plans the hook of the function at addr whose first bytes are code[0..avail) (avail at most
+ * PATCH_WINDOW), size bytes long, with a branch landing entry_branch bytes in (0: none).
+ * Always succeeds: impossible cases become PATCH_SKIP with a reason. Returns 0, or -EIO when
+ * capstone cannot start. */
+int patch_plan(const uint8_t *code, size_t avail, uint64_t addr, uint64_t size, unsigned entry_branch,
+	       struct patch_plan *out);
+
+/* Writes the displaced instructions, relocated to run at dest, then a jump back to the rest of
+ * the function. Returns the bytes written, -ERANGE when a target is out of reach of dest
+ * (more than 2 GiB away), -ENOSPC when cap is too small. */
+int patch_emit(const struct patch_plan *p, uint64_t dest, uint8_t *out, size_t cap);
+
+/* "jump", "trap" or "skip". */
+const char *patch_strategy_name(enum patch_strategy s);
+
+#endif

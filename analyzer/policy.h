@@ -1,0 +1,66 @@
+/* Policies: the functions the runtime guard confines in each module, with what they touch.
+ * Written by `confine policy`, by the guard's cache, and read back by the guard. */
+#ifndef CONFINE_POLICY_H
+#define CONFINE_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "diag.h"
+#include "findings.h"
+
+struct policy_fn {
+	char *name;               /* symbol, or "0xADDR" in stripped modules */
+	char *demangled;
+	uint64_t addr, size;      /* ELF virtual address (add the load bias at run time) */
+	unsigned entry_branch;    /* see struct function_report */
+	struct strlist uses;      /* state and rule groups it touches itself */
+};
+
+struct policy_module {
+	char *path;
+	char build_id[41];
+	struct policy_fn *fns;
+	size_t nfns;
+};
+
+struct policy {
+	struct policy_module *mods;
+	size_t n;
+};
+
+/* Appends the module's confined functions (guard: direct and not init-only); uses hold the
+ * names of the state it touches and the shared-state groups of the rules it calls. Returns 0 or
+ * -ENOMEM. */
+int policy_add_report(struct policy *p, const struct module_report *r);
+
+/* The policy as JSON (malloc'd), or NULL when out of memory. rules_digest identifies the rule
+ * set the analysis used (stale caches are recognised by it). */
+char *policy_render(const struct policy *p, const char *rules_digest);
+
+/* Parses text; origin names it in messages. Returns 0, -EINVAL (logged "ORIGIN: reason"), or
+ * -ENOMEM. *digest (may be NULL) receives the rules digest it was made with (malloc'd). */
+int policy_parse(const char *text, const char *origin, const struct diag *d, struct policy *p,
+		 char **digest);
+
+/* The module with this build-id, or NULL. */
+const struct policy_module *policy_find(const struct policy *p, const char *build_id);
+
+/* Releases the modules; p itself is the caller's. */
+void policy_clear(struct policy *p);
+
+/* Domain of each confined function: with by_state false, the module's file name; with it, the
+ * module's functions are split into groups touching shared state (or rule groups), named
+ * "FILE:NAME" after the group's first name. names[i] is for fns[i]; free with strlist_free.
+ * Returns 0 or -ENOMEM. */
+int policy_domains(const struct policy_module *m, const char *file, bool by_state, struct strlist *names);
+
+/* Whether the runtime guard confines the module at path by default: the main executable
+ * always; libraries unless under the system library directories. globs (comma-separated,
+ * matched against the path and the file name) replace the default when not empty. */
+bool policy_module_selected(const char *path, bool main_program, const char *globs);
+
+/* FNV-1a hash of text as 16 hex digits. */
+void policy_digest(const char *text, char out[17]);
+
+#endif
