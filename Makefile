@@ -52,7 +52,7 @@ probe-test:
 $(BUILD)/obj/%.o: %.c | probe
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS_ALL) -Ianalyzer/cli -Iruntime_guard -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) -Ianalyzer/cli -Iruntime_guard -I$(GEN) -c $< -o $@
 
 $(BUILD)/obj/analyzer/rules_data.o: analyzer/rules_data.S rules/libc.rules
 	$(call msg,AS,$<)
@@ -64,10 +64,13 @@ $(CORE_LIB): $(CORE_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(CONFINE): $(CLI_OBJS) $(CORE_LIB)
+# The CLI shares the guard's option table and parser (confine run --explain, --help-options).
+CLI_GUARD_OBJS := $(BUILD)/obj/runtime_guard/options.o
+
+$(CONFINE): $(CLI_OBJS) $(CLI_GUARD_OBJS) $(CORE_LIB)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJS) $(CORE_LIB) $(DEP_LIBS)
+	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJS) $(CLI_GUARD_OBJS) $(CORE_LIB) $(DEP_LIBS)
 
 # --- runtime guard -----------------------------------------------------------------------------
 # The interposition table and export list are generated from the rules by the core's parser.

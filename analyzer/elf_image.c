@@ -189,12 +189,13 @@ static int index_sections(struct elf_image *img)
 	return 0;
 }
 
-static void read_build_id(struct elf_image *img)
+static void find_build_id(Elf *elf, char out[41])
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
 
-	while ((scn = elf_nextscn(img->elf, scn)) != NULL) {
+	out[0] = '\0';
+	while ((scn = elf_nextscn(elf, scn)) != NULL) {
 		Elf_Data *data;
 		GElf_Nhdr nh;
 		size_t off = 0, noff, doff;
@@ -206,10 +207,34 @@ static void read_build_id(struct elf_image *img)
 			    memcmp((char *)data->d_buf + noff, "GNU", 4))
 				continue;
 			for (size_t i = 0; i < nh.n_descsz; i++)
-				snprintf(img->build_id + 2 * i, 3, "%02x", ((uint8_t *)data->d_buf)[doff + i]);
+				snprintf(out + 2 * i, 3, "%02x", ((uint8_t *)data->d_buf)[doff + i]);
 			return;
 		}
 	}
+}
+
+static void read_build_id(struct elf_image *img)
+{
+	find_build_id(img->elf, img->build_id);
+}
+
+int elf_image_read_build_id(const char *path, char out[41])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	Elf *elf;
+
+	out[0] = '\0';
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (elf && elf_kind(elf) == ELF_K_ELF)
+		find_build_id(elf, out);
+	else
+		err = -EIO;
+	elf_end(elf);
+	close(fd);
+	return err;
 }
 
 /* libelf calls a file cut inside its ELF header "not ELF" or invalid data; say what it is. */

@@ -48,6 +48,10 @@ struct elf_image {
  * -EIO (corrupt or truncated), -errno, or -ENOMEM. The unit must outlive the image. */
 int elf_image_open(const struct input_unit *u, const struct diag *d, struct elf_image **out);
 
+/* Reads only the build-id of the ELF file at path into out (hex, "" when it has none).
+ * Returns 0, -errno when it cannot be opened, -EIO when it is not ELF. */
+int elf_image_read_build_id(const char *path, char out[41]);
+
 /* Releases everything the image holds; img may be NULL. */
 void elf_image_free(struct elf_image *img);
 

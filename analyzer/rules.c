@@ -290,6 +290,11 @@ int rules_load_file(struct rules *r, const char *path, const struct diag *d)
 	return err;
 }
 
+const char *rules_builtin(void)
+{
+	return rules_builtin_text;
+}
+
 int rules_load_builtin(struct rules *r, const struct diag *d)
 {
 	return rules_parse(r, rules_builtin_text, "builtin:libc.rules", d);

@@ -42,6 +42,9 @@ int rules_parse(struct rules *r, const char *text, const char *origin, const str
 /* Reads and parses the rule file at path; -errno when it cannot be read (logged). */
 int rules_load_file(struct rules *r, const char *path, const struct diag *d);
 
+/* The text of the rules built into the binary (rules/libc.rules). */
+const char *rules_builtin(void);
+
 /* Parses the rules built into the binary (rules/libc.rules). */
 int rules_load_builtin(struct rules *r, const struct diag *d);
 

@@ -10,7 +10,7 @@
 
 /* Lifecycle hooks and the public API, exported beside the interposed functions. */
 static const char *const fixed_exports[] = {
-	"confine_claim", "confine_release", "sigaction", "signal",
+	"confine_claim", "confine_release", "sigaction", "signal", "dlopen",
 };
 
 struct table {

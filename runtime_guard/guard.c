@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "domains.h"
 #include "guard.h"
+#include "modules.h"
 #include "options.h"
 #include "report.h"
 #include "stack.h"
@@ -42,6 +43,11 @@ struct guard_fn guard_fns[MAX_FNS] = {
 uint64_t guard_xsave_size;
 static uintptr_t own_lo, own_hi;
 static char own_path[512];
+
+const char *guard_own_path(void)
+{
+	return own_path;
+}
 
 bool guard_own_code(uintptr_t addr)
 {
@@ -158,6 +164,7 @@ __attribute__((constructor(101))) static void guard_init(void)
 	domains_init();
 	resolve_all();
 	pthread_atfork(NULL, NULL, after_fork_child);
+	modules_init();
 	on_exit(on_exit_hook, NULL);
 	if (guard_flags.strip_env)
 		strip_preload();

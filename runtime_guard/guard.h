@@ -63,6 +63,9 @@ void *guard_slow(uint64_t index, uintptr_t pc) GUARD_HIDDEN;
 /* Whether addr lies in the guard's own code (its frames are dropped from reports). */
 bool guard_own_code(uintptr_t addr) GUARD_HIDDEN;
 
+/* Path of the guard library itself. */
+const char *guard_own_path(void) GUARD_HIDDEN;
+
 /* Set once the constructor has run; before that, calls pass straight through. */
 extern bool guard_ready GUARD_HIDDEN;
 

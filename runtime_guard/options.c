@@ -84,6 +84,10 @@ int options_parse(const char *text, char *err, size_t errlen)
 		if (set_one(item, eq + 1, err, errlen))
 			return -1;
 	}
+	if (strcmp(guard_flags.domains, "module") && strcmp(guard_flags.domains, "state")) {
+		snprintf(err, errlen, "bad value '%s' for domains (expected module or state)", guard_flags.domains);
+		return -1;
+	}
 	if (guard_flags.exitcode > 255) {
 		snprintf(err, errlen, "bad value '%d' for exitcode (expected 0-255)", guard_flags.exitcode);
 		return -1;

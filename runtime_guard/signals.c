@@ -7,6 +7,7 @@
 #include <string.h>
 #include "guard.h"
 #include "report.h"
+#include "signals.h"
 #include "threads.h"
 
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
@@ -17,6 +18,7 @@ struct user_handler {
 };
 
 static struct user_handler handlers[NSIG];
+static bool trap_taken;   /* SIGTRAP belongs to the patcher; the program's handler is kept aside */
 
 static sigaction_fn real_sigaction(void)
 {
@@ -66,6 +68,24 @@ static void unwrap(struct sigaction *old, const struct user_handler *prev)
 		old->sa_handler = (void (*)(int))prev->fn;
 }
 
+static void store_handler(int sig, const struct sigaction *act)
+{
+	__atomic_store_n(&handlers[sig].flags, act->sa_flags, __ATOMIC_RELEASE);
+	__atomic_store_n(&handlers[sig].fn, (act->sa_flags & SA_SIGINFO) ? (void *)act->sa_sigaction
+								   : (void *)act->sa_handler,
+			 __ATOMIC_RELEASE);
+}
+
+static void report_as_old(struct sigaction *old, const struct user_handler *prev)
+{
+	memset(old, 0, sizeof(*old));
+	old->sa_flags = prev->flags;
+	if (prev->flags & SA_SIGINFO)
+		old->sa_sigaction = (void (*)(int, siginfo_t *, void *))prev->fn;
+	else
+		old->sa_handler = prev->fn ? (void (*)(int))prev->fn : SIG_DFL;
+}
+
 GUARD_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	sigaction_fn real = real_sigaction();
@@ -85,13 +105,16 @@ GUARD_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigactio
 		return r;
 	}
 	prev = handlers[sig];
+	if (sig == SIGTRAP && trap_taken) {
+		store_handler(sig, act);
+		if (old)
+			report_as_old(old, &prev);
+		return 0;
+	}
 	mine = *act;
 	mine.sa_flags |= SA_SIGINFO;
 	mine.sa_sigaction = wrapper;
-	__atomic_store_n(&handlers[sig].flags, act->sa_flags, __ATOMIC_RELEASE);
-	__atomic_store_n(&handlers[sig].fn, (act->sa_flags & SA_SIGINFO) ? (void *)act->sa_sigaction
-								   : (void *)act->sa_handler,
-			 __ATOMIC_RELEASE);
+	store_handler(sig, act);
 	r = real(sig, &mine, old);
 	if (r == 0 && old)
 		unwrap(old, &prev);
@@ -112,4 +135,48 @@ GUARD_EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
 	if (sigaction(sig, &act, &old) != 0)
 		return SIG_ERR;
 	return old.sa_handler;
+}
+
+int signals_take_trap(void (*handler)(int, siginfo_t *, void *))
+{
+	sigaction_fn real = real_sigaction();
+	struct sigaction act, old;
+
+	if (!real)
+		return -1;
+	memset(&act, 0, sizeof(act));
+	act.sa_sigaction = handler;
+	act.sa_flags = SA_SIGINFO | SA_RESTART | SA_NODEFER;
+	sigemptyset(&act.sa_mask);
+	if (real(SIGTRAP, &act, &old) != 0)
+		return -1;
+	/* A handler installed before the guard started becomes the program's kept-aside one. */
+	if (old.sa_sigaction != wrapper && old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN &&
+	    !handlers[SIGTRAP].fn)
+		store_handler(SIGTRAP, &old);
+	trap_taken = true;
+	return 0;
+}
+
+bool signals_forward(int sig, siginfo_t *info, void *uc)
+{
+	void *fn = __atomic_load_n(&handlers[sig].fn, __ATOMIC_ACQUIRE);
+
+	if (!fn || fn == (void *)SIG_DFL || fn == (void *)SIG_IGN)
+		return fn == (void *)SIG_IGN;
+	wrapper(sig, info, uc);
+	return true;
+}
+
+void signals_default(int sig)
+{
+	sigaction_fn real = real_sigaction();
+	struct sigaction act;
+
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = SIG_DFL;
+	if (sig == SIGTRAP)
+		trap_taken = false;
+	if (real)
+		real(sig, &act, NULL);
 }

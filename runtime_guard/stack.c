@@ -11,12 +11,20 @@ void stack_prime(void)
 	backtrace(frames, 4);
 }
 
+__thread uintptr_t guard_trap_rip GUARD_TLS;
+
 int stack_capture(void **out, int max)
 {
 	void *raw[64];
-	int n = backtrace(raw, 64), k = 0;
+	int n = backtrace(raw, 64), k = 0, i = 0;
 
-	for (int i = 0; i < n && k < max; i++)
+	/* Inside the SIGTRAP handler the stack runs through the signal frame into the hooked
+	 * function's entry: start after that, at its caller, as the jump path does. */
+	if (guard_trap_rip)
+		for (int t = 0; t < n; t++)
+			if ((uintptr_t)raw[t] == guard_trap_rip)
+				i = t + 1;
+	for (; i < n && k < max; i++)
 		if (!guard_own_code((uintptr_t)raw[i]))
 			out[k++] = raw[i];
 	return k;

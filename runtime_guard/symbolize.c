@@ -11,6 +11,7 @@
 #include <time.h>
 #include <stdio.h>
 #include <unistd.h>
+#include "maps.h"
 #include "outbuf.h"
 #include "symbolize.h"
 
@@ -34,81 +35,36 @@ void symbolize_init(const char *guard_path)
 		helper_path[0] = '\0';
 }
 
-/* Parses one /proc/self/maps line: "start-end perms offset dev inode path". */
-static bool maps_line(const char *l, uintptr_t pc, uintptr_t *base, const char **path)
-{
-	uintptr_t start = 0, end = 0, off = 0;
-	const char *p = l;
-	int field = 0;
+struct lookup {
+	uintptr_t pc;
+	char *line;
+};
 
-	for (; *p && *p != '-'; p++)
-		start = start * 16 + (uintptr_t)(*p <= '9' ? *p - '0' : (*p | 32) - 'a' + 10);
-	for (p++; *p && *p != ' '; p++)
-		end = end * 16 + (uintptr_t)(*p <= '9' ? *p - '0' : (*p | 32) - 'a' + 10);
-	if (pc < start || pc >= end)
+static bool describe(const struct mapping *m, void *ctx)
+{
+	struct lookup *l = ctx;
+	struct outbuf b = { l->line, SYMBOL_LINE, 0 };
+	const char *slash = m->path ? strrchr(m->path, '/') : NULL;
+
+	if (l->pc < m->lo || l->pc >= m->hi)
 		return false;
-	for (; *p && field < 2; p++)
-		if (*p == ' ')
-			field++;
-	for (; *p && *p != ' '; p++)
-		off = off * 16 + (uintptr_t)(*p <= '9' ? *p - '0' : (*p | 32) - 'a' + 10);
-	for (field = 0; *p && field < 3; p++)
-		if (*p == ' ')
-			field++;
-	while (*p == ' ')
-		p++;
-	*base = start - off;
-	*path = *p ? p : NULL;
-	return true;
-}
-
-static void describe(char line[SYMBOL_LINE], uintptr_t pc, uintptr_t base, const char *path)
-{
-	struct outbuf b = { line, SYMBOL_LINE, 0 };
-	const char *slash = path ? strrchr(path, '/') : NULL;
-
 	outbuf_str(&b, "(");
-	outbuf_str(&b, slash ? slash + 1 : path ? path : "?");
+	outbuf_str(&b, slash ? slash + 1 : m->path ? m->path : "?");
 	outbuf_str(&b, "+");
-	outbuf_hex(&b, pc - base);
+	/* The mapping's file offset gives the module's base for the usual layouts. */
+	outbuf_hex(&b, l->pc - (m->lo - m->offset));
 	outbuf_str(&b, ")");
+	return true;
 }
 
 /* Callers hold the report lock, so the static buffer is not shared. */
 static void from_maps(uintptr_t pc, char line[SYMBOL_LINE])
 {
 	static char buf[1 << 16];
-	size_t have = 0;
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	struct lookup l = { pc, line };
 
-	strcpy(line, "(unknown module)");
-	while (fd >= 0) {
-		ssize_t got = read(fd, buf + have, sizeof(buf) - 1 - have);
-		char *l = buf, *nl;
-
-		if (got <= 0)
-			break;
-		have += (size_t)got;
-		buf[have] = '\0';
-		for (; (nl = strchr(l, '\n')) != NULL; l = nl + 1) {
-			uintptr_t base;
-			const char *path;
-
-			*nl = '\0';
-			if (maps_line(l, pc, &base, &path)) {
-				describe(line, pc, base, path);
-				close(fd);
-				return;
-			}
-		}
-		/* Carry the unfinished last line over to the next read. */
-		have = strlen(l);
-		memmove(buf, l, have);
-		if (have == sizeof(buf) - 1)
-			have = 0;
-	}
-	if (fd >= 0)
-		close(fd);
+	if (!maps_each(buf, sizeof(buf), describe, &l))
+		strcpy(line, "(unknown module)");
 }
 
 static void spawn_child(int in, int out, pid_t parent)

@@ -27,6 +27,7 @@ struct common_opts {
 int cmd_scan(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 int cmd_symbolize(int argc, char **argv);
 
 /* "confine: " + message on stderr. */

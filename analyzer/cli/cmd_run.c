@@ -7,13 +7,16 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "explain.h"
 
 static const char usage[] =
-	"usage: confine run [--options KEY=VAL:...] -- PROGRAM [ARGS...]\n"
+	"usage: confine run [--options KEY=VAL:...] [--explain] -- PROGRAM [ARGS...]\n"
 	"Run PROGRAM with the runtime guard preloaded: every confined function (libc functions with\n"
 	"hidden state) must run on the thread that owns its domain; other calls are reported.\n"
 	"\n"
 	"  --options OPTS   guard options, key=value separated by ':' (added to CONFINE_OPTIONS)\n"
+	"  --explain        print the patch plan (what is confined in each module, how, and why not)\n"
+	"                   without running the program\n"
 	"  --help-options   list the guard options with their defaults\n"
 	"  -h, --help       this help\n"
 	"\n"
@@ -73,22 +76,40 @@ static int set_env(const char *guard, const char *options)
 	return err;
 }
 
+/* The options the guard would see: CONFINE_OPTIONS, then --options. */
+static int explain_with(const char *options, const char *program)
+{
+	const char *env = getenv("CONFINE_OPTIONS");
+	char *all = NULL;
+	int status;
+
+	if (asprintf(&all, "%s%s%s", env ? env : "", env && *env && options ? ":" : "", options ? options : "") < 0)
+		return EXIT_TROUBLE;
+	status = explain_program(program, all);
+	free(all);
+	return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "options", required_argument, NULL, 'O' },
 		{ "help-options", no_argument, NULL, 'H' },
+		{ "explain", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *options = NULL;
 	char guard[PATH_MAX];
+	bool explain = false;
 	int opt;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
 		if (opt == 'O')
 			options = optarg;
+		else if (opt == 'E')
+			explain = true;
 		else if (opt == 'H')
 			return help_options(), EXIT_CLEAN;
 		else if (opt == 'h')
@@ -100,6 +121,8 @@ int cmd_run(int argc, char **argv)
 		cli_error("run: no PROGRAM given (try 'confine run --help')");
 		return EXIT_TROUBLE;
 	}
+	if (explain)
+		return explain_with(options, argv[optind]);
 	if (find_guard(guard, sizeof(guard))) {
 		cli_error("run: cannot find the guard library %s (build it, or set CONFINE_GUARD)", guard);
 		return EXIT_TROUBLE;

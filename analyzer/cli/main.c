@@ -11,6 +11,7 @@ static const char usage[] =
 	"commands:\n"
 	"  scan PATH...     audit ELF objects for mutable globals, statics and non-reentrant calls\n"
 	"  run -- PROGRAM   run a program under the runtime guard (libconfine_guard.so)\n"
+	"  policy PATH...   write the runtime guard's policy (functions to confine, by build-id)\n"
 	"  rules            print the active rules (built-in, --rules files, --libc selection)\n"
 	"\n"
 	"Run 'confine COMMAND --help' for the options of a command.\n"
@@ -26,6 +27,7 @@ static const struct command commands[] = {
 	{ "scan", cmd_scan },
 	{ "rules", cmd_rules },
 	{ "run", cmd_run },
+	{ "policy", cmd_policy },
 	{ "__symbolize", cmd_symbolize },
 };
 
