@@ -21,7 +21,8 @@ static bool is_group(const cs_insn *in, uint8_t group)
 	return false;
 }
 
-/* What the instruction is, for relocation; NULL if it can move, else why not. */
+/* What the instruction is, for relocation; NULL if it can move, else why not. A direct call
+ * is described (INSN_CALL) but cannot move. */
 static const char *classify(const cs_insn *in, uint64_t entry, struct patch_insn *pi)
 {
 	const cs_x86 *x = &in->detail->x86;
@@ -29,8 +30,13 @@ static const char *classify(const cs_insn *in, uint64_t entry, struct patch_insn
 	pi->off = (uint8_t)(in->address - entry);
 	pi->len = (uint8_t)in->size;
 	pi->kind = INSN_PLAIN;
-	if (is_group(in, CS_GRP_CALL))
+	if (is_group(in, CS_GRP_CALL)) {
+		if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM) {
+			pi->kind = INSN_CALL;
+			pi->target = (uint64_t)x->operands[0].imm;
+		}
 		return "a call among the first instructions";
+	}
 	if (in->id == X86_INS_RET || in->id == X86_INS_HLT || in->id == X86_INS_UD2 || in->id == X86_INS_INT3)
 		return "the function ends within the patched bytes";
 	if (is_group(in, CS_GRP_JUMP)) {
@@ -70,7 +76,7 @@ static bool next(struct cursor *c)
 }
 
 /* Collects whole instructions after the entry until they cover a jump; returns why they
- * cannot move (NULL if they can). */
+ * cannot move (NULL if they can). A direct call first is kept for a trap to perform. */
 static const char *gather(struct cursor *c, struct patch_plan *out)
 {
 	const char *why;
@@ -78,8 +84,11 @@ static const char *gather(struct cursor *c, struct patch_plan *out)
 	for (;;) {
 		struct patch_insn pi = { 0 };
 
-		if ((why = classify(c->in, out->addr, &pi)) != NULL)
+		if ((why = classify(c->in, out->addr, &pi)) != NULL) {
+			if (!out->ninsns && pi.kind == INSN_CALL)
+				out->insns[out->ninsns++] = pi;
 			return why;
+		}
 		if (out->ninsns == PATCH_MAX_INSNS)
 			return "too many short instructions at the entry";
 		out->insns[out->ninsns++] = pi;
@@ -183,6 +192,9 @@ static int emit_insn(const struct patch_plan *p, const struct patch_insn *pi, ui
 int patch_emit(const struct patch_plan *p, uint64_t dest, uint8_t *out, size_t cap)
 {
 	size_t o = 0;
+
+	if (p->ninsns && p->insns[0].kind == INSN_CALL)
+		return -EINVAL;
 
 	for (int i = 0; i < p->ninsns; i++) {
 		int n = emit_insn(p, &p->insns[i], dest, out, o, cap);

@@ -16,14 +16,15 @@ enum patch_strategy {
 	PATCH_SKIP,    /* not confined */
 };
 
-enum patch_insn_kind { INSN_PLAIN, INSN_RIPREL, INSN_JMP, INSN_JCC };
+/* INSN_CALL only as a trap's instruction: the SIGTRAP handler performs the call itself. */
+enum patch_insn_kind { INSN_PLAIN, INSN_RIPREL, INSN_JMP, INSN_JCC, INSN_CALL };
 
 struct patch_insn {
 	uint8_t off, len;          /* from the function's entry */
 	uint8_t kind;              /* enum patch_insn_kind */
 	uint8_t disp_off;          /* INSN_RIPREL: offset of the disp32 in the instruction */
 	uint8_t cc;                /* INSN_JCC: condition (low nibble of the opcode) */
-	uint64_t target;           /* INSN_RIPREL, INSN_JMP, INSN_JCC: absolute target */
+	uint64_t target;           /* INSN_RIPREL, INSN_JMP, INSN_JCC, INSN_CALL: absolute target */
 };
 
 struct patch_plan {
@@ -46,7 +47,8 @@ int patch_plan(const uint8_t *code, size_t avail, uint64_t addr, uint64_t size, 
 
 /* Writes the displaced instructions, relocated to run at dest, then a jump back to the rest of
  * the function. Returns the bytes written, -ERANGE when a target is out of reach of dest
- * (more than 2 GiB away), -ENOSPC when cap is too small. */
+ * (more than 2 GiB away), -ENOSPC when cap is too small, -EINVAL for a trap on a call (which
+ * needs no copy). */
 int patch_emit(const struct patch_plan *p, uint64_t dest, uint8_t *out, size_t cap);
 
 /* "jump", "trap" or "skip". */

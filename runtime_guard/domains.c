@@ -77,7 +77,7 @@ static void store_stack(int d, void *const *frames, int n)
 
 /* Only the winner of the race to bind records its stack (a report in the instant between the
  * two may show the previous one). */
-bool domains_bind(int d, uint64_t serial)
+bool domains_bind(int d, uint64_t serial, uintptr_t pc)
 {
 	uint64_t expected = 0;
 	void *frames[STACK_MAX];
@@ -85,7 +85,7 @@ bool domains_bind(int d, uint64_t serial)
 
 	if (__atomic_load_n(&guard_owner[d], __ATOMIC_ACQUIRE) != 0)
 		return false;
-	n = stack_capture(frames, STACK_MAX);
+	n = stack_capture_from(pc, frames, STACK_MAX);
 	if (!__atomic_compare_exchange_n(&guard_owner[d], &expected, serial, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
 		return false;

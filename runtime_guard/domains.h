@@ -17,9 +17,9 @@ int domains_find(const char *name);
 int domains_count(void);
 const char *domains_name(int d);
 
-/* Binds an unbound domain to serial (first caller wins) and records where; false if another
- * thread won. */
-bool domains_bind(int d, uint64_t serial);
+/* Binds an unbound domain to serial (first caller wins) and records where: the stack from pc
+ * (the caller's return address); false if another thread won. */
+bool domains_bind(int d, uint64_t serial, uintptr_t pc);
 
 /* Binds d to serial whatever its owner; returns the previous owner (0: none). */
 uint64_t domains_claim(int d, uint64_t serial);

@@ -27,6 +27,7 @@
 struct trap {
 	uintptr_t site;              /* the int3's address; 0 = empty slot */
 	uintptr_t resume;            /* where execution goes on */
+	uintptr_t call_ra;           /* the trapped instruction is a call: push this first */
 	int fn;
 	int pending;                 /* a jump being written: just go to the trampoline */
 };
@@ -44,7 +45,7 @@ static size_t trap_slot(uintptr_t site)
 }
 
 /* Fields first, then the key, so that the SIGTRAP handler never sees a half-made entry. */
-static int trap_add(uintptr_t site, uintptr_t resume, int fn, int pending)
+static int trap_add(uintptr_t site, uintptr_t resume, uintptr_t call_ra, int fn, int pending)
 {
 	for (size_t i = 0, h = trap_slot(site); i < TRAP_SLOTS; i++, h = (h + 1) & (TRAP_SLOTS - 1)) {
 		uintptr_t cur = __atomic_load_n(&traps[h].site, __ATOMIC_ACQUIRE);
@@ -54,6 +55,7 @@ static int trap_add(uintptr_t site, uintptr_t resume, int fn, int pending)
 		if (cur)
 			continue;
 		traps[h].resume = resume;
+		traps[h].call_ra = call_ra;
 		traps[h].fn = fn;
 		traps[h].pending = pending;
 		__atomic_store_n(&traps[h].site, site, __ATOMIC_RELEASE);
@@ -96,6 +98,11 @@ static void on_trap(int sig, siginfo_t *info, void *ctx)
 	guard_trap_rip = (uintptr_t)r[REG_RIP];
 	r[REG_RIP] = (greg_t)guard_slow((uint64_t)t->fn, *(uintptr_t *)r[REG_RSP]);
 	guard_trap_rip = 0;
+	/* The trapped instruction was a call: perform it. */
+	if (t->call_ra) {
+		r[REG_RSP] -= 8;
+		*(uintptr_t *)r[REG_RSP] = t->call_ra;
+	}
 }
 
 int patcher_init(void)
@@ -146,7 +153,7 @@ static const char *write_live(uintptr_t site, const uint8_t *bytes, size_t n, ui
 
 	if (mem_fd < 0 || !trap_ready || !sync_cores())
 		return "other threads run, and code cannot change under them here (no /proc/self/mem, SIGTRAP or membarrier)";
-	if (n > 1 && trap_add(site, tramp, fn, 1))
+	if (n > 1 && trap_add(site, tramp, 0, fn, 1))
 		return "too many hooks";
 	if (code_write(site, &int3, 1) || !sync_cores())
 		return "cannot write the code";
@@ -317,6 +324,9 @@ static void emit_all(struct patch_job *jobs, size_t n, uint8_t *region, uintptr_
 		e.cap = e.o + (j->plan.strategy == PATCH_JUMP ? JUMP_SIZE : TRAP_SIZE);
 		if (j->plan.strategy == PATCH_JUMP) {
 			entry[i] = emit_jump_tramp(&e, j, &resume);
+		} else if (j->plan.insns[0].kind == INSN_CALL) {
+			/* A trapped call needs no copy: the handler calls the target itself. */
+			entry[i] = resume = j->plan.insns[0].target;
 		} else if (j->plan.strategy == PATCH_TRAP) {
 			resume = e.base + e.o;
 			len = patch_emit(&j->plan, resume, e.buf + e.o, e.cap - e.o);
@@ -339,9 +349,11 @@ static const char *install(struct patch_job *j, uintptr_t entry, bool threaded)
 	int32_t rel = (int32_t)((int64_t)entry - (int64_t)(site + 5));
 
 	if (j->plan.strategy == PATCH_TRAP) {
+		uintptr_t call_ra = j->plan.insns[0].kind == INSN_CALL ? site + j->plan.len : 0;
+
 		if (!trap_ready)
 			return "SIGTRAP is not available for the int3 fallback";
-		if (trap_add(site, entry, j->fn, 0))
+		if (trap_add(site, entry, call_ra, j->fn, 0))
 			return "too many hooks";
 		if (threaded)
 			return write_live(site, code, 1, entry, j->fn);

@@ -145,15 +145,11 @@ static void frame_block(struct outbuf *b, const uintptr_t *pcs, size_t n, size_t
 static size_t violating_stack(uintptr_t pc, uintptr_t *pcs)
 {
 	void *frames[STACK_MAX];
-	int n = stack_capture(frames, STACK_MAX - 1), k = 0;
+	int n = stack_capture_from(pc, frames, STACK_MAX);
 
-	/* If unwinding stopped early, the caller's address still leads the stack (unless it is the
-	 * guard's own signal wrapper, after a handler tail-called the function). */
-	if ((n == 0 || (uintptr_t)frames[0] != pc) && !guard_own_code(pc))
-		pcs[k++] = pc;
 	for (int i = 0; i < n; i++)
-		pcs[k++] = (uintptr_t)frames[i];
-	return (size_t)k;
+		pcs[i] = (uintptr_t)frames[i];
+	return (size_t)n;
 }
 
 static void what_line(struct outbuf *b, const struct violation *v, const struct guard_fn *fn)

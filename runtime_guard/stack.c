@@ -29,3 +29,15 @@ int stack_capture(void **out, int max)
 			out[k++] = raw[i];
 	return k;
 }
+
+int stack_capture_from(uintptr_t pc, void **out, int max)
+{
+	void *frames[64];
+	int n = stack_capture(frames, max - 1 < 64 ? max - 1 : 63), k = 0;
+
+	if ((n == 0 || (uintptr_t)frames[0] != pc) && !guard_own_code(pc))
+		out[k++] = (void *)pc;
+	for (int i = 0; i < n && k < max; i++)
+		out[k++] = frames[i];
+	return k;
+}

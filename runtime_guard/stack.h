@@ -14,4 +14,8 @@ void stack_prime(void);
  * count. */
 int stack_capture(void **out, int max);
 
+/* The same, starting at pc (the return address into the caller of a confined function) even
+ * where unwinding cannot reach it (code without unwind info, a handler that tail-called). */
+int stack_capture_from(uintptr_t pc, void **out, int max);
+
 #endif

@@ -40,9 +40,11 @@ static int list_modules(const char *program, struct strlist *out)
 	while (f && fgets(line, sizeof(line), f)) {
 		char *arrow = strstr(line, "=> "), *p = arrow ? arrow + 3 : line;
 
+		char real[PATH_MAX];
+
 		p += strspn(p, " \t");
 		p[strcspn(p, " (\n")] = '\0';
-		if (*p == '/' && strlist_add(out, p, false))
+		if (*p == '/' && strlist_add(out, realpath(p, real) ? real : p, false))
 			break;
 	}
 	if (f)

@@ -1,0 +1,130 @@
+# Runtime guard, entry patching (fixtures/patch: a legacy library, a plugin and a driver built at
+# -O0, -O2 and -O3, PIE and non-PIE, with and without -fcf-protection). Each case checks the
+# report's exact lines; three variants also pin whole reports in golden files.
+VARIANTS="O0-pie-cet O0-pie-nocet O0-nopie-cet O0-nopie-nocet O2-pie-cet O2-pie-nocet O2-nopie-cet
+O2-nopie-nocet O3-pie-cet O3-pie-nocet O3-nopie-cet O3-nopie-nocet"
+export XDG_CACHE_HOME="$TMP/cache"
+
+normalize() {
+	sed -E -e 's/==[0-9]+==/==PID==/g' -e 's/tid=[0-9]+/tid=N/g' \
+		-e 's/#([0-9]+) 0x[0-9a-f]+ /#\1 0xADDR /' -e 's/\+0x[0-9a-f]+\)/+0xOFF)/' |
+		grep -v -e 'libc\.so\.6+' -e '(ld-linux'
+}
+
+# run VARIANT SCENARIO [OPTIONS]: exit status, stdout and normalised stderr to $TMP/run.
+run() {
+	(cd "$FX/patch/$1" && CONFINE_OPTIONS="${3:-}" "$CONFINE" run -- ./app $2 >"$TMP/out" 2>"$TMP/err")
+	echo "exit $?" >"$TMP/run"
+	cat "$TMP/out" >>"$TMP/run"
+	normalize <"$TMP/err" >>"$TMP/run"
+}
+
+# expect LINE: the last run printed exactly this line.
+expect() {
+	grep -qxF -- "$1" "$TMP/run" || fail "$v $s: no line '$1' in: $(cat "$TMP/run")"
+}
+
+expect_re() {
+	grep -qxE -- "$1" "$TMP/run" || fail "$v $s: no line matching '$1' in: $(cat "$TMP/run")"
+}
+
+reports() {
+	grep -c 'confine: thread-confinement violation' "$TMP/run"
+}
+
+owner_main="  domain liblegacy.so is owned by thread T1 'owner-main' (tid=N), bound at:"
+for v in $VARIANTS; do
+	s=lib; run $v lib
+	expect "exit 66"
+	expect "  cross-thread-call: legacy_add (liblegacy.so) in domain liblegacy.so"
+	expect "  called on thread T2 'intruder' (tid=N):"
+	expect "$owner_main"
+	# Reached from the executable only through legacy_forward, which touches nothing itself.
+	s=internal; run $v internal
+	expect "  cross-thread-call: note (liblegacy.so) in domain liblegacy.so"
+	expect_re "    #0 0xADDR legacy_forward fixtures/patch/legacy.c:[0-9]+ \(liblegacy.so\+0xOFF\)"
+	[ "$(reports)" = 1 ] || fail "$v internal: $(reports) reports, want 1"
+	# The clones the compiler made (scale.constprop.0, apply.constprop.0.isra.0 at -O2/-O3).
+	s=clone; run $v clone
+	expect_re "  cross-thread-call: scale(\.constprop\.[0-9]+)? \(liblegacy.so\) in domain liblegacy.so"
+	s=isra; run $v isra
+	expect_re "  cross-thread-call: apply(\.constprop\.[0-9]+)?(\.isra\.[0-9]+)? \(liblegacy.so\) in domain liblegacy.so"
+	s=static; run $v static
+	expect "  cross-thread-call: bump (app) in domain app"
+	expect "  domain app is owned by thread T1 'owner-main' (tid=N), bound at:"
+	# Entries a jump cannot hook go through an int3, with the reason at verbosity=1.
+	s=spin; run $v spin verbosity=1
+	expect "==PID== confine: liblegacy.so: trapping legacy_spin: a branch lands inside the patched bytes"
+	expect "  cross-thread-call: legacy_spin (liblegacy.so) in domain liblegacy.so"
+	s=callfirst; run $v callfirst verbosity=1
+	expect "==PID== confine: liblegacy.so: trapping legacy_callfirst: a call among the first instructions"
+	expect "  cross-thread-call: legacy_callfirst (liblegacy.so) in domain liblegacy.so"
+	# The trapped call still happens: legacy_bump runs (and is reported from the intruder too).
+	expect "  cross-thread-call: legacy_bump (liblegacy.so) in domain liblegacy.so"
+	# A library loaded with dlopen while another thread runs is patched before dlopen returns.
+	s=plugin; run $v "plugin ." verbosity=1
+	expect "==PID== confine: libplugin.so: 1 functions confined (1 by jump, 0 by trap), 0 skipped"
+	expect "  cross-thread-call: plugin_touch (libplugin.so) in domain libplugin.so"
+	# Silent when everything runs on the executor that claimed every domain.
+	s=confined; run $v confined
+	[ "$(cat "$TMP/run")" = "$(printf 'exit 0\ndone')" ] || fail "$v confined: $(cat "$TMP/run")"
+	# The pre-fork worker owned the library: the child's calls are not violations.
+	s=fork; run $v fork
+	[ "$(cat "$TMP/run")" = "$(printf 'exit 0\nchild exit 0\ndone')" ] || fail "$v fork: $(cat "$TMP/run")"
+	s=wx; run $v wx
+	expect "writable and executable mappings: 0"
+	# One domain per module reports two groups of state used from two threads; domains=state not.
+	s=groups; run $v groups
+	expect "exit 66"
+	run $v groups domains=state
+	[ "$(cat "$TMP/run")" = "$(printf 'exit 0\ndone')" ] || fail "$v groups domains=state: $(cat "$TMP/run")"
+done
+
+# Whole reports for three variants.
+for v in O0-pie-nocet O2-pie-cet O3-nopie-nocet; do
+	for s in lib internal static spin callfirst groups; do
+		run $v $s
+		assert_golden "patch/$v/$s.txt" cat "$TMP/run"
+	done
+done
+
+# A 2-byte tail jump to a listed function (a policy made with --rules) is shorter than a jump.
+printf 'legacy_target\n' >"$TMP/tiny.rules"
+(cd "$FX/patch/O2-pie-cet" && "$CONFINE" policy --rules "$TMP/tiny.rules" -o "$TMP/tiny.policy" app liblegacy.so) ||
+	fail "confine policy failed"
+v=O2-pie-cet s=tiny
+run $v tiny "policy=$TMP/tiny.policy:verbosity=1"
+expect "==PID== confine: liblegacy.so: trapping legacy_tiny: shorter than the 5-byte jump"
+expect "  cross-thread-call: legacy_tiny (liblegacy.so) in domain liblegacy.so"
+
+# A stripped executable: its functions have no names, unless the policy of its unstripped build
+# (same build-id) names them. Fresh caches, since the cache is keyed by build-id too.
+export XDG_CACHE_HOME="$TMP/cache-stripped"
+(cd "$FX/patch/O2-pie-cet" && CONFINE_OPTIONS=modules=app-stripped "$CONFINE" run -- ./app-stripped static >/dev/null 2>"$TMP/err")
+grep -qE '^  cross-thread-call: 0x[0-9a-f]+ \(app-stripped\) in domain app-stripped$' "$TMP/err" ||
+	fail "stripped without policy: $(grep cross-thread "$TMP/err")"
+(cd "$FX/patch/O2-pie-cet" && "$CONFINE" policy -o "$TMP/app.policy" app) || fail "confine policy app failed"
+export XDG_CACHE_HOME="$TMP/cache-stripped2"
+v=O2-pie-cet s=stripped
+(cd "$FX/patch/$v" && CONFINE_OPTIONS="modules=app-stripped:policy=$TMP/app.policy" "$CONFINE" run -- ./app-stripped static >/dev/null 2>"$TMP/err")
+normalize <"$TMP/err" >"$TMP/run"
+expect "  cross-thread-call: bump (app-stripped) in domain app-stripped"
+
+# A policy without the module warns and analyzes it; a malformed policy stops at start-up.
+run $v lib "policy=$TMP/app.policy"
+expect_re "==PID== confine: warning: policy $TMP/app.policy has no module with the build-id of .*/liblegacy.so \([0-9a-f]{40}\): analyzing it instead"
+echo '{"tool": "confine"}' >"$TMP/bad.policy"
+run $v lib "policy=$TMP/bad.policy"
+expect "exit 2"
+expect "confine: CONFINE_OPTIONS: policy=$TMP/bad.policy: not a confine policy (write one with 'confine policy')"
+
+# The cache: a second start analyzes nothing (its entry is reused) and the result is the same.
+export XDG_CACHE_HOME="$TMP/cache-warm"
+run O2-pie-cet lib
+first=$(cat "$TMP/run")
+ls "$XDG_CACHE_HOME/confine/"*.json >/dev/null 2>&1 || fail "no cache entries written"
+run O2-pie-cet lib
+[ "$first" = "$(cat "$TMP/run")" ] || fail "warm cache: different result"
+
+# The plan, without running the program.
+assert_golden patch/explain.txt sh -c "cd '$FX/patch/O2-pie-cet' && '$CONFINE' run --explain -- ./app | sed -E 's|^/.*/(lib[a-z]+\.so)|\1|'"
