@@ -3,6 +3,7 @@
 #include <capstone/capstone.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include "patch.h"
 
@@ -117,10 +118,41 @@ static void choose(struct patch_plan *out, const char *why, unsigned entry_branc
 	}
 }
 
-int patch_plan(const uint8_t *code, size_t avail, uint64_t addr, uint64_t size, unsigned entry_branch,
-	       struct patch_plan *out)
+struct patch_planner {
+	csh h;
+	cs_insn *in;
+};
+
+struct patch_planner *patch_planner_new(void)
 {
-	struct cursor c = { 0 };
+	struct patch_planner *pl = calloc(1, sizeof(*pl));
+
+	if (!pl || cs_open(CS_ARCH_X86, CS_MODE_64, &pl->h) != CS_ERR_OK) {
+		free(pl);
+		return NULL;
+	}
+	cs_option(pl->h, CS_OPT_DETAIL, CS_OPT_ON);
+	if (!(pl->in = cs_malloc(pl->h))) {
+		patch_planner_free(pl);
+		return NULL;
+	}
+	return pl;
+}
+
+void patch_planner_free(struct patch_planner *pl)
+{
+	if (!pl)
+		return;
+	if (pl->in)
+		cs_free(pl->in, 1);
+	cs_close(&pl->h);
+	free(pl);
+}
+
+void patch_plan_with(struct patch_planner *pl, const uint8_t *code, size_t avail, uint64_t addr,
+		     uint64_t size, unsigned entry_branch, struct patch_plan *out)
+{
+	struct cursor c = { pl->h, pl->in, code, 0, addr };
 
 	memset(out, 0, sizeof(*out));
 	out->addr = addr;
@@ -129,26 +161,29 @@ int patch_plan(const uint8_t *code, size_t avail, uint64_t addr, uint64_t size, 
 	memcpy(out->code, code, avail);
 	if (size && avail > size)
 		avail = (size_t)size;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &c.h) != CS_ERR_OK)
-		return -EIO;
-	cs_option(c.h, CS_OPT_DETAIL, CS_OPT_ON);
-	c.in = cs_malloc(c.h);
-	c.p = code;
 	c.left = avail;
-	c.a = addr;
 	out->strategy = PATCH_SKIP;
 	out->reason = "undecodable entry";
-	if (c.in && next(&c)) {
-		out->reason = NULL;
-		if (c.in->id == X86_INS_ENDBR64) {
-			out->entry = (uint8_t)c.in->size;
-			if (!next(&c))
-				out->reason = "shorter than the 5-byte jump";
-		}
-		choose(out, out->reason ? out->reason : gather(&c, out), entry_branch);
+	if (!next(&c))
+		return;
+	out->reason = NULL;
+	if (c.in->id == X86_INS_ENDBR64) {
+		out->entry = (uint8_t)c.in->size;
+		if (!next(&c))
+			out->reason = "shorter than the 5-byte jump";
 	}
-	cs_free(c.in, 1);
-	cs_close(&c.h);
+	choose(out, out->reason ? out->reason : gather(&c, out), entry_branch);
+}
+
+int patch_plan(const uint8_t *code, size_t avail, uint64_t addr, uint64_t size, unsigned entry_branch,
+	       struct patch_plan *out)
+{
+	struct patch_planner *pl = patch_planner_new();
+
+	if (!pl)
+		return -EIO;
+	patch_plan_with(pl, code, avail, addr, size, entry_branch, out);
+	patch_planner_free(pl);
 	return 0;
 }
 

@@ -38,10 +38,20 @@ struct patch_plan {
 	uint8_t code[PATCH_WINDOW];
 };
 
+/* A decoder kept across plans: opening capstone costs more than planning a function. */
+struct patch_planner;
+
+/* Returns a planner, or NULL when capstone cannot start. Free with patch_planner_free. */
+struct patch_planner *patch_planner_new(void);
+void patch_planner_free(struct patch_planner *pl);
+
 /* Plans the hook of the function at addr whose first bytes are code[0..avail) (avail at most
  * PATCH_WINDOW), size bytes long, with a branch landing entry_branch bytes in (0: none).
- * Always succeeds: impossible cases become PATCH_SKIP with a reason. Returns 0, or -EIO when
- * capstone cannot start. */
+ * Always succeeds: impossible cases become PATCH_SKIP with a reason. */
+void patch_plan_with(struct patch_planner *pl, const uint8_t *code, size_t avail, uint64_t addr,
+		     uint64_t size, unsigned entry_branch, struct patch_plan *out);
+
+/* The same with a planner of its own. Returns 0, or -EIO when capstone cannot start. */
 int patch_plan(const uint8_t *code, size_t avail, uint64_t addr, uint64_t size, unsigned entry_branch,
 	       struct patch_plan *out);
 

@@ -1,6 +1,5 @@
-/* Policies: JSON (jansson) for confined functions per module, module selection and domains. */
+/* Policies: the line-based file of confined functions per module, module selection, domains. */
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,115 +76,156 @@ int policy_add_report(struct policy *p, const struct module_report *r)
 	return 0;
 }
 
-static json_t *hex(uint64_t v)
+/* The format (documented in README.md): a header line, then per module a "module" line and
+ * one tab-separated line per function. Line-based, so that it reviews in a diff and reads fast
+ * at start-up (a large library has thousands of functions). */
+#define MAGIC "confine-policy 1"
+
+static void render_fn(FILE *out, const struct policy_fn *f)
 {
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
-	return json_string(buf);
-}
-
-static json_t *render_fn(const struct policy_fn *f)
-{
-	json_t *uses = json_array();
-
-	for (size_t i = 0; uses && i < f->uses.n; i++)
-		json_array_append_new(uses, json_string(f->uses.v[i]));
-	return json_pack("{s:s, s:s, s:o, s:I, s:i, s:o}", "name", f->name, "demangled", f->demangled,
-			 "address", hex(f->addr), "size", (json_int_t)f->size, "entry_branch",
-			 (int)f->entry_branch, "uses", uses);
+	fprintf(out, "0x%llx\t%llu\t%u\t", (unsigned long long)f->addr, (unsigned long long)f->size,
+		f->entry_branch);
+	for (size_t i = 0; i < f->uses.n; i++)
+		fprintf(out, "%s%s", i ? "," : "", f->uses.v[i]);
+	fprintf(out, "%s\t%s\t%s\n", f->uses.n ? "" : "-", f->name, f->demangled);
 }
 
 char *policy_render(const struct policy *p, const char *rules_digest)
 {
-	json_t *mods = json_array(), *doc;
-	char *out;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
 
-	for (size_t i = 0; mods && i < p->n; i++) {
-		json_t *fns = json_array();
-
-		for (size_t k = 0; fns && k < p->mods[i].nfns; k++)
-			json_array_append_new(fns, render_fn(&p->mods[i].fns[k]));
-		json_array_append_new(mods, json_pack("{s:s, s:s, s:o}", "path", p->mods[i].path, "build_id",
-						      p->mods[i].build_id, "functions", fns));
-	}
-	doc = json_pack("{s:s, s:s, s:i, s:s, s:o}", "tool", "confine", "version", CONFINE_VERSION,
-			"policy", 1, "rules", rules_digest ? rules_digest : "", "modules", mods);
-	if (!doc)
+	if (!out)
 		return NULL;
-	out = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-	json_decref(doc);
-	return out;
-}
-
-static int parse_fn(json_t *jf, struct policy_fn *f)
-{
-	const char *name = NULL, *dm = NULL, *addr = NULL;
-	json_int_t size = 0, eb = 0;
-	json_t *uses = NULL, *u;
-	size_t i;
-
-	if (json_unpack(jf, "{s:s, s:s, s:s, s:I, s:I, s:o}", "name", &name, "demangled", &dm, "address",
-			&addr, "size", &size, "entry_branch", &eb, "uses", &uses) || !json_is_array(uses))
-		return -EINVAL;
-	f->name = strdup(name);
-	f->demangled = strdup(dm);
-	f->addr = strtoull(addr, NULL, 16);
-	f->size = (uint64_t)size;
-	f->entry_branch = (unsigned)eb;
-	if (!f->name || !f->demangled)
-		return -ENOMEM;
-	json_array_foreach(uses, i, u)
-		if (!json_is_string(u) || strlist_add(&f->uses, json_string_value(u), false))
-			return json_is_string(u) ? -ENOMEM : -EINVAL;
-	return 0;
-}
-
-static int parse_module(json_t *jm, struct policy *p)
-{
-	const char *path = NULL, *bid = NULL;
-	json_t *fns = NULL, *jf;
-	struct policy_module *m;
-	size_t i;
-	int err;
-
-	if (json_unpack(jm, "{s:s, s:s, s:o}", "path", &path, "build_id", &bid, "functions", &fns) ||
-	    !json_is_array(fns))
-		return -EINVAL;
-	if (!(m = add_module(p, path, bid)) || !(m->fns = calloc(json_array_size(fns) + 1, sizeof(*m->fns))))
-		return -ENOMEM;
-	json_array_foreach(fns, i, jf) {
-		if ((err = parse_fn(jf, &m->fns[m->nfns++])) != 0)
-			return err;
+	fprintf(out, "# The functions confine's runtime guard confines, per module (matched by build-id).\n");
+	fprintf(out, "# Written by 'confine policy'; read with the guard option policy=FILE.\n");
+	fprintf(out, "# address<TAB>size<TAB>entry_branch<TAB>uses<TAB>name<TAB>demangled\n");
+	fprintf(out, "%s version=%s rules=%s\n", MAGIC, CONFINE_VERSION, rules_digest && *rules_digest ? rules_digest : "-");
+	for (size_t i = 0; i < p->n; i++) {
+		fprintf(out, "module %s %s\n", p->mods[i].build_id[0] ? p->mods[i].build_id : "-", p->mods[i].path);
+		for (size_t k = 0; k < p->mods[i].nfns; k++)
+			render_fn(out, &p->mods[i].fns[k]);
 	}
+	if (fclose(out)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* Splits s at tabs into exactly n fields (the last takes the rest); false if there are fewer. */
+static bool split_tabs(char *s, char **f, int n)
+{
+	for (int i = 0; i < n - 1; i++) {
+		char *tab = strchr(s, '\t');
+
+		if (!tab)
+			return false;
+		*tab = '\0';
+		f[i] = s;
+		s = tab + 1;
+	}
+	f[n - 1] = s;
+	return true;
+}
+
+static int parse_uses(char *list, struct strlist *uses)
+{
+	char *save = NULL;
+
+	if (!strcmp(list, "-"))
+		return 0;
+	for (char *u = strtok_r(list, ",", &save); u; u = strtok_r(NULL, ",", &save))
+		if (strlist_add(uses, u, false))
+			return -ENOMEM;
 	return 0;
+}
+
+static int parse_fn(char *line, struct policy_module *m)
+{
+	char *f[6], *end;
+	struct policy_fn *fn, *grown;
+
+	if (!split_tabs(line, f, 6) || strncmp(f[0], "0x", 2))
+		return -EINVAL;
+	grown = realloc(m->fns, (m->nfns + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	m->fns = grown;
+	fn = memset(&m->fns[m->nfns++], 0, sizeof(*fn));
+	fn->addr = strtoull(f[0], &end, 16);
+	if (*end)
+		return -EINVAL;
+	fn->size = strtoull(f[1], &end, 10);
+	if (*end)
+		return -EINVAL;
+	fn->entry_branch = (unsigned)strtoul(f[2], &end, 10);
+	if (*end)
+		return -EINVAL;
+	fn->name = strdup(f[4]);
+	fn->demangled = strdup(f[5]);
+	if (!fn->name || !fn->demangled)
+		return -ENOMEM;
+	return parse_uses(f[3], &fn->uses);
+}
+
+static int parse_module(char *line, struct policy *p)
+{
+	char *bid = line + strlen("module "), *path = strchr(bid, ' ');
+
+	if (!path || !path[1])
+		return -EINVAL;
+	*path++ = '\0';
+	if (strlen(bid) > 40)
+		return -EINVAL;
+	return add_module(p, path, strcmp(bid, "-") ? bid : "") ? 0 : -ENOMEM;
+}
+
+static int parse_header(const char *line, char **digest)
+{
+	const char *rules = strstr(line, " rules=");
+
+	if (strncmp(line, MAGIC " ", strlen(MAGIC) + 1))
+		return -EINVAL;
+	if (digest && !(*digest = rules ? strndup(rules + 7, strcspn(rules + 7, " ")) : strdup("")))
+		return -ENOMEM;
+	return 0;
+}
+
+static int parse_line(char *line, struct policy *p, bool *seen_header, char **digest)
+{
+	if (!*line || *line == '#')
+		return 0;
+	if (!*seen_header) {
+		*seen_header = true;
+		return parse_header(line, digest);
+	}
+	if (!strncmp(line, "module ", 7))
+		return parse_module(line, p);
+	return p->n ? parse_fn(line, &p->mods[p->n - 1]) : -EINVAL;
 }
 
 int policy_parse(const char *text, const char *origin, const struct diag *d, struct policy *p,
 		 char **digest)
 {
-	json_error_t jerr;
-	json_t *doc = json_loads(text, 0, &jerr), *mods = NULL, *jm;
-	const char *tool = NULL, *rules = "";
-	int version = 0, err = 0;
-	size_t i;
+	char *copy = strdup(text), *line, *next;
+	bool seen_header = false;
+	int lineno = 0, err = copy ? 0 : -ENOMEM;
 
-	if (!doc) {
-		diag_log(d, DIAG_ERROR, "%s:%d: not JSON: %s", origin, jerr.line, jerr.text);
-		return -EINVAL;
+	for (line = copy; !err && line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		err = parse_line(line, p, &seen_header, digest);
 	}
-	if (json_unpack(doc, "{s:s, s:i, s?s, s:o}", "tool", &tool, "policy", &version, "rules", &rules,
-			"modules", &mods) || strcmp(tool, "confine") || version != 1 || !json_is_array(mods))
+	if (!err && !seen_header)
 		err = -EINVAL;
-	json_array_foreach(mods, i, jm) {
-		if (!err)
-			err = parse_module(jm, p);
-	}
-	if (!err && digest && !(*digest = strdup(rules)))
-		err = -ENOMEM;
 	if (err == -EINVAL)
-		diag_log(d, DIAG_ERROR, "%s: not a confine policy (write one with 'confine policy')", origin);
-	json_decref(doc);
+		diag_log(d, DIAG_ERROR, "%s:%d: not a confine policy line (write policies with 'confine policy')",
+			 origin, lineno ? lineno : 1);
+	free(copy);
 	return err;
 }
 

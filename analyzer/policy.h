@@ -34,12 +34,12 @@ struct policy {
  * -ENOMEM. */
 int policy_add_report(struct policy *p, const struct module_report *r);
 
-/* The policy as JSON (malloc'd), or NULL when out of memory. rules_digest identifies the rule
- * set the analysis used (stale caches are recognised by it). */
+/* The policy as text (malloc'd; format in README.md), or NULL when out of memory. rules_digest
+ * identifies the rule set the analysis used (stale caches are recognised by it). */
 char *policy_render(const struct policy *p, const char *rules_digest);
 
-/* Parses text; origin names it in messages. Returns 0, -EINVAL (logged "ORIGIN: reason"), or
- * -ENOMEM. *digest (may be NULL) receives the rules digest it was made with (malloc'd). */
+/* Parses text; origin names it in messages. Returns 0, -EINVAL (logged "ORIGIN:LINE: reason"),
+ * or -ENOMEM. *digest (may be NULL) receives the rules digest it was made with (malloc'd). */
 int policy_parse(const char *text, const char *origin, const struct diag *d, struct policy *p,
 		 char **digest);
 

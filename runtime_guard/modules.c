@@ -20,6 +20,7 @@
 #include "policy.h"
 #include "report.h"
 #include "threads.h"
+#include "version.h"
 
 #define MAX_MODULES 1024
 
@@ -35,6 +36,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct policy file_policy;
 static struct rules *rules;
 static char rules_digest[17];
+static struct patch_planner *planner;
 
 static void say(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -129,7 +131,7 @@ static bool cache_path(const char *build_id, char *out, size_t len, bool create)
 		mkdir(parent, 0700);
 		mkdir(out, 0700);
 	}
-	snprintf(out + strlen(out), len - strlen(out), "/%s.json", build_id);
+	snprintf(out + strlen(out), len - strlen(out), "/%s.policy", build_id);
 	return true;
 }
 
@@ -235,7 +237,7 @@ static void plan_one(const struct loaded *m, const struct policy_fn *f, struct p
 	}
 	if (avail > m->text_hi - addr)
 		avail = m->text_hi - addr;
-	patch_plan((const uint8_t *)addr, avail, addr, f->size, f->entry_branch, &j->plan);
+	patch_plan_with(planner, (const uint8_t *)addr, avail, addr, f->size, f->entry_branch, &j->plan);
 	j->why = j->plan.reason;
 }
 
@@ -306,13 +308,12 @@ static void scan(bool threaded)
 
 static void load_policy_file(void)
 {
-	struct diag d = { analysis_diag, NULL };
 	char *text;
 
 	if (!guard_flags.policy[0])
 		return;
 	text = read_text(guard_flags.policy);
-	if (!text || policy_parse(text, guard_flags.policy, &d, &file_policy, NULL)) {
+	if (!text || policy_parse(text, guard_flags.policy, NULL, &file_policy, NULL)) {
 		fprintf(stderr, "confine: CONFINE_OPTIONS: policy=%s: %s\n", guard_flags.policy,
 			text ? "not a confine policy (write one with 'confine policy')" : strerror(errno));
 		_exit(2);
@@ -326,11 +327,19 @@ void modules_init(void)
 		return;
 	load_policy_file();
 	rules = rules_new();
-	if (!rules || rules_load_builtin(rules, NULL)) {
-		say(0, "cannot load the rules: modules are not confined");
+	planner = patch_planner_new();
+	if (!rules || rules_load_builtin(rules, NULL) || !planner) {
+		say(0, "cannot load the rules or start the disassembler: modules are not confined");
+		rules_free(rules);
+		rules = NULL;
 		return;
 	}
-	policy_digest(rules_builtin(), rules_digest);
+	/* A cache entry is stale once the rules or the analysis (this version) change. */
+	char *stamp = NULL;
+
+	if (asprintf(&stamp, "%s%s", CONFINE_VERSION, rules_builtin()) > 0)
+		policy_digest(stamp, rules_digest);
+	free(stamp);
 	patcher_init();
 	pthread_mutex_lock(&lock);
 	scan(threads_count() > 1);

@@ -66,7 +66,7 @@ static size_t entry_bytes(const struct elf_image *img, uint64_t addr, const uint
 	return size - (addr - s->addr) < PATCH_WINDOW ? size - (addr - s->addr) : PATCH_WINDOW;
 }
 
-static void explain_functions(const char *path, const struct policy_module *pm)
+static void explain_functions(const char *path, const struct policy_module *pm, struct patch_planner *planner)
 {
 	struct input_unit u = { .path = (char *)path, .display = (char *)path };
 	const char *slash = strrchr(path, '/');
@@ -85,7 +85,7 @@ static void explain_functions(const char *path, const struct policy_module *pm)
 		struct patch_plan pl = { .strategy = PATCH_SKIP, .reason = "not in the module's code" };
 
 		if (avail)
-			patch_plan(code, avail, pm->fns[i].addr, pm->fns[i].size, pm->fns[i].entry_branch, &pl);
+			patch_plan_with(planner, code, avail, pm->fns[i].addr, pm->fns[i].size, pm->fns[i].entry_branch, &pl);
 		counts[pl.strategy]++;
 		printf("  %-5s 0x%-8llx %-40s domain %s", patch_strategy_name(pl.strategy),
 		       (unsigned long long)pm->fns[i].addr, pm->fns[i].demangled, names.v[i]);
@@ -178,14 +178,17 @@ static void explain_module(const char *path, bool main_program, const struct pol
 {
 	struct policy store = { 0 };
 	const struct policy_module *pm;
+	struct patch_planner *planner;
 
 	if (!policy_module_selected(path, main_program, guard_flags.modules)) {
 		printf("%s: not patched (%s)\n", path,
 		       guard_flags.modules[0] ? "not matched by modules=" : "a system library; choose with modules=");
 		return;
 	}
-	if (module_policy(path, file, rules, &store, &pm) == 0 && pm)
-		explain_functions(path, pm);
+	planner = patch_planner_new();
+	if (planner && module_policy(path, file, rules, &store, &pm) == 0 && pm)
+		explain_functions(path, pm, planner);
+	patch_planner_free(planner);
 	policy_clear(&store);
 }
 

@@ -113,7 +113,7 @@ expect "  cross-thread-call: bump (app-stripped) in domain app-stripped"
 # A policy without the module warns and analyzes it; a malformed policy stops at start-up.
 run $v lib "policy=$TMP/app.policy"
 expect_re "==PID== confine: warning: policy $TMP/app.policy has no module with the build-id of .*/liblegacy.so \([0-9a-f]{40}\): analyzing it instead"
-echo '{"tool": "confine"}' >"$TMP/bad.policy"
+printf 'confine-policy 1 version=0.1.0 rules=-\nmodule - /x\nnot a function line\n' >"$TMP/bad.policy"
 run $v lib "policy=$TMP/bad.policy"
 expect "exit 2"
 expect "confine: CONFINE_OPTIONS: policy=$TMP/bad.policy: not a confine policy (write one with 'confine policy')"
@@ -122,7 +122,7 @@ expect "confine: CONFINE_OPTIONS: policy=$TMP/bad.policy: not a confine policy (
 export XDG_CACHE_HOME="$TMP/cache-warm"
 run O2-pie-cet lib
 first=$(cat "$TMP/run")
-ls "$XDG_CACHE_HOME/confine/"*.json >/dev/null 2>&1 || fail "no cache entries written"
+ls "$XDG_CACHE_HOME/confine/"*.policy >/dev/null 2>&1 || fail "no cache entries written"
 run O2-pie-cet lib
 [ "$first" = "$(cat "$TMP/run")" ] || fail "warm cache: different result"
 
