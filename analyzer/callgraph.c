@@ -141,10 +141,8 @@ static void on_symbol(struct builder *b, uint32_t f, const struct xref *x, const
 
 static void note_entry_branch(struct builder *b, uint32_t g, uint64_t off, int how)
 {
-	struct fnode *n = &b->cg->nodes[g];
-
-	if (how != HOW_ADDRESS_TAKEN && off > 0 && off < ENTRY_WINDOW && (!n->entry_branch || off < n->entry_branch))
-		n->entry_branch = (uint8_t)off;
+	if (how != HOW_ADDRESS_TAKEN && off > 0 && off < ENTRY_WINDOW)
+		b->cg->nodes[g].entry_branches |= 1u << off;
 }
 
 static void on_code_target(struct builder *b, uint32_t f, const struct xref *x, int how)

@@ -38,7 +38,7 @@ struct fnode {
 	bool init_only;        /* runs only while the module is loaded or unloaded */
 	bool data_ref;         /* its address is stored in data (vtables, callback tables) */
 	uint32_t next_hop;     /* towards the nearest direct function, NO_FUNCTION if none */
-	uint8_t entry_branch;  /* first offset in (0, ENTRY_WINDOW) some branch lands on; 0: none */
+	uint32_t entry_branches; /* bit i: a branch lands i bytes after the entry (i < ENTRY_WINDOW) */
 };
 
 struct callgraph {

@@ -127,8 +127,10 @@ static bool is_branch(const cs_insn *in)
 {
 	const cs_detail *dt = in->detail;
 
+	/* capstone 4 files loop/loope/loopne under relative branches only. */
 	for (int i = 0; i < dt->groups_count; i++)
-		if (dt->groups[i] == CS_GRP_JUMP || dt->groups[i] == CS_GRP_CALL)
+		if (dt->groups[i] == CS_GRP_JUMP || dt->groups[i] == CS_GRP_CALL ||
+		    dt->groups[i] == CS_GRP_BRANCH_RELATIVE)
 			return true;
 	return false;
 }

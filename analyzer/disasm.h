@@ -26,7 +26,7 @@ struct xref {
 	uint64_t to;           /* target address (INDIRECT: the slot read; SYMBOL: .symtab index) */
 };
 
-/* Bytes after a function's entry within which the targets of jumps are recorded. */
+/* Bytes after a function's entry within which the targets of jumps are recorded (one bit each). */
 #define ENTRY_WINDOW 32
 
 #define XREF_INDIRECT 1    /* call/jmp through a memory slot (GOT with -fno-plt) */

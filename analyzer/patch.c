@@ -40,16 +40,18 @@ static const char *classify(const cs_insn *in, uint64_t entry, struct patch_insn
 	}
 	if (in->id == X86_INS_RET || in->id == X86_INS_HLT || in->id == X86_INS_UD2 || in->id == X86_INS_INT3)
 		return "the function ends within the patched bytes";
-	if (is_group(in, CS_GRP_JUMP)) {
+	/* capstone 4 puts loop/loope/loopne only in the relative-branch group. */
+	if (in->id == X86_INS_LOOP || in->id == X86_INS_LOOPE || in->id == X86_INS_LOOPNE ||
+	    in->id == X86_INS_JRCXZ || in->id == X86_INS_JECXZ || in->id == X86_INS_JCXZ)
+		return "a loop instruction among the first instructions";
+	if (is_group(in, CS_GRP_JUMP) || is_group(in, CS_GRP_BRANCH_RELATIVE)) {
 		if (x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
 			return "an indirect jump among the first instructions";
-		if (in->id == X86_INS_LOOP || in->id == X86_INS_LOOPE || in->id == X86_INS_LOOPNE ||
-		    in->id == X86_INS_JRCXZ || in->id == X86_INS_JECXZ || in->id == X86_INS_JCXZ)
-			return "a loop instruction among the first instructions";
 		pi->target = (uint64_t)x->operands[0].imm;
 		pi->kind = in->id == X86_INS_JMP ? INSN_JMP : INSN_JCC;
-		/* rel8 jcc is 7x; rel32 jcc is 0f 8x: the condition is the low nibble either way. */
-		pi->cc = in->bytes[in->bytes[0] == 0x0f ? 1 : 0] & 0x0f;
+		/* rel8 jcc is 7x, rel32 jcc is 0f 8x: the condition is the opcode's low nibble. The
+		 * opcode bytes, not the raw first byte: prefixes (bnd, branch hints) come before. */
+		pi->cc = x->opcode[x->opcode[0] == 0x0f ? 1 : 0] & 0x0f;
 		return NULL;
 	}
 	for (int i = 0; i < x->op_count; i++)
@@ -101,9 +103,12 @@ static const char *gather(struct cursor *c, struct patch_plan *out)
 	}
 }
 
-static void choose(struct patch_plan *out, const char *why, unsigned entry_branch)
+static void choose(struct patch_plan *out, const char *why, uint32_t entry_branches)
 {
-	if (!why && entry_branch > out->entry && entry_branch < out->entry + out->len)
+	/* Bits entry+1 .. entry+len-1: after the first patched byte, before the next instruction. */
+	uint64_t inside = ((1ULL << (out->len ? out->len - 1 : 0)) - 1) << (out->entry + 1);
+
+	if (!why && (entry_branches & inside))
 		why = "a branch lands inside the patched bytes";
 	if (!why) {
 		out->strategy = PATCH_JUMP;
@@ -150,7 +155,7 @@ void patch_planner_free(struct patch_planner *pl)
 }
 
 void patch_plan_with(struct patch_planner *pl, const uint8_t *code, size_t avail, uint64_t addr,
-		     uint64_t size, unsigned entry_branch, struct patch_plan *out)
+		     uint64_t size, uint32_t entry_branches, struct patch_plan *out)
 {
 	struct cursor c = { pl->h, pl->in, code, 0, addr };
 
@@ -172,17 +177,17 @@ void patch_plan_with(struct patch_planner *pl, const uint8_t *code, size_t avail
 		if (!next(&c))
 			out->reason = "shorter than the 5-byte jump";
 	}
-	choose(out, out->reason ? out->reason : gather(&c, out), entry_branch);
+	choose(out, out->reason ? out->reason : gather(&c, out), entry_branches);
 }
 
-int patch_plan(const uint8_t *code, size_t avail, uint64_t addr, uint64_t size, unsigned entry_branch,
+int patch_plan(const uint8_t *code, size_t avail, uint64_t addr, uint64_t size, uint32_t entry_branches,
 	       struct patch_plan *out)
 {
 	struct patch_planner *pl = patch_planner_new();
 
 	if (!pl)
 		return -EIO;
-	patch_plan_with(pl, code, avail, addr, size, entry_branch, out);
+	patch_plan_with(pl, code, avail, addr, size, entry_branches, out);
 	patch_planner_free(pl);
 	return 0;
 }

@@ -46,13 +46,14 @@ struct patch_planner *patch_planner_new(void);
 void patch_planner_free(struct patch_planner *pl);
 
 /* Plans the hook of the function at addr whose first bytes are code[0..avail) (avail at most
- * PATCH_WINDOW), size bytes long, with a branch landing entry_branch bytes in (0: none).
+ * PATCH_WINDOW), size bytes long; bit i of entry_branches says a branch lands i bytes after
+ * the entry.
  * Always succeeds: impossible cases become PATCH_SKIP with a reason. */
 void patch_plan_with(struct patch_planner *pl, const uint8_t *code, size_t avail, uint64_t addr,
-		     uint64_t size, unsigned entry_branch, struct patch_plan *out);
+		     uint64_t size, unsigned entry_branches, struct patch_plan *out);
 
 /* The same with a planner of its own. Returns 0, or -EIO when capstone cannot start. */
-int patch_plan(const uint8_t *code, size_t avail, uint64_t addr, uint64_t size, unsigned entry_branch,
+int patch_plan(const uint8_t *code, size_t avail, uint64_t addr, uint64_t size, unsigned entry_branches,
 	       struct patch_plan *out);
 
 /* Writes the displaced instructions, relocated to run at dest, then a jump back to the rest of

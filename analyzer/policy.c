@@ -49,7 +49,7 @@ static int copy_fn(struct policy_fn *f, const struct function_report *fr)
 	f->demangled = strdup(fr->demangled);
 	f->addr = fr->addr;
 	f->size = fr->size;
-	f->entry_branch = fr->entry_branch;
+	f->entry_branches = fr->entry_branches;
 	if (!f->name || !f->demangled)
 		return -ENOMEM;
 	for (size_t i = 0; i < fr->uses.n; i++)
@@ -83,8 +83,8 @@ int policy_add_report(struct policy *p, const struct module_report *r)
 
 static void render_fn(FILE *out, const struct policy_fn *f)
 {
-	fprintf(out, "0x%llx\t%llu\t%u\t", (unsigned long long)f->addr, (unsigned long long)f->size,
-		f->entry_branch);
+	fprintf(out, "0x%llx\t%llu\t0x%x\t", (unsigned long long)f->addr, (unsigned long long)f->size,
+		f->entry_branches);
 	for (size_t i = 0; i < f->uses.n; i++)
 		fprintf(out, "%s%s", i ? "," : "", f->uses.v[i]);
 	fprintf(out, "%s\t%s\t%s\n", f->uses.n ? "" : "-", f->name, f->demangled);
@@ -100,7 +100,7 @@ char *policy_render(const struct policy *p, const char *rules_digest)
 		return NULL;
 	fprintf(out, "# The functions confine's runtime guard confines, per module (matched by build-id).\n");
 	fprintf(out, "# Written by 'confine policy'; read with the guard option policy=FILE.\n");
-	fprintf(out, "# address<TAB>size<TAB>entry_branch<TAB>uses<TAB>name<TAB>demangled\n");
+	fprintf(out, "# address<TAB>size<TAB>entry_branches (bit i: a jump lands i bytes in)<TAB>uses<TAB>name<TAB>demangled\n");
 	fprintf(out, "%s version=%s rules=%s\n", MAGIC, CONFINE_VERSION, rules_digest && *rules_digest ? rules_digest : "-");
 	for (size_t i = 0; i < p->n; i++) {
 		fprintf(out, "module %s %s\n", p->mods[i].build_id[0] ? p->mods[i].build_id : "-", p->mods[i].path);
@@ -160,7 +160,7 @@ static int parse_fn(char *line, struct policy_module *m)
 	fn->size = strtoull(f[1], &end, 10);
 	if (*end)
 		return -EINVAL;
-	fn->entry_branch = (unsigned)strtoul(f[2], &end, 10);
+	fn->entry_branches = (uint32_t)strtoul(f[2], &end, 16);
 	if (*end)
 		return -EINVAL;
 	fn->name = strdup(f[4]);

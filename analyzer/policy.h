@@ -13,7 +13,7 @@ struct policy_fn {
 	char *name;               /* symbol, or "0xADDR" in stripped modules */
 	char *demangled;
 	uint64_t addr, size;      /* ELF virtual address (add the load bias at run time) */
-	unsigned entry_branch;    /* see struct function_report */
+	uint32_t entry_branches;  /* see struct function_report */
 	struct strlist uses;      /* state and rule groups it touches itself */
 };
 

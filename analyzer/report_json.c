@@ -74,11 +74,11 @@ static json_t *finding(const struct finding *f)
 
 static json_t *function(const struct function_report *fr)
 {
-	return json_pack("{s:s, s:s, s:o, s:I, s:b, s:o, s:o, s:b, s:b, s:i}", "name", fr->name,
+	return json_pack("{s:s, s:s, s:o, s:I, s:b, s:o, s:o, s:b, s:b, s:I}", "name", fr->name,
 			 "demangled", fr->demangled, "address", hex(fr->addr), "size",
 			 (json_int_t)fr->size, "guard", fr->guard, "direct", strings(&fr->uses), "via",
 			 strings(&fr->via), "init_only", fr->init_only, "exported", fr->exported,
-			 "entry_branch", (int)fr->entry_branch);
+			 "entry_branches", (json_int_t)fr->entry_branches);
 }
 
 static json_t *module(const struct module_report *r, bool show_ignored)

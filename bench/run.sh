@@ -39,3 +39,38 @@ awk -v p="$plain" -v g="$guarded" -v h="$helgrind" 'BEGIN {
 	printf "guarded / unguarded              %6.2fx\n", g / p
 	printf "Helgrind                        %7.2f ns/call   (%.0fx unguarded, %.0fx guarded)\n", h, h / p, h / g
 }'
+
+guard="$PWD/$build/lib/libconfine_guard.so"
+export XDG_CACHE_HOME="$PWD/$build/bench/cache"
+echo "== runtime guard, entry patching: hot_touch (libhot.so), 200 batches x 100000 calls, median"
+pplain=$("$build/bench/patch_calls" 200 100000)
+LD_PRELOAD="$guard" "$build/bench/patch_calls" 1 1 >/dev/null
+pguarded=$(LD_PRELOAD="$guard" "$build/bench/patch_calls" 200 100000)
+phelgrind=$(valgrind --tool=helgrind -q "$build/bench/patch_calls" 20 2000 2>/dev/null)
+awk -v p="$pplain" -v g="$pguarded" -v h="$phelgrind" 'BEGIN {
+	printf "unguarded                       %7.2f ns/call\n", p
+	printf "guarded (patched entry)         %7.2f ns/call\n", g
+	printf "added by the guard              %7.2f ns/call   (target <= 3 ns)\n", g - p
+	printf "Helgrind                        %7.2f ns/call   (%.0fx unguarded, %.0fx guarded)\n", h, h / p, h / g
+}'
+
+text_kib=$(($(size -A "$build/bench/libbig.so" | awk '$1 == ".text" { print $2 }') / 1024))
+echo "== runtime guard, start-up: a program loading libbig.so ($((text_kib / 1024)) MiB of code), median of 11 runs"
+rm -rf "$XDG_CACHE_HOME"
+set -- $("$measure" 1 env LD_PRELOAD="$guard" "$build/bench/startup")
+cold=$1
+set -- $("$measure" 11 "$build/bench/startup")
+splain=$1
+set -- $("$measure" 11 env LD_PRELOAD="$guard" "$build/bench/startup")
+swarm=$1
+set -- $("$measure" 11 env CONFINE_OPTIONS=patch=0 LD_PRELOAD="$guard" "$build/bench/startup")
+snopatch=$1
+set -- $("$measure" 1 valgrind --tool=helgrind -q "$build/bench/startup")
+shelgrind=$1
+awk -v p="$splain" -v w="$swarm" -v n="$snopatch" -v c="$cold" -v h="$shelgrind" 'BEGIN {
+	printf "unguarded                       %7.1f ms\n", p * 1000
+	printf "guard without patching          %7.1f ms\n", n * 1000
+	printf "guard, warm cache               %7.1f ms   (added %.1f ms; target < 20 ms)\n", w * 1000, (w - p) * 1000
+	printf "guard, first start (analysis)   %7.1f ms\n", c * 1000
+	printf "Helgrind                        %7.1f ms   (%.0fx the guarded start)\n", h * 1000, h / w
+}'

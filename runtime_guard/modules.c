@@ -237,7 +237,7 @@ static void plan_one(const struct loaded *m, const struct policy_fn *f, struct p
 	}
 	if (avail > m->text_hi - addr)
 		avail = m->text_hi - addr;
-	patch_plan_with(planner, (const uint8_t *)addr, avail, addr, f->size, f->entry_branch, &j->plan);
+	patch_plan_with(planner, (const uint8_t *)addr, avail, addr, f->size, f->entry_branches, &j->plan);
 	j->why = j->plan.reason;
 }
 

@@ -85,7 +85,7 @@ static void explain_functions(const char *path, const struct policy_module *pm, 
 		struct patch_plan pl = { .strategy = PATCH_SKIP, .reason = "not in the module's code" };
 
 		if (avail)
-			patch_plan_with(planner, code, avail, pm->fns[i].addr, pm->fns[i].size, pm->fns[i].entry_branch, &pl);
+			patch_plan_with(planner, code, avail, pm->fns[i].addr, pm->fns[i].size, pm->fns[i].entry_branches, &pl);
 		counts[pl.strategy]++;
 		printf("  %-5s 0x%-8llx %-40s domain %s", patch_strategy_name(pl.strategy),
 		       (unsigned long long)pm->fns[i].addr, pm->fns[i].demangled, names.v[i]);

@@ -77,7 +77,7 @@ finding kind="mutable-global" kind symbol demangled name function section size a
 finding kind="mutable-local-static" kind symbol demangled name function section size address file line readers writers guarded_init fingerprint
 finding kind="mutable-static" kind symbol demangled name function section size address file line readers writers guarded_init fingerprint
 finding kind="non-reentrant-call" kind symbol demangled name function file line group alternative severity category sites fingerprint
-function  name demangled address size guard direct via init_only exported
+function  name demangled address size guard direct via init_only exported entry_branches
 module  path type member build_id stripped debug_info findings functions
 site  address function file line how
 EOF
