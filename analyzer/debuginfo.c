@@ -75,17 +75,45 @@ static const char *cu_comp_dir(Dwarf_Die *cu)
 	return dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &at));
 }
 
+/* DW_OP_addr holds the address; DW_OP_addrx (DWARF 5, clang's default) and the GNU
+ * split-DWARF DW_OP_GNU_addr_index index .debug_addr, which libdw resolves. */
 static int static_address(Dwarf_Die *die, uint64_t *addr)
 {
-	Dwarf_Attribute at;
+	Dwarf_Attribute at, slot;
+	Dwarf_Addr a;
 	Dwarf_Op *ops;
 	size_t n;
 
-	if (!dwarf_attr(die, DW_AT_location, &at) || dwarf_getlocation(&at, &ops, &n) != 0 || n != 1 ||
-	    ops[0].atom != DW_OP_addr)
+	if (!dwarf_attr(die, DW_AT_location, &at) || dwarf_getlocation(&at, &ops, &n) != 0 || n != 1)
 		return -1;
-	*addr = ops[0].number;
+	if (ops[0].atom == DW_OP_addr) {
+		*addr = ops[0].number;
+		return 0;
+	}
+	if ((ops[0].atom != DW_OP_addrx && ops[0].atom != DW_OP_GNU_addr_index) ||
+	    dwarf_getlocation_attr(&at, &ops[0], &slot) != 0 || dwarf_formaddr(&slot, &a) != 0)
+		return -1;
+	*addr = a;
 	return 0;
+}
+
+/* In DWARF 5 file 0 is the primary source file (clang's DW_AT_decl_file 0), which
+ * dwarf_decl_file of older elfutils (0.188, Debian 12's) rejects as "no file". */
+static const char *decl_file(Dwarf_Die *die)
+{
+	const char *file = dwarf_decl_file(die);
+	Dwarf_Attribute at;
+	Dwarf_Word idx;
+	Dwarf_Half version = 0;
+	Dwarf_Die cu;
+	Dwarf_Files *files;
+	size_t n;
+
+	if (file || !dwarf_attr_integrate(die, DW_AT_decl_file, &at) || dwarf_formudata(&at, &idx) ||
+	    idx != 0 || dwarf_cu_info(die->cu, &version, NULL, &cu, NULL, NULL, NULL, NULL) ||
+	    version < 5 || dwarf_getsrcfiles(&cu, &files, &n) || n == 0)
+		return file;
+	return dwarf_filesrc(files, 0, NULL, NULL);
 }
 
 static void add_var(struct walker *w, Dwarf_Die *die, const char *owner)
@@ -100,7 +128,7 @@ static void add_var(struct walker *w, Dwarf_Die *die, const char *owner)
 	if (!v.name)
 		return;
 	v.owner = owner;
-	v.file = rel_path(w->comp_dir, dwarf_decl_file(die));
+	v.file = rel_path(w->comp_dir, decl_file(die));
 	if (dwarf_decl_line(die, &line) == 0)
 		v.line = line;
 	v.is_const = type_is_const(die);

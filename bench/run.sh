@@ -54,8 +54,8 @@ awk -v p="$pplain" -v g="$pguarded" -v h="$phelgrind" 'BEGIN {
 	printf "Helgrind                        %7.2f ns/call   (%.0fx unguarded, %.0fx guarded)\n", h, h / p, h / g
 }'
 
-text_kib=$(($(size -A "$build/bench/libbig.so" | awk '$1 == ".text" { print $2 }') / 1024))
-echo "== runtime guard, start-up: a program loading libbig.so ($((text_kib / 1024)) MiB of code), median of 11 runs"
+text_bytes=$(size -A "$build/bench/libbig.so" | awk '$1 == ".text" { print $2 }')
+echo "== runtime guard, start-up: a program loading libbig.so ($(awk -v b="$text_bytes" 'BEGIN { printf "%.1f MB", b / 1e6 }') of text), median of 11 runs"
 rm -rf "$XDG_CACHE_HOME"
 set -- $("$measure" 1 env LD_PRELOAD="$guard" "$build/bench/startup")
 cold=$1

@@ -1,6 +1,7 @@
 #!/bin/sh
 # make demo: the main job on the project's own fixtures. Scans a legacy library and the program
-# using it, then runs a multi-threaded program under the runtime guard.
+# using it, runs multi-threaded programs under the runtime guard (libc and entry patching),
+# and runs the CI gate on a small project history.
 # Usage: tools/demo.sh BUILD_DIR
 set -u
 build=${1:-build}
@@ -22,3 +23,18 @@ step "$confine" scan "$fx/O2/liblegacy.so"
 step "$confine" scan "$fx/O2/app_cxx"
 step "$confine" run -- "$fx/guard/O2/scenarios" tmbuf
 echo "(exit status $?: violations were reported, see 'exitcode' in confine run --help-options)"
+
+echo
+echo "The program's own functions: the guard patches the entries of the functions the scan flags."
+step "$confine" run --explain -- "$fx/patch/O2-pie-cet/app"
+step "$confine" run -- "$fx/patch/O2-pie-cet/app" internal
+echo "(exit status $?)"
+
+echo
+echo "The CI gate: a baseline of v1, then v2 of the same library brings a static and a strtok call."
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+base="$dir/confine.baseline"
+step "$confine" baseline "$fx/history/v1-O0/liblegacy.so" -o "$base"
+step "$confine" check --baseline "$base" "$fx/history/v2-O0/liblegacy.so"
+echo "(exit status $?: new findings fail the check)"

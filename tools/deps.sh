@@ -3,7 +3,7 @@
 # Usage: tools/deps.sh build|test|bench
 set -eu
 build="gcc g++ make pkg-config libelf-dev libdw-dev libcapstone-dev libjansson-dev libiberty-dev binutils"
-test="$build libcmocka-dev clang"
+test="$build libcmocka-dev clang python3-jsonschema"
 bench="$test valgrind libllvm14"
 case "${1:-build}" in
 build) want=$build ;;

@@ -25,6 +25,8 @@ struct common_opts {
 };
 
 int cmd_scan(int argc, char **argv);
+int cmd_baseline(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_policy(int argc, char **argv);

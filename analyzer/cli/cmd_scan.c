@@ -1,11 +1,13 @@
-/* confine scan: audit ELF objects and print findings as text or JSON. */
+/* confine scan: audit ELF objects and print findings as text, JSON or SARIF. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "finding_filter.h"
 #include "pool.h"
 #include "report_json.h"
+#include "report_sarif.h"
 #include "report_text.h"
 
 static const char usage[] =
@@ -14,10 +16,15 @@ static const char usage[] =
 	"mutable globals and statics, function-local statics, and calls to non-reentrant functions.\n"
 	"A directory is scanned recursively for ELF files and archives.\n"
 	"\n"
-	"  -f, --format FMT   text (default) or json\n"
+	"  -f, --format FMT   text (default), json or sarif (SARIF 2.1.0, for code scanning)\n"
 	"  -o, --output FILE  write the report to FILE\n"
 	"      --rules FILE   add rules from FILE (format: rules/README.md); repeatable\n"
 	"      --libc SET     rule set: glibc, posix or any (default any)\n"
+	"      --suppressions FILE\n"
+	"                     leave out the findings that a kind:pattern line of FILE matches\n"
+	"                     (pattern: a glob on the name, symbol, function or module file name)\n"
+	"      --source-root DIR\n"
+	"                     sarif: file URIs are relative to DIR (default: the current directory)\n"
 	"  -j, --jobs N       parallel jobs (default: number of cores)\n"
 	"      --show-ignored also list the data that is not a finding, with the reason\n"
 	"      --no-color     no colour even on a terminal (NO_COLOR is honoured too)\n"
@@ -25,8 +32,8 @@ static const char usage[] =
 	"  -h, --help         this help\n"
 	"\n"
 	"Exit status: 0 every input was scanned (with or without findings), 2 an input was\n"
-	"unusable (not ELF, not x86-64 ELF64, truncated, corrupt) or the command line is wrong;\n"
-	"the other inputs are still scanned and reported.\n";
+	"unusable (not ELF, not x86-64 ELF64, truncated, corrupt), the suppressions file is\n"
+	"unusable or the command line is wrong; the other inputs are still scanned and reported.\n";
 
 static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -35,6 +42,8 @@ static const struct option longopts[] = {
 	{ "libc", required_argument, NULL, 'L' },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "show-ignored", no_argument, NULL, 'I' },
+	{ "suppressions", required_argument, NULL, 'S' },
+	{ "source-root", required_argument, NULL, 'P' },
 	{ "no-color", no_argument, NULL, 'C' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -44,6 +53,7 @@ static const struct option longopts[] = {
 struct scan_opts {
 	struct common_opts c;
 	const char *format;
+	const char *suppressions, *source_root;
 	bool show_ignored;
 	int verbosity;
 };
@@ -70,6 +80,12 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 		case 'I':
 			o->show_ignored = true;
 			break;
+		case 'S':
+			o->suppressions = optarg;
+			break;
+		case 'P':
+			o->source_root = optarg;
+			break;
 		case 'v':
 			o->verbosity = o->verbosity < DIAG_DEBUG ? o->verbosity + 1 : DIAG_DEBUG;
 			break;
@@ -81,8 +97,8 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 			return -1;
 		}
 	}
-	if (strcmp(o->format, "text") && strcmp(o->format, "json")) {
-		cli_error("--format: '%s' is not one of text, json", o->format);
+	if (strcmp(o->format, "text") && strcmp(o->format, "json") && strcmp(o->format, "sarif")) {
+		cli_error("--format: '%s' is not one of text, json, sarif", o->format);
 		return -1;
 	}
 	if (optind >= argc) {
@@ -92,7 +108,15 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 	return 0;
 }
 
-static char *render(const struct scan_opts *o, const struct pool_result *res)
+static void print_error(void *ctx, enum diag_level level, const char *msg)
+{
+	(void)ctx;
+	if (level == DIAG_ERROR)
+		cli_error("error: %s", msg);
+}
+
+static char *render(const struct scan_opts *o, const struct pool_result *res,
+		    struct sarif_options *sarif)
 {
 	struct module_report **ok = calloc(res->n + 1, sizeof(*ok));
 	struct strlist errors = { 0 };
@@ -110,6 +134,9 @@ static char *render(const struct scan_opts *o, const struct pool_result *res)
 	}
 	if (!strcmp(o->format, "json")) {
 		text = report_json_render(ok, n, &errors, o->show_ignored);
+	} else if (sarif) {
+		sarif->errors = &errors;
+		text = report_sarif_render(ok, n, sarif);
 	} else {
 		struct text_options to = { o->c.color, o->show_ignored };
 
@@ -120,23 +147,51 @@ static char *render(const struct scan_opts *o, const struct pool_result *res)
 	return text;
 }
 
+/* Loads --suppressions into a new set (NULL without the option); -1 after reporting. */
+static int load_suppressions(const struct scan_opts *o, struct suppress_set **out)
+{
+	struct diag d = { print_error, NULL };
+
+	*out = NULL;
+	if (!o->suppressions)
+		return 0;
+	*out = calloc(1, sizeof(**out));
+	if (!*out) {
+		cli_error("out of memory");
+		return -1;
+	}
+	return suppress_load(*out, o->suppressions, &d) ? -1 : 0;
+}
+
 static int run(const struct scan_opts *o, char **paths, int npaths)
 {
 	struct input_list units = { 0 };
 	struct pool_result res = { 0 };
-	struct rules *rules = cli_load_rules(&o->c);
-	struct analysis_options ao = { .rules = rules, .libc = o->c.libc };
+	struct suppress_set *sup = NULL;
+	struct rules *rules = NULL;
+	struct analysis_options ao = { .libc = o->c.libc };
+	struct sarif_options so = { 0 };
+	struct diag d = { print_error, NULL };
 	int status = EXIT_TROUBLE;
-	char *text = NULL;
+	size_t suppressed = 0;
+	char *text = NULL, *root = NULL, *cwd = NULL;
+	bool sarif = !strcmp(o->format, "sarif");
 
-	if (!rules || cli_expand(&units, paths, npaths))
+	if ((sarif && report_sarif_resolve(o->source_root, &root, &cwd, &d)) ||
+	    load_suppressions(o, &sup) || !(ao.rules = rules = cli_load_rules(&o->c)) ||
+	    cli_expand(&units, paths, npaths))
 		goto out;
-	if (pool_run(&units, &ao, o->c.jobs, isatty(STDERR_FILENO), o->verbosity, &res)) {
+	so.source_root = root;
+	so.cwd = cwd;
+	if (pool_run(&units, &ao, o->c.jobs, isatty(STDERR_FILENO), o->verbosity, &res) ||
+	    (sup && finding_filter_apply_all(res.reports, res.n, sup, &suppressed))) {
 		cli_error("out of memory");
 		goto out;
 	}
 	pool_print_messages(&res);
-	text = render(o, &res);
+	if (sup && o->verbosity >= DIAG_INFO)
+		cli_error("%zu finding%s suppressed", suppressed, suppressed == 1 ? "" : "s");
+	text = render(o, &res, sarif ? &so : NULL);
 	if (!text) {
 		cli_error("out of memory");
 		goto out;
@@ -145,6 +200,9 @@ static int run(const struct scan_opts *o, char **paths, int npaths)
 		status = res.failed ? EXIT_TROUBLE : EXIT_CLEAN;
 out:
 	free(text);
+	free(root);
+	free(cwd);
+	free(sup);
 	pool_result_free(&res);
 	input_list_free(&units);
 	rules_free(rules);

@@ -10,6 +10,10 @@ static const char usage[] =
 	"\n"
 	"commands:\n"
 	"  scan PATH...     audit ELF objects for mutable globals, statics and non-reentrant calls\n"
+	"  baseline PATH... -o FILE\n"
+	"                   write the current findings as the baseline that check accepts\n"
+	"  check --baseline FILE PATH...\n"
+	"                   CI gate: exit 1 on findings the baseline does not hold, 0 otherwise\n"
 	"  run -- PROGRAM   run a program under the runtime guard (libconfine_guard.so)\n"
 	"  policy PATH...   write the runtime guard's policy (functions to confine, by build-id)\n"
 	"  rules            print the active rules (built-in, --rules files, --libc selection)\n"
@@ -25,6 +29,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "scan", cmd_scan },
+	{ "baseline", cmd_baseline },
+	{ "check", cmd_check },
 	{ "rules", cmd_rules },
 	{ "run", cmd_run },
 	{ "policy", cmd_policy },
