@@ -9,7 +9,7 @@ confine="$build/bin/confine"
 measure="$build/bench/measure"
 calls="$build/bench/guard_calls"
 
-# libLLVM-14 comes with Debian 12's llvm package (make deps-bench installs it).
+# libLLVM-14 comes with Debian 12 (make deps-bench installs it; on later releases the newest libLLVM).
 big=$(ls /usr/lib/x86_64-linux-gnu/libLLVM-14.so.1 2>/dev/null || ls -S /usr/lib/x86_64-linux-gnu/libLLVM-*.so.1 2>/dev/null | head -1 || true)
 if [ -z "$big" ]; then
 	big=$(find /usr/lib /usr/lib64 /usr/bin -type f -size +10M 2>/dev/null | xargs ls -S 2>/dev/null | head -1)

@@ -1,7 +1,9 @@
 /* Options: the guard_flags.inc table expanded into defaults and a parser. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "guard.h"
 #include "options.h"
 
@@ -62,6 +64,40 @@ static int set_one(char *key, char *value, char *err, size_t errlen)
 	return -1;
 }
 
+/* Reports are written to log_path.PID when the first one happens, long after start-up: a
+ * directory that does not exist must fail now, where the user sees it. */
+static int check_log_path(char *err, size_t errlen)
+{
+	char dir[sizeof(text_copy)];
+	const char *lp = guard_flags.log_path, *slash = strrchr(lp, '/');
+
+	if (!strcmp(lp, "stderr"))
+		return 0;
+	if (!*lp || (slash && !slash[1])) {
+		snprintf(err, errlen, "bad value '%s' for log_path (expected stderr or a file name prefix)", lp);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - lp) + 1 : 1, slash ? lp : ".");
+	if (access(dir, W_OK) != 0) {
+		snprintf(err, errlen, "log_path=%s: cannot write in %s: %s", lp, dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int check_values(char *err, size_t errlen)
+{
+	if (strcmp(guard_flags.domains, "module") && strcmp(guard_flags.domains, "state")) {
+		snprintf(err, errlen, "bad value '%s' for domains (expected module or state)", guard_flags.domains);
+		return -1;
+	}
+	if (guard_flags.exitcode > 255) {
+		snprintf(err, errlen, "bad value '%d' for exitcode (expected 0-255)", guard_flags.exitcode);
+		return -1;
+	}
+	return check_log_path(err, errlen);
+}
+
 int options_parse(const char *text, char *err, size_t errlen)
 {
 	char *item, *save = NULL;
@@ -84,13 +120,5 @@ int options_parse(const char *text, char *err, size_t errlen)
 		if (set_one(item, eq + 1, err, errlen))
 			return -1;
 	}
-	if (strcmp(guard_flags.domains, "module") && strcmp(guard_flags.domains, "state")) {
-		snprintf(err, errlen, "bad value '%s' for domains (expected module or state)", guard_flags.domains);
-		return -1;
-	}
-	if (guard_flags.exitcode > 255) {
-		snprintf(err, errlen, "bad value '%d' for exitcode (expected 0-255)", guard_flags.exitcode);
-		return -1;
-	}
-	return 0;
+	return check_values(err, errlen);
 }

@@ -4,7 +4,18 @@
 set -eu
 build="gcc g++ make pkg-config libelf-dev libdw-dev libcapstone-dev libjansson-dev libiberty-dev binutils"
 test="$build libcmocka-dev clang python3-jsonschema"
-bench="$test valgrind libllvm14"
+# The bench scans the largest libLLVM: Debian 12 has libllvm14, later releases only newer ones.
+llvm_pkg() {
+	if dpkg-query -W -f='${Status}' libllvm14 2>/dev/null | grep -q 'ok installed' ||
+		apt-cache show libllvm14 >/dev/null 2>&1; then
+		echo libllvm14
+		return
+	fi
+	newest=$(apt-cache pkgnames libllvm 2>/dev/null | grep -E '^libllvm[0-9]+$' | sort -V | tail -1)
+	echo "${newest:-libllvm14}"
+}
+bench="$test valgrind"
+[ "${1:-}" = bench ] && bench="$bench $(llvm_pkg)"
 case "${1:-build}" in
 build) want=$build ;;
 test) want=$test ;;

@@ -12,7 +12,9 @@
 static const char usage[] =
 	"usage: confine run [--options KEY=VAL:...] [--explain] -- PROGRAM [ARGS...]\n"
 	"Run PROGRAM with the runtime guard preloaded: every confined function (libc functions with\n"
-	"hidden state) must run on the thread that owns its domain; other calls are reported.\n"
+	"hidden state, and the functions 'confine scan' marks [guard] in the program and its own\n"
+	"libraries, patched at their entry) must run on the thread that owns its domain; other\n"
+	"calls are reported.\n"
 	"\n"
 	"  --options OPTS   guard options, key=value separated by ':' (added to CONFINE_OPTIONS)\n"
 	"  --explain        print the patch plan (what is confined in each module, how, and why not)\n"
@@ -22,7 +24,8 @@ static const char usage[] =
 	"\n"
 	"The guard library is found beside this program (../lib/libconfine_guard.so) unless\n"
 	"CONFINE_GUARD names it. Exit status: the program's own; 'exitcode' (default 66) when\n"
-	"violations were reported and it would have exited 0; 127 if it cannot be run.\n";
+	"violations were reported and it would have exited 0; 127 if it cannot be run (also\n"
+	"with --explain); 2 if the guard library is missing or the options are wrong.\n";
 
 static void help_options(void)
 {

@@ -180,6 +180,10 @@ static void explain_module(const char *path, bool main_program, const struct pol
 	const struct policy_module *pm;
 	struct patch_planner *planner;
 
+	if (!guard_flags.patch) {
+		printf("%s: not patched (patch=0)\n", path);
+		return;
+	}
 	if (!policy_module_selected(path, main_program, guard_flags.modules)) {
 		printf("%s: not patched (%s)\n", path,
 		       guard_flags.modules[0] ? "not matched by modules=" : "a system library; choose with modules=");
@@ -204,6 +208,7 @@ int explain_program(const char *program, const char *options)
 		cli_error("run: CONFINE_OPTIONS: %s", err);
 	} else if (resolve(program, path, sizeof(path))) {
 		cli_error("run: %s: not found or not executable", program);
+		status = 127; /* what running it would give */
 	} else if (!rules || rules_load_builtin(rules, NULL) || load_policy(&file)) {
 		cli_error("run: cannot load the rules or the policy");
 	} else if (list_modules(path, &libs)) {

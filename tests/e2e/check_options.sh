@@ -124,6 +124,7 @@ sed '/^#/d' "$ROOT/docs/github-workflow.yml" | cmp -s - inline.yml ||
 	fail "the workflow in README.md differs from docs/github-workflow.yml"
 for want in 'confine check --baseline "$BASELINE" --format sarif -o confine.sarif $BINARIES' \
 	'uses: github/codeql-action/upload-sarif@v3' "if: always() && hashFiles('confine.sarif') != ''" \
-	'security-events: write' 'make -C "$RUNNER_TEMP/confine" deps all'; do
+	'security-events: write' 'make -C "$RUNNER_TEMP/confine" deps all' \
+	'name: Show new and fixed findings in the log'; do
 	grep -qF -- "$want" "$ROOT/docs/github-workflow.yml" || fail "docs/github-workflow.yml lacks: $want"
 done

@@ -128,3 +128,11 @@ run O2-pie-cet lib
 
 # The plan, without running the program.
 assert_golden patch/explain.txt sh -c "cd '$FX/patch/O2-pie-cet' && '$CONFINE' run --explain -- ./app | sed -E 's|^/.*/(lib[a-z]+\.so)|\1|'"
+# With patch=0 nothing is patched, and --explain says so for every module.
+(cd "$FX/patch/O2-pie-cet" && "$CONFINE" run --options patch=0 --explain -- ./app) >"$TMP/explain0" ||
+	fail "explain patch=0 failed"
+[ "$(grep -c ': not patched (patch=0)$' "$TMP/explain0")" = 4 ] || fail "explain patch=0: $(cat "$TMP/explain0")"
+grep -q ' jump \| trap ' "$TMP/explain0" && fail "explain patch=0 plans patches: $(cat "$TMP/explain0")"
+# A program that cannot be run: 127, as a run would give.
+assert_exit 127 "$CONFINE" run --explain -- "$TMP/no-such-program"
+assert_line "$TMP/exit.err" "confine: run: $TMP/no-such-program: not found or not executable"

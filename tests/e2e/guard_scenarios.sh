@@ -69,6 +69,15 @@ assert_line "$TMP/bad" "confine: CONFINE_OPTIONS: $TMP/bad.supp:1: unknown kind 
 guard_case O2 tmbuf "suppressions=$TMP/missing.supp" >"$TMP/missing"
 assert_line "$TMP/missing" "exit 2"
 assert_line "$TMP/missing" "confine: CONFINE_OPTIONS: $TMP/missing.supp: cannot read suppressions: No such file or directory"
+# log_path is checked at start-up, not when the first report would be written.
+guard_case O2 tmbuf "log_path=$TMP/no/such/dir/guard" >"$TMP/badlog"
+assert_line "$TMP/badlog" "exit 2"
+assert_line "$TMP/badlog" "confine: CONFINE_OPTIONS: log_path=$TMP/no/such/dir/guard: cannot write in $TMP/no/such/dir/: No such file or directory"
+for lp in "" "$TMP/"; do
+	guard_case O2 tmbuf "log_path=$lp" >"$TMP/badlog"
+	assert_line "$TMP/badlog" "exit 2"
+	assert_line "$TMP/badlog" "confine: CONFINE_OPTIONS: bad value '$lp' for log_path (expected stderr or a file name prefix)"
+done
 
 # Plain LD_PRELOAD works as well as confine run.
 CONFINE_OPTIONS=patch=0 LD_PRELOAD="$GUARD_LIB" "$FX/guard/O0/scenarios" strtok >"$TMP/out" 2>"$TMP/err"
