@@ -315,8 +315,11 @@ int policy_domains(const struct policy_module *m, const char *file, bool by_stat
 
 static bool in_system_dir(const char *path)
 {
+	/* Programs too: a service's children (sh, sed, python) inherit LD_PRELOAD, and the
+	 * distribution's programs are not the legacy code being confined. */
 	static const char *const dirs[] = { "/lib/", "/lib64/", "/lib32/", "/usr/lib/", "/usr/lib64/",
-					    "/usr/lib32/", "/usr/libexec/" };
+					    "/usr/lib32/", "/usr/libexec/", "/bin/", "/sbin/", "/usr/bin/",
+					    "/usr/sbin/", "/usr/games/" };
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++)
 		if (!strncmp(path, dirs[i], strlen(dirs[i])))
@@ -324,13 +327,13 @@ static bool in_system_dir(const char *path)
 	return false;
 }
 
-bool policy_module_selected(const char *path, bool main_program, const char *globs)
+bool policy_module_selected(const char *path, const char *globs)
 {
 	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
 	char glob[256];
 
 	if (!globs || !*globs)
-		return main_program || !in_system_dir(path);
+		return !in_system_dir(path);
 	for (const char *g = globs; *g;) {
 		size_t len = strcspn(g, ",");
 

@@ -55,10 +55,10 @@ void policy_clear(struct policy *p);
  * Returns 0 or -ENOMEM. */
 int policy_domains(const struct policy_module *m, const char *file, bool by_state, struct strlist *names);
 
-/* Whether the runtime guard confines the module at path by default: the main executable
- * always; libraries unless under the system library directories. globs (comma-separated,
+/* Whether the runtime guard patches the module at path: by default, programs and libraries
+ * outside the system directories (/bin, /usr/bin, /lib, /usr/lib, ...); globs (comma-separated,
  * matched against the path and the file name) replace the default when not empty. */
-bool policy_module_selected(const char *path, bool main_program, const char *globs);
+bool policy_module_selected(const char *path, const char *globs);
 
 /* FNV-1a hash of text as 16 hex digits. */
 void policy_digest(const char *text, char out[17]);

@@ -288,7 +288,7 @@ static void process(struct loaded *m, bool threaded)
 
 	m->done = true;
 	if (!strchr(m->path, '/') || !strcmp(m->path, guard_own_path()) ||
-	    !policy_module_selected(m->path, m->main, guard_flags.modules))
+	    !policy_module_selected(m->path, guard_flags.modules))
 		return;
 	pm = policy_for(m, &store);
 	if (pm && pm->nfns)

@@ -37,7 +37,7 @@ static struct trap traps[TRAP_SLOTS];
 static int mem_fd = -1;
 static int32_t serial_tp;
 static int membarrier_state;
-static bool trap_ready;
+static int trap_state;   /* 0: SIGTRAP not taken yet, 1: taken, -1: unavailable */
 
 static size_t trap_slot(uintptr_t site)
 {
@@ -95,7 +95,11 @@ static void on_trap(int sig, siginfo_t *info, void *ctx)
 		r[REG_RIP] = (greg_t)t->resume;
 		return;
 	}
-	guard_trap_rip = (uintptr_t)r[REG_RIP];
+	/* Back on the int3: the unwinder reads the function's CFI at the RIP of the signal frame,
+	 * and one byte further it would describe a state after the displaced instruction (a push
+	 * not done), and walk into garbage. */
+	r[REG_RIP] = (greg_t)t->site;
+	guard_trap_rip = t->site;
 	r[REG_RIP] = (greg_t)guard_slow((uint64_t)t->fn, *(uintptr_t *)r[REG_RSP]);
 	guard_trap_rip = 0;
 	/* The trapped instruction was a call: perform it. */
@@ -112,8 +116,16 @@ int patcher_init(void)
 	__asm__("movq %%fs:0, %0" : "=r"(tp));
 	serial_tp = (int32_t)((intptr_t)&guard_serial - (intptr_t)tp);
 	mem_fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
-	trap_ready = signals_take_trap(on_trap) == 0;
-	return trap_ready ? 0 : -1;
+	return 0;
+}
+
+/* SIGTRAP is taken on first need only: a program with nothing trapped keeps its own handler,
+ * and a debugger started under the guard sees no foreign one. Callers hold the modules lock. */
+static bool trap_ensure(void)
+{
+	if (!trap_state)
+		trap_state = signals_take_trap(on_trap) == 0 ? 1 : -1;
+	return trap_state > 0;
 }
 
 static bool sync_cores(void)
@@ -151,7 +163,7 @@ static const char *write_live(uintptr_t site, const uint8_t *bytes, size_t n, ui
 {
 	uint8_t int3 = 0xcc;
 
-	if (mem_fd < 0 || !trap_ready || !sync_cores())
+	if (mem_fd < 0 || !trap_ensure() || !sync_cores())
 		return "other threads run, and code cannot change under them here (no /proc/self/mem, SIGTRAP or membarrier)";
 	if (n > 1 && trap_add(site, tramp, 0, fn, 1))
 		return "too many hooks";
@@ -385,7 +397,7 @@ static const char *install(struct patch_job *j, uintptr_t entry, bool threaded, 
 	if (j->plan.strategy == PATCH_TRAP) {
 		uintptr_t call_ra = j->plan.insns[0].kind == INSN_CALL ? site + j->plan.len : 0;
 
-		if (!trap_ready)
+		if (!trap_ensure())
 			return "SIGTRAP is not available for the int3 fallback";
 		if (trap_add(site, entry, call_ra, j->fn, 0))
 			return "too many hooks";

@@ -97,6 +97,16 @@ GUARD_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigactio
 		errno = ENOSYS;
 		return -1;
 	}
+	/* Once the patcher owns SIGTRAP, every disposition the program sets is kept aside, SIG_IGN
+	 * and SIG_DFL too: the real one must stay ours while int3 patches exist. */
+	if (sig == SIGTRAP && trap_taken) {
+		prev = handlers[sig];
+		if (act)
+			store_handler(sig, act);
+		if (old)
+			report_as_old(old, &prev);
+		return 0;
+	}
 	if (sig < 1 || sig >= NSIG || !act || !installs_handler(act)) {
 		prev = sig >= 1 && sig < NSIG ? handlers[sig] : (struct user_handler){ 0 };
 		r = real(sig, act, old);
@@ -105,12 +115,6 @@ GUARD_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigactio
 		return r;
 	}
 	prev = handlers[sig];
-	if (sig == SIGTRAP && trap_taken) {
-		store_handler(sig, act);
-		if (old)
-			report_as_old(old, &prev);
-		return 0;
-	}
 	mine = *act;
 	mine.sa_flags |= SA_SIGINFO;
 	mine.sa_sigaction = wrapper;

@@ -106,6 +106,7 @@ static const struct {
 	{ "legacy_target", "legacy_count" },
 	{ "legacy_spin", "legacy_count" },
 	{ "legacy_callfirst", "legacy_count" },
+	{ "legacy_pushloop", "legacy_count" },
 };
 
 static void assert_same_as_report(const struct policy_fn *f, const struct module_report *r)
@@ -404,17 +405,23 @@ static void test_domains_empty(void **state)
 static void test_selected_default(void **state)
 {
 	(void)state;
-	assert_true(policy_module_selected("/opt/app/bin/app", true, NULL));
-	assert_true(policy_module_selected("/usr/bin/app", true, NULL));
-	assert_true(policy_module_selected("/usr/lib/app/app", true, ""));
-	assert_false(policy_module_selected("/lib/x86_64-linux-gnu/libc.so.6", false, NULL));
-	assert_false(policy_module_selected("/lib64/ld-linux-x86-64.so.2", false, NULL));
-	assert_false(policy_module_selected("/usr/lib/x86_64-linux-gnu/libstdc++.so.6", false, ""));
-	assert_false(policy_module_selected("/usr/lib64/libm.so.6", false, NULL));
-	assert_true(policy_module_selected("/opt/app/lib/liblegacy.so", false, NULL));
-	assert_true(policy_module_selected("/usr/local/lib/liblegacy.so", false, NULL));
-	assert_true(policy_module_selected("/library/liblegacy.so", false, NULL));
-	assert_true(policy_module_selected("build/lib/liblegacy.so", false, NULL));
+	assert_true(policy_module_selected("/opt/app/bin/app", NULL));
+	/* The distribution's programs, say a shell a service starts, inherit the guard: not patched. */
+	assert_false(policy_module_selected("/usr/bin/bash", NULL));
+	assert_false(policy_module_selected("/bin/sh", ""));
+	assert_false(policy_module_selected("/usr/sbin/sshd", NULL));
+	assert_false(policy_module_selected("/usr/lib/postgresql/15/bin/postgres", NULL));
+	assert_true(policy_module_selected("/usr/local/bin/app", NULL));
+	assert_true(policy_module_selected("/srv/app/bin/app", NULL));
+	assert_true(policy_module_selected("/usr/bin/app", "/usr/bin/app"));
+	assert_false(policy_module_selected("/lib/x86_64-linux-gnu/libc.so.6", NULL));
+	assert_false(policy_module_selected("/lib64/ld-linux-x86-64.so.2", NULL));
+	assert_false(policy_module_selected("/usr/lib/x86_64-linux-gnu/libstdc++.so.6", ""));
+	assert_false(policy_module_selected("/usr/lib64/libm.so.6", NULL));
+	assert_true(policy_module_selected("/opt/app/lib/liblegacy.so", NULL));
+	assert_true(policy_module_selected("/usr/local/lib/liblegacy.so", NULL));
+	assert_true(policy_module_selected("/library/liblegacy.so", NULL));
+	assert_true(policy_module_selected("build/lib/liblegacy.so", NULL));
 }
 
 static void test_selected_globs(void **state)
@@ -422,17 +429,17 @@ static void test_selected_globs(void **state)
 	static const char globs[] = "liblegacy*,app";
 
 	(void)state;
-	assert_true(policy_module_selected("/usr/lib/liblegacy.so.1", false, globs));
-	assert_true(policy_module_selected("/opt/x/liblegacy.so", false, globs));
-	assert_true(policy_module_selected("/opt/x/app", true, globs));
-	assert_true(policy_module_selected("app", true, globs));
-	assert_false(policy_module_selected("/opt/x/other", true, globs));
-	assert_false(policy_module_selected("/opt/x/libother.so", false, globs));
-	assert_false(policy_module_selected("/opt/x/app2", true, globs));
-	assert_true(policy_module_selected("/opt/x/libz.so", false, "/opt/*/libz.so"));
-	assert_false(policy_module_selected("/usr/x/libz.so", false, "/opt/*/libz.so"));
-	assert_true(policy_module_selected("/opt/x/libz.so", false, ",,libz.so,"));
-	assert_false(policy_module_selected("/opt/x/libz.so", false, ","));
+	assert_true(policy_module_selected("/usr/lib/liblegacy.so.1", globs));
+	assert_true(policy_module_selected("/opt/x/liblegacy.so", globs));
+	assert_true(policy_module_selected("/opt/x/app", globs));
+	assert_true(policy_module_selected("app", globs));
+	assert_false(policy_module_selected("/opt/x/other", globs));
+	assert_false(policy_module_selected("/opt/x/libother.so", globs));
+	assert_false(policy_module_selected("/opt/x/app2", globs));
+	assert_true(policy_module_selected("/opt/x/libz.so", "/opt/*/libz.so"));
+	assert_false(policy_module_selected("/usr/x/libz.so", "/opt/*/libz.so"));
+	assert_true(policy_module_selected("/opt/x/libz.so", ",,libz.so,"));
+	assert_false(policy_module_selected("/opt/x/libz.so", ","));
 }
 
 static void test_digest(void **state)

@@ -184,9 +184,10 @@ static void explain_module(const char *path, bool main_program, const struct pol
 		printf("%s: not patched (patch=0)\n", path);
 		return;
 	}
-	if (!policy_module_selected(path, main_program, guard_flags.modules)) {
+	if (!policy_module_selected(path, guard_flags.modules)) {
 		printf("%s: not patched (%s)\n", path,
-		       guard_flags.modules[0] ? "not matched by modules=" : "a system library; choose with modules=");
+		       guard_flags.modules[0] ? "not matched by modules=" :
+		       main_program ? "a system program; choose with modules=" : "a system library; choose with modules=");
 		return;
 	}
 	planner = patch_planner_new();
@@ -198,7 +199,7 @@ static void explain_module(const char *path, bool main_program, const struct pol
 
 int explain_program(const char *program, const char *options)
 {
-	char err[256], path[PATH_MAX];
+	char err[256], path[PATH_MAX], real[PATH_MAX];
 	struct strlist libs = { 0 };
 	struct policy file = { 0 };
 	struct rules *rules = rules_new();
@@ -215,7 +216,8 @@ int explain_program(const char *program, const char *options)
 		cli_error("run: %s: the dynamic loader cannot list its libraries", path);
 	} else {
 		printf("patch plan of %s (the program was not run)\n", path);
-		explain_module(path, true, &file, rules);
+		/* The guard knows the program by /proc/self/exe: symbolic links resolved. */
+		explain_module(realpath(path, real) ? real : path, true, &file, rules);
 		for (size_t i = 0; i < libs.n; i++)
 			explain_module(libs.v[i], false, &file, rules);
 		printf("libc functions with hidden state are interposed by name, in every module\n");

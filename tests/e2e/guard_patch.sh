@@ -56,6 +56,12 @@ for v in $VARIANTS; do
 	s=spin; run $v spin verbosity=1
 	expect "==PID== confine: liblegacy.so: trapping legacy_spin: a branch lands inside the patched bytes"
 	expect "  cross-thread-call: legacy_spin (liblegacy.so) in domain liblegacy.so"
+	# A trapped push: the stacks are unwound from the entry's CFI, down to _start.
+	s=pushloop; run $v pushloop verbosity=1
+	expect "==PID== confine: liblegacy.so: trapping legacy_pushloop: a branch lands inside the patched bytes"
+	expect "  cross-thread-call: legacy_pushloop (liblegacy.so) in domain liblegacy.so"
+	expect_re "    #[0-9]+ 0xADDR _start \(app\+0xOFF\)"
+	grep -qE "unknown module|ld-linux" "$TMP/run" && fail "$v pushloop: a stack walks into garbage: $(cat "$TMP/run")"
 	s=callfirst; run $v callfirst verbosity=1
 	expect "==PID== confine: liblegacy.so: trapping legacy_callfirst: a call among the first instructions"
 	expect "  cross-thread-call: legacy_callfirst (liblegacy.so) in domain liblegacy.so"
@@ -73,6 +79,18 @@ for v in $VARIANTS; do
 	[ "$(cat "$TMP/run")" = "$(printf 'exit 0\nchild exit 0\ndone')" ] || fail "$v fork: $(cat "$TMP/run")"
 	s=wx; run $v wx
 	expect "writable and executable mappings: 0"
+	# The program's SIGTRAP handler and SIG_IGN, set after the guard took SIGTRAP for its int3
+	# entries: its own trap reaches its handler once, and the trapped legacy_spin still works.
+	s=traps; run $v traps
+	expect "exit 66"
+	expect "SIGTRAP caught at start: yes"
+	[ "$(grep -c '^own SIGTRAP handler$' "$TMP/run")" = 1 ] || fail "$v traps: $(cat "$TMP/run")"
+	expect "  cross-thread-call: legacy_spin (liblegacy.so) in domain liblegacy.so"
+	expect "done"
+	# Nothing trapped (only the executable's jumps): SIGTRAP stays the program's.
+	run $v traps modules=app
+	[ "$(cat "$TMP/run")" = "$(printf 'exit 0\nSIGTRAP caught at start: no\nown SIGTRAP handler\ndone')" ] ||
+		fail "$v traps modules=app: $(cat "$TMP/run")"
 	# One domain per module reports two groups of state used from two threads; domains=state not.
 	s=groups; run $v groups
 	expect "exit 66"
@@ -82,7 +100,7 @@ done
 
 # Whole reports for three variants.
 for v in O0-pie-nocet O2-pie-cet O3-nopie-nocet; do
-	for s in lib internal static spin callfirst groups; do
+	for s in lib internal static spin callfirst pushloop groups; do
 		run $v $s
 		assert_golden "patch/$v/$s.txt" cat "$TMP/run"
 	done
@@ -127,7 +145,7 @@ run O2-pie-cet lib
 [ "$first" = "$(cat "$TMP/run")" ] || fail "warm cache: different result"
 
 # The plan, without running the program.
-assert_golden patch/explain.txt sh -c "cd '$FX/patch/O2-pie-cet' && '$CONFINE' run --explain -- ./app | sed -E 's|^/.*/(lib[a-z]+\.so)|\1|'"
+assert_golden patch/explain.txt sh -c "cd '$FX/patch/O2-pie-cet' && '$CONFINE' run --explain -- ./app | sed -E -e 's|^/.*/(lib[a-z]+\.so)|\1|' -e 's|^/.*/app$|./app|'"
 # With patch=0 nothing is patched, and --explain says so for every module.
 (cd "$FX/patch/O2-pie-cet" && "$CONFINE" run --options patch=0 --explain -- ./app) >"$TMP/explain0" ||
 	fail "explain patch=0 failed"
@@ -136,3 +154,11 @@ grep -q ' jump \| trap ' "$TMP/explain0" && fail "explain patch=0 plans patches:
 # A program that cannot be run: 127, as a run would give.
 assert_exit 127 "$CONFINE" run --explain -- "$TMP/no-such-program"
 assert_line "$TMP/exit.err" "confine: run: $TMP/no-such-program: not found or not executable"
+# The distribution's programs are not patched by default (a service's children inherit the
+# guard); named in modules= they are, by their real name (/bin/sh is dash here).
+assert_exit 0 "$CONFINE" run --explain -- /bin/sh
+real_sh=$(realpath /bin/sh)
+assert_line "$TMP/exit.out" "$real_sh: not patched (a system program; choose with modules=)"
+assert_exit 0 "$CONFINE" run --explain --options "modules=${real_sh##*/}" -- /bin/sh
+grep -qE "^  [0-9]+ functions confined \([0-9]+ by jump, [0-9]+ by trap\), [0-9]+ skipped$" "$TMP/exit.out" ||
+	fail "modules=${real_sh##*/}: no plan for the shell: $(cat "$TMP/exit.out")"
