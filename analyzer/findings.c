@@ -359,6 +359,7 @@ static int function_basics(const struct findings_input *in, uint32_t f, struct f
 	fr->direct = nd->direct;
 	fr->init_only = nd->init_only;
 	fr->exported = fn->exported;
+	fr->anchored = fn->anchored;
 	fr->guard = callgraph_guard(in->cg, f);
 	fr->entry_branches = nd->entry_branches;
 	return fr->name && fr->demangled ? 0 : -ENOMEM;

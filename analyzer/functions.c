@@ -182,8 +182,10 @@ static int sort_unique_code(const struct elf_image *img, addr_vec *c)
 	return 0;
 }
 
-static int collect_candidates(const struct elf_image *img, const struct symbols *syms,
-			      const struct xref_set *xrefs, const addr_vec *init, addr_vec *c)
+/* Starts known for certain: symbols, the loader's entry points (unwind table starts are added
+ * by the caller). */
+static int collect_anchors(const struct elf_image *img, const struct symbols *syms, const addr_vec *init,
+			   addr_vec *c)
 {
 	for (size_t i = 0; i < syms->nfuncs; i++)
 		if (VEC_PUSH(c, syms->funcs[i]->addr))
@@ -193,6 +195,11 @@ static int collect_candidates(const struct elf_image *img, const struct symbols 
 			return -ENOMEM;
 	if (is_code_addr(img, img->ehdr.e_entry) && VEC_PUSH(c, img->ehdr.e_entry))
 		return -ENOMEM;
+	return 0;
+}
+
+static int collect_calls(const struct elf_image *img, const struct xref_set *xrefs, addr_vec *c)
+{
 	struct xref_iter it = { .set = xrefs };
 	const struct xref *x;
 
@@ -205,10 +212,46 @@ static int collect_candidates(const struct elf_image *img, const struct symbols 
 	return sort_unique_code(img, c);
 }
 
-static int push_function(struct function_table *t, const struct symbols *syms, uint64_t lo, uint64_t hi)
+/* A call target inside an unwind range, other than at its start, is no function start: bytes
+ * the sweep decoded out of step, or a local label. Kept, it would cut the real function short,
+ * and the runtime guard would patch the middle of an instruction. */
+static void drop_inner_calls(Dwarf_CFI *cfi, const addr_vec *anchors, addr_vec *calls)
+{
+	size_t w = 0;
+	struct range r;
+
+	for (size_t i = 0; i < calls->n; i++) {
+		uint64_t a = calls->v[i];
+
+		if (cfi && !contains(anchors, a) && cfi_range(cfi, a, &r) && r.lo != a)
+			continue;
+		calls->v[w++] = a;
+	}
+	calls->n = w;
+}
+
+/* anchors: sorted starts known for certain; calls: call targets; out: both, sorted. */
+static int collect_candidates(const struct elf_image *img, const struct xref_set *xrefs, Dwarf_CFI *cfi,
+			      const addr_vec *anchors, addr_vec *out)
+{
+	addr_vec calls = { 0 };
+	int err = collect_calls(img, xrefs, &calls);
+
+	if (!err)
+		drop_inner_calls(cfi, anchors, &calls);
+	for (size_t i = 0; !err && i < anchors->n; i++)
+		err = VEC_PUSH(out, anchors->v[i]) ? -ENOMEM : 0;
+	for (size_t i = 0; !err && i < calls.n; i++)
+		err = VEC_PUSH(out, calls.v[i]) ? -ENOMEM : 0;
+	VEC_FREE(&calls);
+	return err ? err : sort_unique_code(img, out);
+}
+
+static int push_function(struct function_table *t, const struct symbols *syms, uint64_t lo, uint64_t hi,
+			 bool anchored)
 {
 	const struct sym *y = symbols_func_start(syms, lo);
-	struct function f = { y ? y->name : NULL, lo, hi, y && y->exported, false, false };
+	struct function f = { y ? y->name : NULL, lo, hi, y && y->exported, false, false, anchored };
 
 	return VEC_PUSH(&t->v, f) ? -ENOMEM : 0;
 }
@@ -248,37 +291,50 @@ static int unwind_table_starts(const struct elf_image *img, addr_vec *out)
 	return 1;
 }
 
+/* Functions from the candidate starts and the unwind ranges, both sorted. */
+static int push_all(struct function_table *t, const struct symbols *syms, const addr_vec *cands,
+		    const addr_vec *anchors, const range_vec *ranges)
+{
+	int err = 0;
+
+	for (size_t i = 0, k = 0; !err && (i < cands->n || k < ranges->n);) {
+		if (k < ranges->n && (i == cands->n || ranges->v[k].lo <= cands->v[i])) {
+			err = push_function(t, syms, ranges->v[k].lo, ranges->v[k].hi, true);
+			while (i < cands->n && cands->v[i] == ranges->v[k].lo)
+				i++;
+			k++;
+		} else {
+			err = push_function(t, syms, cands->v[i], 0, contains(anchors, cands->v[i]));
+			i++;
+		}
+	}
+	return err;
+}
+
 /* Stripped modules: starts from every clue, extents from unwind info where it has them. */
 static int discover(const struct elf_image *img, const struct symbols *syms,
 		    const struct xref_set *xrefs, const addr_vec *init, struct function_table *t)
 {
-	addr_vec cands = { 0 };
+	addr_vec anchors = { 0 }, cands = { 0 };
 	range_vec ranges = { 0 };
-	struct cfi_walk w = { NULL };
-	int err = collect_candidates(img, syms, xrefs, init, &cands);
-	int table = err ? 0 : unwind_table_starts(img, &cands);
+	struct cfi_walk w = { dwarf_getcfi_elf(img->elf) };
+	int err = collect_anchors(img, syms, init, &anchors);
+	int table = err ? 0 : unwind_table_starts(img, &anchors);
 
 	if (table < 0)
 		err = table;
-	else if (table == 0)
-		w.cfi = dwarf_getcfi_elf(img->elf);
-	if (!err && table)
-		err = sort_unique_code(img, &cands);
-	for (size_t i = 1; !err && w.cfi && i < img->nsecs; i++)
+	if (!err)
+		err = sort_unique_code(img, &anchors);
+	if (!err)
+		err = collect_candidates(img, xrefs, w.cfi, &anchors, &cands);
+	for (size_t i = 1; !err && !table && w.cfi && i < img->nsecs; i++)
 		if (is_code_addr(img, img->secs[i].addr) && img->secs[i].type == SHT_PROGBITS)
 			err = walk_section_cfi(&w, &img->secs[i], &cands, &ranges);
-	for (size_t i = 0, k = 0; !err && (i < cands.n || k < ranges.n);) {
-		if (k < ranges.n && (i == cands.n || ranges.v[k].lo <= cands.v[i])) {
-			err = push_function(t, syms, ranges.v[k].lo, ranges.v[k].hi);
-			while (i < cands.n && cands.v[i] == ranges.v[k].lo)
-				i++;
-			k++;
-		} else {
-			err = push_function(t, syms, cands.v[i++], 0);
-		}
-	}
+	if (!err)
+		err = push_all(t, syms, &cands, &anchors, &ranges);
 	if (w.cfi)
 		dwarf_cfi_end(w.cfi);
+	VEC_FREE(&anchors);
 	VEC_FREE(&cands);
 	VEC_FREE(&ranges);
 	return err;
@@ -288,7 +344,8 @@ static int from_symbols(const struct symbols *syms, struct function_table *t)
 {
 	for (size_t i = 0; i < syms->nfuncs; i++) {
 		const struct sym *y = syms->funcs[i];
-		struct function f = { y->name, y->addr, y->size ? y->addr + y->size : 0, y->exported, false, false };
+		struct function f = { y->name, y->addr, y->size ? y->addr + y->size : 0, y->exported, false, false,
+				      true };
 
 		if (VEC_PUSH(&t->v, f))
 			return -ENOMEM;

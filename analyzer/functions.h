@@ -16,6 +16,7 @@ struct function {
 	bool exported;        /* callable from other modules */
 	bool init_root;       /* run by the loader: .init_array/.fini_array/.ctors/.dtors, _init, _fini */
 	bool runtime;         /* C runtime support (crtstuff, _start): its references are not state */
+	bool anchored;        /* its start is certain (symbol, unwind info, loader), not only a call target */
 };
 
 struct function_table {

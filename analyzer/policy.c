@@ -68,7 +68,8 @@ int policy_add_report(struct policy *p, const struct module_report *r)
 	if (!m->fns)
 		return -ENOMEM;
 	for (size_t i = 0; i < r->nfunctions; i++) {
-		if (!r->functions[i].guard)
+		/* A start known only as a call target may be a misdecoded one: never patched. */
+		if (!r->functions[i].guard || !r->functions[i].anchored)
 			continue;
 		if (copy_fn(&m->fns[m->nfns++], &r->functions[i]))
 			return -ENOMEM;

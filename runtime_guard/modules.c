@@ -337,7 +337,7 @@ void modules_init(void)
 	/* A cache entry is stale once the rules or the analysis (this version) change. */
 	char *stamp = NULL;
 
-	if (asprintf(&stamp, "%s%s", CONFINE_VERSION, rules_builtin()) > 0)
+	if (asprintf(&stamp, "%s.%s%s", CONFINE_VERSION, CONFINE_ANALYSIS_REVISION, rules_builtin()) > 0)
 		policy_digest(stamp, rules_digest);
 	free(stamp);
 	patcher_init();

@@ -176,6 +176,25 @@ static void test_stripped_discovery(void **state)
 	unload(s);
 }
 
+/* Stripped: a "call" decoded from bytes after a return lands inside the next function; that is
+ * no function start (the guard would patch the middle of an instruction there). */
+static void test_stripped_misdecoded_call(void **state)
+{
+	struct module *s = load("asm/libmisdecode-stripped.so");
+	struct module *a = load("asm/libmisdecode.so");
+	const struct function *outer = func_named(a, "outer"), *inner = func_named(a, "inner");
+
+	(void)state;
+	assert_int_equal(s->funcs->v.n, 2);
+	assert_int_equal(s->funcs->v.v[0].addr, outer->addr);
+	assert_int_equal(s->funcs->v.v[1].addr, inner->addr);
+	assert_int_equal(s->funcs->v.v[1].end, inner->end);
+	assert_true(s->funcs->v.v[0].anchored);
+	assert_true(s->funcs->v.v[1].anchored);
+	unload(a);
+	unload(s);
+}
+
 /* Stripped: the constructor, the CRT array entries and .init/.fini are the loader-run roots. */
 static void test_stripped_init_roots(void **state)
 {
@@ -227,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_runtime),
 		cmocka_unit_test(test_stripped_discovery),
 		cmocka_unit_test(test_stripped_init_roots),
+		cmocka_unit_test(test_stripped_misdecoded_call),
 		cmocka_unit_test(test_find),
 	};
 

@@ -153,25 +153,28 @@ static void test_add_report(void **state)
 	module_report_free(r);
 }
 
-/* A hand-made report: a guarded function, a caller reaching state only through it, and an
- * init-only function (not guarded). */
+/* A hand-made report: a guarded function, a caller reaching state only through it, an
+ * init-only function (not guarded), and a guarded start known only as a call target. */
 static void test_add_report_by_hand(void **state)
 {
-	struct function_report fns[3] = {
+	struct function_report fns[4] = {
 		{ .name = "direct", .demangled = "direct", .addr = 0x1000, .size = 20, .guard = true,
-		  .direct = true, .entry_branches = 9 },
-		{ .name = "caller", .demangled = "caller", .addr = 0x1100, .size = 30 },
+		  .direct = true, .anchored = true, .entry_branches = 9 },
+		{ .name = "caller", .demangled = "caller", .addr = 0x1100, .size = 30, .anchored = true },
 		{ .name = "init", .demangled = "init", .addr = 0x1200, .size = 40, .direct = true,
-		  .init_only = true },
+		  .init_only = true, .anchored = true },
+		{ .name = "0x1300", .demangled = "0x1300", .addr = 0x1300, .size = 8, .guard = true,
+		  .direct = true },
 	};
 	struct module_report r = { .path = "/opt/app/libx.so", .build_id = "abcd", .functions = fns,
-				   .nfunctions = 3 };
+				   .nfunctions = 4 };
 	struct policy p = { 0 };
 
 	(void)state;
 	add_uses(&fns[0].uses, "g_a,tmbuf");
 	add_uses(&fns[1].uses, "g_b");
 	add_uses(&fns[2].uses, "g_c");
+	add_uses(&fns[3].uses, "g_d");
 	assert_int_equal(policy_add_report(&p, &r), 0);
 	assert_int_equal(p.n, 1);
 	assert_string_equal(p.mods[0].path, "/opt/app/libx.so");
@@ -180,7 +183,7 @@ static void test_add_report_by_hand(void **state)
 	assert_string_equal(p.mods[0].fns[0].name, "direct");
 	assert_int_equal(p.mods[0].fns[0].entry_branches, 9);
 	assert_int_equal(p.mods[0].fns[0].uses.n, 2);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 4; i++)
 		strlist_free(&fns[i].uses);
 	policy_clear(&p);
 }
