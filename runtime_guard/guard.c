@@ -120,7 +120,12 @@ static void on_exit_hook(int status, void *arg)
 
 	(void)arg;
 	if (guard_flags.verbosity >= 1) {
-		snprintf(msg, sizeof(msg), "%u violation%s reported", n, n == 1 ? "" : "s");
+		unsigned hidden = report_dropped();
+
+		snprintf(msg, sizeof(msg), "%u violation%s reported", n - hidden, n - hidden == 1 ? "" : "s");
+		if (hidden)
+			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), ", %u more not shown (max_reports)",
+				 hidden);
 		report_message(msg);
 	}
 	if (status == 0 && n > 0) {

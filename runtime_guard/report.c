@@ -24,6 +24,7 @@ static struct site seen[DEDUP_SLOTS];
 static struct suppress_set suppressions;
 static uint64_t lock_owner;          /* serial of the reporting thread, 0 when free */
 static unsigned reported;
+static unsigned dropped;   /* violations past max_reports (under the report lock) */
 static int log_fd = -1;
 static char report_buf[1 << 16];
 static char frame_lines[2 * STACK_MAX][SYMBOL_LINE];
@@ -248,6 +249,16 @@ static void halt_if_asked(void)
 		_exit(guard_flags.exitcode);
 }
 
+static void limit_notice(struct outbuf *b)
+{
+	pid_prefix(b);
+	outbuf_str(b, "confine: ");
+	outbuf_dec(b, reported);
+	outbuf_str(b, reported == 1 ? " violation reported" : " violations reported");
+	outbuf_str(b, ": not reporting any more (max_reports=0 reports them all)\n");
+	outbuf_write(b, output_fd());
+}
+
 void report_violation(const struct violation *v)
 {
 	const struct guard_fn *fn = &guard_fns[v->fn];
@@ -258,6 +269,14 @@ void report_violation(const struct violation *v)
 		return;
 	if (!lock(v->caller))
 		return;
+	if (guard_flags.max_reports && reported >= (unsigned)guard_flags.max_reports) {
+		/* Like Helgrind's limit: a storm (thread-safe code the analysis cannot tell from unsafe
+		 * code) would flood the log and slow the program to a crawl. */
+		if (dropped++ == 0)
+			limit_notice(&b);
+		unlock();
+		return;
+	}
 	compose(&b, v);
 	outbuf_write(&b, output_fd());
 	__atomic_add_fetch(&reported, 1, __ATOMIC_RELAXED);
@@ -277,9 +296,14 @@ void report_message(const char *text)
 	outbuf_write(&b, output_fd());
 }
 
+unsigned report_dropped(void)
+{
+	return __atomic_load_n(&dropped, __ATOMIC_RELAXED);
+}
+
 unsigned report_count(void)
 {
-	return __atomic_load_n(&reported, __ATOMIC_RELAXED);
+	return __atomic_load_n(&reported, __ATOMIC_RELAXED) + __atomic_load_n(&dropped, __ATOMIC_RELAXED);
 }
 
 void report_after_fork(void)

@@ -28,8 +28,11 @@ void report_violation(const struct violation *v);
 /* Writes "==PID== confine: TEXT" (verbosity messages). */
 void report_message(const char *text);
 
-/* Number of violations reported so far. */
+/* Number of violations found so far: reported, or past max_reports. */
 unsigned report_count(void);
+
+/* Of those, the ones past max_reports, not shown. */
+unsigned report_dropped(void);
 
 /* Nesting depth of signal handlers on this thread (set by the signal wrappers). */
 extern __thread int guard_in_signal __attribute__((tls_model("initial-exec"), visibility("hidden")));

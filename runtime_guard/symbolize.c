@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -67,7 +68,19 @@ static void from_maps(uintptr_t pc, char line[SYMBOL_LINE])
 		strcpy(line, "(unknown module)");
 }
 
-static void spawn_child(int in, int out, pid_t parent)
+/* The helper is started on the first report and kept for the next ones (a storm of reports
+ * would otherwise start a process each). It is a grandchild, so that the host's wait() never
+ * returns it and a host waiting for all its children never waits for it. */
+static struct {
+	pid_t owner;   /* the process that started it: a forked child starts its own */
+	pid_t pid;
+	int fd;        /* a socket: send() with MSG_NOSIGNAL, so a dead helper raises no SIGPIPE */
+} sym_helper = { 0, 0, -1 };
+
+/* In the grandchild: stdin and stdout become the socket, every other descriptor of the host is
+ * closed (a long-lived helper holding the host's pipes open would keep their readers waiting),
+ * and the helper replaces it. */
+static void spawn_helper(int fd, pid_t parent)
 {
 	char pid[24];
 	struct outbuf b = { pid, sizeof(pid), 0 };
@@ -75,22 +88,13 @@ static void spawn_child(int in, int out, pid_t parent)
 	char *envp[] = { NULL };   /* no LD_PRELOAD: the helper runs unguarded */
 
 	outbuf_dec(&b, (uint64_t)parent);
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0)
+	if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
 		_exit(127);
+	if (close_range(3, ~0U, 0) != 0)
+		for (int i = 3; i < 65536; i++)
+			close(i);
 	execve(helper_path, argv, envp);
 	_exit(127);
-}
-
-static void send_addresses(int fd, const uintptr_t *pcs, size_t n)
-{
-	char buf[64 * 20];
-	struct outbuf b = { buf, sizeof(buf), 0 };
-
-	for (size_t i = 0; i < n && i < 64; i++) {
-		outbuf_hex(&b, pcs[i]);
-		outbuf_str(&b, "\n");
-	}
-	outbuf_write(&b, fd);
 }
 
 static long elapsed_ms(const struct timespec *start)
@@ -101,14 +105,15 @@ static long elapsed_ms(const struct timespec *start)
 	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-/* Reads the helper's answer until end of file or the deadline; returns the length read. */
-static size_t read_answer(int fd, char *buf, size_t cap)
+/* Reads until lines newlines arrived, end of file or the deadline; returns the length read, 0
+ * when the answer is incomplete. */
+static size_t read_lines(int fd, char *buf, size_t cap, size_t lines)
 {
 	struct timespec start;
-	size_t have = 0;
+	size_t have = 0, seen = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (have + 1 < cap) {
+	while (seen < lines && have + 1 < cap) {
 		struct pollfd p = { fd, POLLIN, 0 };
 		long left = HELPER_TIMEOUT_MS - elapsed_ms(&start);
 		ssize_t got;
@@ -119,11 +124,86 @@ static size_t read_answer(int fd, char *buf, size_t cap)
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
-			break;
+			return 0;
+		for (ssize_t k = 0; k < got; k++)
+			seen += buf[have + (size_t)k] == '\n';
 		have += (size_t)got;
 	}
 	buf[have] = '\0';
-	return have;
+	return seen >= lines ? have : 0;
+}
+
+/* Closes the pipes (the helper then exits) and, when it hung, kills it. The pipes of a
+ * parent's helper, inherited through fork, are only closed. */
+static void helper_stop(bool kill_it)
+{
+	if (kill_it && sym_helper.pid > 0 && sym_helper.owner == getpid())
+		kill(sym_helper.pid, SIGKILL);
+	if (sym_helper.fd >= 0)
+		close(sym_helper.fd);
+	sym_helper.fd = -1;
+	sym_helper.owner = sym_helper.pid = 0;
+}
+
+static pid_t parse_pid(const char *s)
+{
+	pid_t v = 0;
+
+	while (*s >= '0' && *s <= '9' && v < 100000000)
+		v = v * 10 + (*s++ - '0');
+	return *s == '\n' ? v : 0;
+}
+
+/* _Fork runs no atfork handlers and execve drops every inherited lock: the helper cannot
+ * deadlock on the host's state. The middle process exits at once and is reaped here. */
+static bool helper_start(void)
+{
+	int sv[2];
+	pid_t mid, parent = getpid();
+	char hello[64];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return false;
+	mid = _Fork();
+	if (mid == 0) {
+		if (_Fork() == 0)
+			spawn_helper(sv[1], parent);
+		_exit(0);
+	}
+	close(sv[1]);
+	while (mid > 0 && waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+		;
+	sym_helper.owner = parent;
+	sym_helper.fd = sv[0];
+	/* Its first line names it: "confine-symbolizer PID". */
+	if (mid <= 0 || !read_lines(sym_helper.fd, hello, sizeof(hello), 1) ||
+	    strncmp(hello, "confine-symbolizer ", 19) || (sym_helper.pid = parse_pid(hello + 19)) <= 0) {
+		helper_stop(false);
+		return false;
+	}
+	return true;
+}
+
+static bool send_addresses(int fd, const uintptr_t *pcs, size_t n)
+{
+	char buf[64 * 20 + 2];
+	struct outbuf b = { buf, sizeof(buf), 0 };
+
+	for (size_t i = 0; i < n && i < 64; i++) {
+		outbuf_hex(&b, pcs[i]);
+		outbuf_str(&b, "\n");
+	}
+	outbuf_str(&b, "\n");   /* end of the batch: the helper answers it */
+	for (size_t off = 0; off < b.len;) {
+		ssize_t w = send(fd, buf + off, b.len - off, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		off += (size_t)w;
+	}
+	return true;
 }
 
 /* One answer line per address, in order; false if the helper gave fewer. */
@@ -143,39 +223,19 @@ static bool split_answer(char *text, size_t n, char lines[][SYMBOL_LINE])
 	return true;
 }
 
-/* _Fork runs no atfork handlers and execve drops every inherited lock: the helper cannot
- * deadlock on the host's state, and the deadline bounds the wait for it. */
 static bool from_helper(const uintptr_t *pcs, size_t n, char lines[][SYMBOL_LINE])
 {
 	static char answer[64 * SYMBOL_LINE];
-	int in[2], out[2];
-	pid_t pid, parent = getpid();
-	bool ok;
 
-	if (pipe2(in, O_CLOEXEC) < 0)
+	if (sym_helper.owner && sym_helper.owner != getpid())
+		helper_stop(false);
+	if (!sym_helper.owner && !helper_start())
 		return false;
-	if (pipe2(out, O_CLOEXEC) < 0) {
-		close(in[0]);
-		close(in[1]);
-		return false;
-	}
-	pid = _Fork();
-	if (pid == 0)
-		spawn_child(in[0], out[1], parent);
-	close(in[0]);
-	close(out[1]);
-	if (pid > 0)
-		send_addresses(in[1], pcs, n);
-	close(in[1]);
-	ok = pid > 0 && read_answer(out[0], answer, sizeof(answer)) > 0 && split_answer(answer, n, lines);
-	close(out[0]);
-	if (pid > 0) {
-		if (!ok)
-			kill(pid, SIGKILL);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
-	return ok;
+	if (send_addresses(sym_helper.fd, pcs, n) && read_lines(sym_helper.fd, answer, sizeof(answer), n) &&
+	    split_answer(answer, n, lines))
+		return true;
+	helper_stop(true);
+	return false;
 }
 
 void symbolize(const uintptr_t *pcs, size_t n, char lines[][SYMBOL_LINE], bool helper)

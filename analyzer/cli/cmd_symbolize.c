@@ -1,11 +1,13 @@
-/* confine __symbolize PID: the runtime guard's helper. Reads return addresses (hex, one per
- * line) of process PID on stdin and writes "function file:line (module+0xOFFSET)" for each, so
- * that libdw's allocation and locking happen in this process, never in the guarded one. */
+/* confine __symbolize PID: the runtime guard's helper. Says "confine-symbolizer PID" (its own),
+ * then reads return addresses of process PID (hex, one per line; a blank line ends a batch) and
+ * writes "function file:line (module+0xOFFSET)" for each, so that libdw's allocation and
+ * locking happen in this process, never in the guarded one. It runs until stdin closes. */
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli.h"
 #include "symbols.h"
 
@@ -35,7 +37,18 @@ static const char *relative_source(Dwfl_Module *mod, Dwarf_Addr addr, const char
 	return file;
 }
 
-static void describe(Dwfl *dwfl, unsigned long long pc)
+/* Modules loaded since the last report (dlopen) are added when an address falls outside the known
+ * ones. */
+static int refresh(Dwfl *dwfl, int pid)
+{
+	dwfl_report_begin_add(dwfl);
+	if (dwfl_linux_proc_report(dwfl, pid) != 0)
+		return -1;
+	return dwfl_report_end(dwfl, NULL, NULL);
+}
+
+/* "function file:line (module+0xOFFSET)" for one return address, written to out. */
+static void describe(FILE *out, Dwfl *dwfl, int pid, unsigned long long pc)
 {
 	/* A return address points after the call: look up the call itself. */
 	Dwarf_Addr lookup = pc ? pc - 1 : 0, bias = 0;
@@ -44,8 +57,10 @@ static void describe(Dwfl *dwfl, unsigned long long pc)
 	Dwfl_Line *line;
 	int lineno = 0;
 
+	if (!mod && refresh(dwfl, pid) == 0)
+		mod = dwfl_addrmodule(dwfl, lookup);
 	if (!mod) {
-		printf("(unknown module)\n");
+		fprintf(out, "(unknown module)");
 		return;
 	}
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
@@ -54,19 +69,59 @@ static void describe(Dwfl *dwfl, unsigned long long pc)
 	if (name) {
 		char *dm = symbols_demangle(name);
 
-		printf("%s ", dm ? dm : name);
+		fprintf(out, "%s ", dm ? dm : name);
 		free(dm);
 	}
 	line = dwfl_module_getsrc(mod, lookup);
 	file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
 	if (file)
-		printf("%s:%d ", relative_source(mod, lookup, file), lineno);
-	printf("(%s+0x%llx)\n", base_name(mainfile ? mainfile : dwfl_module_info(mod, NULL, NULL, NULL,
+		fprintf(out, "%s:%d ", relative_source(mod, lookup, file), lineno);
+	fprintf(out, "(%s+0x%llx)", base_name(mainfile ? mainfile : dwfl_module_info(mod, NULL, NULL, NULL,
 				NULL, NULL, NULL, NULL)), pc - (unsigned long long)bias);
+}
+
+/* Answers by address. A storm of reports repeats most frames, and libdw's symbol lookup scans a
+ * module's whole symbol table each time (a second per report in a 100 MB library). */
+enum { CACHE_SLOTS = 1 << 14 };
+
+struct answers {
+	unsigned long long pc[CACHE_SLOTS];
+	char *line[CACHE_SLOTS];
+};
+
+static const char *answer(struct answers *a, Dwfl *dwfl, int pid, unsigned long long pc)
+{
+	size_t h = (size_t)((pc * 0x9e3779b97f4a7c15ULL) >> 50) & (CACHE_SLOTS - 1);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	if (a->line[h] && a->pc[h] == pc)
+		return a->line[h];
+	out = open_memstream(&text, &len);
+	if (!out)
+		return "(out of memory)";
+	describe(out, dwfl, pid, pc);
+	if (fclose(out) != 0 || !text) {
+		free(text);
+		return "(out of memory)";
+	}
+	free(a->line[h]);
+	a->pc[h] = pc;
+	a->line[h] = text;
+	return text;
+}
+
+static void answers_free(struct answers *a)
+{
+	for (size_t i = 0; a && i < CACHE_SLOTS; i++)
+		free(a->line[i]);
+	free(a);
 }
 
 int cmd_symbolize(int argc, char **argv)
 {
+	struct answers *cache;
 	Dwfl *dwfl;
 	char line[64];
 	int pid;
@@ -80,8 +135,20 @@ int cmd_symbolize(int argc, char **argv)
 		cli_error("cannot read the modules of process %d: %s", pid, dwfl_errmsg(-1));
 		return EXIT_TROUBLE;
 	}
-	while (fgets(line, sizeof(line), stdin))
-		describe(dwfl, strtoull(line, NULL, 16));
+	if (!(cache = calloc(1, sizeof(*cache)))) {
+		cli_error("out of memory");
+		dwfl_end(dwfl);
+		return EXIT_TROUBLE;
+	}
+	printf("confine-symbolizer %d\n", (int)getpid());
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin)) {
+		if (line[0] == '\n')
+			fflush(stdout);
+		else
+			printf("%s\n", answer(cache, dwfl, pid, strtoull(line, NULL, 16)));
+	}
+	answers_free(cache);
 	dwfl_end(dwfl);
 	return fflush(stdout) ? EXIT_TROUBLE : EXIT_CLEAN;
 }

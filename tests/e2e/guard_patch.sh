@@ -56,6 +56,12 @@ for v in $VARIANTS; do
 	s=spin; run $v spin verbosity=1
 	expect "==PID== confine: liblegacy.so: trapping legacy_spin: a branch lands inside the patched bytes"
 	expect "  cross-thread-call: legacy_spin (liblegacy.so) in domain liblegacy.so"
+	# max_reports: the first report, then one line, and the exit status still says so.
+	s=lib; run $v lib max_reports=1:verbosity=1
+	expect "exit 66"
+	[ "$(reports)" = 1 ] || fail "$v lib max_reports=1: $(reports) reports"
+	expect "==PID== confine: 1 violation reported: not reporting any more (max_reports=0 reports them all)"
+	expect "==PID== confine: 1 violation reported, 1 more not shown (max_reports)"
 	# A trapped push: the stacks are unwound from the entry's CFI, down to _start.
 	s=pushloop; run $v pushloop verbosity=1
 	expect "==PID== confine: liblegacy.so: trapping legacy_pushloop: a branch lands inside the patched bytes"

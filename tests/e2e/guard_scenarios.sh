@@ -84,3 +84,12 @@ CONFINE_OPTIONS=patch=0 LD_PRELOAD="$GUARD_LIB" "$FX/guard/O0/scenarios" strtok 
 [ "$?" = 66 ] || fail "LD_PRELOAD: exit status"
 normalize <"$TMP/err" | grep -qx 'SUMMARY: confine: cross-thread-call strtok in libc:strtok (thread T2 .intruder. (tid=N), owner T1 .owner-main. (tid=N))' ||
 	fail "LD_PRELOAD: no strtok summary: $(cat "$TMP/err")"
+
+# The symbolizer started by a report is kept for the next ones, but is no child of the program
+# (a supervisor's wait-for-all returns) and holds none of its descriptors (a pipe reaches EOF).
+out=$(timeout 30 env CONFINE_OPTIONS=patch=0 "$CONFINE" run -- "$FX/guard/O2/scenarios" children 2>"$TMP/err")
+echo "exit $?" >>"$TMP/children"
+[ "$out" = "$(printf 'all children waited for (ECHILD)\ndone')" ] || fail "children: stdout '$out' (exit: $(cat "$TMP/children"))"
+grep -qE '^    #0 0x[0-9a-f]+ gmtime_thread fixtures/guard/scenarios.c:[0-9]+ \(scenarios\+0x[0-9a-f]+\)$' "$TMP/err" ||
+	fail "children: the report is not symbolized: $(cat "$TMP/err")"
+assert_line "$TMP/children" "exit 66"
