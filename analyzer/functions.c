@@ -212,33 +212,73 @@ static int collect_calls(const struct elf_image *img, const struct xref_set *xre
 	return sort_unique_code(img, c);
 }
 
+/* The last of the ranges (sorted by start) starting at or before a, or NULL. */
+static const struct range *range_before(const range_vec *ranges, uint64_t a)
+{
+	size_t lo = 0, hi = ranges->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (ranges->v[mid].lo <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &ranges->v[lo - 1] : NULL;
+}
+
+static uint64_t fde_end(const struct elf_image *img, uint64_t fde, uint64_t start);
+
+/* Whether a lies inside an unwind range, past its start: from the FDE the unwinders' table
+ * (fdes: start, FDE address) names, read only for such a question (reading them all would bring
+ * the whole .eh_frame into memory), else from libdw, opened on first need (*cfi). */
+static bool inside_range(const struct elf_image *img, Dwarf_CFI **cfi, const range_vec *fdes, uint64_t a)
+{
+	const struct range *t = fdes->n ? range_before(fdes, a) : NULL;
+	uint64_t end = t ? fde_end(img, t->hi, t->lo) : 0;
+	struct range r;
+
+	if (end)
+		return t->lo < a && a < end;
+	if (fdes->n && !t)
+		return false;
+	if (!*cfi)
+		*cfi = dwarf_getcfi_elf(img->elf);
+	return *cfi && cfi_range(*cfi, t ? t->lo : a, &r) && r.lo < a && a < r.hi;
+}
+
 /* A call target inside an unwind range, other than at its start, is no function start: bytes
  * the sweep decoded out of step, or a local label. Kept, it would cut the real function short,
- * and the runtime guard would patch the middle of an instruction. */
-static void drop_inner_calls(Dwarf_CFI *cfi, const addr_vec *anchors, addr_vec *calls)
+ * and the runtime guard would patch the middle of an instruction. libdw's CFI is opened only
+ * when a target needs the check, and closed after: its caches cost megabytes in big modules. */
+static void drop_inner_calls(const struct elf_image *img, const addr_vec *anchors, const range_vec *fdes,
+			     addr_vec *calls)
 {
+	Dwarf_CFI *cfi = NULL;
 	size_t w = 0;
-	struct range r;
 
 	for (size_t i = 0; i < calls->n; i++) {
 		uint64_t a = calls->v[i];
 
-		if (cfi && !contains(anchors, a) && cfi_range(cfi, a, &r) && r.lo != a)
+		if (!contains(anchors, a) && inside_range(img, &cfi, fdes, a))
 			continue;
 		calls->v[w++] = a;
 	}
 	calls->n = w;
+	if (cfi)
+		dwarf_cfi_end(cfi);
 }
 
 /* anchors: sorted starts known for certain; calls: call targets; out: both, sorted. */
-static int collect_candidates(const struct elf_image *img, const struct xref_set *xrefs, Dwarf_CFI *cfi,
-			      const addr_vec *anchors, addr_vec *out)
+static int collect_candidates(const struct elf_image *img, const struct xref_set *xrefs,
+			      const addr_vec *anchors, const range_vec *fdes, addr_vec *out)
 {
 	addr_vec calls = { 0 };
 	int err = collect_calls(img, xrefs, &calls);
 
 	if (!err)
-		drop_inner_calls(cfi, anchors, &calls);
+		drop_inner_calls(img, anchors, fdes, &calls);
 	for (size_t i = 0; !err && i < anchors->n; i++)
 		err = VEC_PUSH(out, anchors->v[i]) ? -ENOMEM : 0;
 	for (size_t i = 0; !err && i < calls.n; i++)
@@ -262,7 +302,32 @@ static int push_function(struct function_table *t, const struct symbols *syms, u
  * when it has the layout every x86-64 toolchain emits: version 1, a 4-byte count, and pairs of
  * 4-byte offsets from the header. Returns 1 when the starts were added, 0 to fall back to
  * probing, -ENOMEM. */
-static int unwind_table_starts(const struct elf_image *img, addr_vec *out)
+/* The end of the FDE at fde, read where its initial location reads back as start (the table's
+ * entry) in the encoding every x86-64 toolchain uses: pc-relative 4 bytes, then a 4-byte length.
+ * 0 otherwise, and libdw decides. (libdw answers too, but its first lookup in a big module costs
+ * more memory than the whole table.) */
+static uint64_t fde_end(const struct elf_image *img, uint64_t fde, uint64_t start)
+{
+	const struct image_section *s = elf_image_section_at(img, fde);
+	size_t size = 0;
+	const uint8_t *p = s ? elf_image_section_bytes(img, (size_t)(s - img->secs), &size) : NULL;
+	uint32_t len, id, range;
+	int32_t rel;
+
+	if (!p || fde - s->addr + 16 > size)
+		return 0;
+	p += fde - s->addr;
+	memcpy(&len, p, 4);
+	memcpy(&id, p + 4, 4);
+	memcpy(&rel, p + 8, 4);
+	memcpy(&range, p + 12, 4);
+	if (len < 12 || len == 0xffffffff || !id || fde + 8 + (uint64_t)(int64_t)rel != start)
+		return 0;
+	return start + range;
+}
+
+/* Adds the function starts the table lists to out, and (start, FDE address) pairs to fdes. */
+static int unwind_table_starts(const struct elf_image *img, addr_vec *out, range_vec *fdes)
 {
 	enum { PE_UDATA4 = 0x03, PE_SDATA4 = 0x0b, PE_PCREL = 0x10, PE_DATAREL = 0x30 };
 	const struct image_section *s = NULL;
@@ -281,11 +346,15 @@ static int unwind_table_starts(const struct elf_image *img, addr_vec *out)
 	if (count > (size - 12) / 8)
 		return 0;
 	for (uint32_t i = 0; i < count; i++) {
-		int32_t start;
+		int32_t rel[2];
+		struct range r;
 
-		memcpy(&start, p + 12 + 8 * (size_t)i, 4);
-		if (is_code_addr(img, s->addr + (uint64_t)(int64_t)start) &&
-		    VEC_PUSH(out, s->addr + (uint64_t)(int64_t)start))
+		memcpy(rel, p + 12 + 8 * (size_t)i, 8);
+		r.lo = s->addr + (uint64_t)(int64_t)rel[0];
+		r.hi = s->addr + (uint64_t)(int64_t)rel[1];   /* here: the FDE's address */
+		if (!is_code_addr(img, r.lo))
+			continue;
+		if (VEC_PUSH(out, r.lo) || VEC_PUSH(fdes, r))
 			return -ENOMEM;
 	}
 	return 1;
@@ -316,17 +385,19 @@ static int discover(const struct elf_image *img, const struct symbols *syms,
 		    const struct xref_set *xrefs, const addr_vec *init, struct function_table *t)
 {
 	addr_vec anchors = { 0 }, cands = { 0 };
-	range_vec ranges = { 0 };
-	struct cfi_walk w = { dwarf_getcfi_elf(img->elf) };
+	range_vec ranges = { 0 }, fdes = { 0 };
+	struct cfi_walk w = { NULL };
 	int err = collect_anchors(img, syms, init, &anchors);
-	int table = err ? 0 : unwind_table_starts(img, &anchors);
+	int table = err ? 0 : unwind_table_starts(img, &anchors, &fdes);
 
 	if (table < 0)
 		err = table;
+	else if (table == 0)
+		w.cfi = dwarf_getcfi_elf(img->elf);
 	if (!err)
 		err = sort_unique_code(img, &anchors);
 	if (!err)
-		err = collect_candidates(img, xrefs, w.cfi, &anchors, &cands);
+		err = collect_candidates(img, xrefs, &anchors, &fdes, &cands);
 	for (size_t i = 1; !err && !table && w.cfi && i < img->nsecs; i++)
 		if (is_code_addr(img, img->secs[i].addr) && img->secs[i].type == SHT_PROGBITS)
 			err = walk_section_cfi(&w, &img->secs[i], &cands, &ranges);
@@ -335,6 +406,7 @@ static int discover(const struct elf_image *img, const struct symbols *syms,
 	if (w.cfi)
 		dwarf_cfi_end(w.cfi);
 	VEC_FREE(&anchors);
+	VEC_FREE(&fdes);
 	VEC_FREE(&cands);
 	VEC_FREE(&ranges);
 	return err;
