@@ -109,6 +109,7 @@ static void after_fork_child(void)
 	threads_after_fork();
 	domains_after_fork(guard_serial & SERIAL_MASK);
 	report_after_fork();
+	symbolize_after_fork();
 }
 
 /* Exit status: a run that reported violations and would have exited 0 exits with exitcode.

@@ -118,6 +118,8 @@ GUARD_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigactio
 	mine = *act;
 	mine.sa_flags |= SA_SIGINFO;
 	mine.sa_sigaction = wrapper;
+	/* An int3 entry reached with SIGTRAP blocked would kill the process. */
+	sigdelset(&mine.sa_mask, SIGTRAP);
 	store_handler(sig, act);
 	r = real(sig, &mine, old);
 	if (r == 0 && old)
@@ -154,9 +156,9 @@ int signals_take_trap(void (*handler)(int, siginfo_t *, void *))
 	sigemptyset(&act.sa_mask);
 	if (real(SIGTRAP, &act, &old) != 0)
 		return -1;
-	/* A handler installed before the guard started becomes the program's kept-aside one. */
-	if (old.sa_sigaction != wrapper && old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN &&
-	    !handlers[SIGTRAP].fn)
+	/* The disposition the program had (a handler installed before the guard started, or SIG_IGN)
+	 * becomes its kept-aside one. */
+	if (old.sa_sigaction != wrapper && !handlers[SIGTRAP].fn)
 		store_handler(SIGTRAP, &old);
 	trap_taken = true;
 	return 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -75,7 +76,9 @@ static struct {
 	pid_t owner;   /* the process that started it: a forked child starts its own */
 	pid_t pid;
 	int fd;        /* a socket: send() with MSG_NOSIGNAL, so a dead helper raises no SIGPIPE */
-} sym_helper = { 0, 0, -1 };
+	bool reap;     /* the host is init or a subreaper: orphans come back to it, so no helper stays */
+	int failures;  /* after a few, reports use /proc/self/maps only */
+} sym_helper = { 0, 0, -1, false, 0 };
 
 /* In the grandchild: stdin and stdout become the socket, every other descriptor of the host is
  * closed (a long-lived helper holding the host's pipes open would keep their readers waiting),
@@ -88,7 +91,12 @@ static void spawn_helper(int fd, pid_t parent)
 	char *envp[] = { NULL };   /* no LD_PRELOAD: the helper runs unguarded */
 
 	outbuf_dec(&b, (uint64_t)parent);
-	if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
+	/* A socket that is itself 0 or 1 would keep its close-on-exec flag through dup2. */
+	if (fd < 3 && (fd = fcntl(fd, F_DUPFD, 3)) < 0)
+		_exit(127);
+	/* Its stderr is not the host's: a helper outliving the host must hold none of its pipes. */
+	int null = open("/dev/null", O_WRONLY);
+	if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || null < 0 || dup2(null, 2) < 0)
 		_exit(127);
 	if (close_range(3, ~0U, 0) != 0)
 		for (int i = 3; i < 65536; i++)
@@ -118,7 +126,11 @@ static size_t read_lines(int fd, char *buf, size_t cap, size_t lines)
 		long left = HELPER_TIMEOUT_MS - elapsed_ms(&start);
 		ssize_t got;
 
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+		int ready = left > 0 ? poll(&p, 1, (int)left) : 0;
+
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
 			return 0;
 		got = read(fd, buf + have, cap - 1 - have);
 		if (got < 0 && errno == EINTR)
@@ -143,6 +155,13 @@ static void helper_stop(bool kill_it)
 		close(sym_helper.fd);
 	sym_helper.fd = -1;
 	sym_helper.owner = sym_helper.pid = 0;
+}
+
+static bool reaper_set(void)
+{
+	int on = 0;
+
+	return prctl(PR_GET_CHILD_SUBREAPER, &on) == 0 && on;
 }
 
 static pid_t parse_pid(const char *s)
@@ -175,6 +194,7 @@ static bool helper_start(void)
 		;
 	sym_helper.owner = parent;
 	sym_helper.fd = sv[0];
+	sym_helper.reap = parent == 1 || reaper_set();
 	/* Its first line names it: "confine-symbolizer PID". */
 	if (mid <= 0 || !read_lines(sym_helper.fd, hello, sizeof(hello), 1) ||
 	    strncmp(hello, "confine-symbolizer ", 19) || (sym_helper.pid = parse_pid(hello + 19)) <= 0) {
@@ -223,19 +243,41 @@ static bool split_answer(char *text, size_t n, char lines[][SYMBOL_LINE])
 	return true;
 }
 
+/* A subreaper gets the helper back as its child: it is stopped and reaped after each report. */
+static void reap_helper(void)
+{
+	pid_t pid = sym_helper.pid;
+
+	helper_stop(true);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 static bool from_helper(const uintptr_t *pcs, size_t n, char lines[][SYMBOL_LINE])
 {
-	static char answer[64 * SYMBOL_LINE];
+	static char answer[64 * SYMBOL_LINE + 64];
+	bool ok;
 
 	if (sym_helper.owner && sym_helper.owner != getpid())
 		helper_stop(false);
-	if (!sym_helper.owner && !helper_start())
+	if (sym_helper.failures >= 3 || (!sym_helper.owner && !helper_start())) {
+		sym_helper.failures += sym_helper.failures < 3;
 		return false;
-	if (send_addresses(sym_helper.fd, pcs, n) && read_lines(sym_helper.fd, answer, sizeof(answer), n) &&
-	    split_answer(answer, n, lines))
-		return true;
-	helper_stop(true);
-	return false;
+	}
+	ok = send_addresses(sym_helper.fd, pcs, n) && read_lines(sym_helper.fd, answer, sizeof(answer), n) &&
+	     split_answer(answer, n, lines);
+	if (!ok)
+		sym_helper.failures++;
+	if (!ok || sym_helper.reap)
+		sym_helper.reap ? reap_helper() : helper_stop(true);
+	return ok;
+}
+
+void symbolize_after_fork(void)
+{
+	if (sym_helper.owner && sym_helper.owner != getpid())
+		helper_stop(false);
+	sym_helper.failures = 0;
 }
 
 void symbolize(const uintptr_t *pcs, size_t n, char lines[][SYMBOL_LINE], bool helper)

@@ -12,6 +12,10 @@
  * start-up. */
 void symbolize_init(const char *guard_path);
 
+/* In a forked child: the parent's helper is the parent's; its socket is closed at once, before
+ * the program can reuse the descriptor number. */
+void symbolize_after_fork(void);
+
 /* Fills lines[i] for each of n return addresses. With helper set, a fresh `confine __symbolize`
  * process names functions and source lines with libdw (time-limited); otherwise, or if that
  * fails, lines hold "(module+0xOFFSET)" from /proc/self/maps. No malloc, no stdio, no locks:

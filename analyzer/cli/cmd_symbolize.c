@@ -106,6 +106,12 @@ static const char *answer(struct answers *a, Dwfl *dwfl, int pid, unsigned long 
 		free(text);
 		return "(out of memory)";
 	}
+	/* One line each, as long as the guard's line buffer: the answers stay in step. */
+	for (char *c = text; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	if (strlen(text) > 255)
+		text[255] = '\0';
 	free(a->line[h]);
 	a->pc[h] = pc;
 	a->line[h] = text;
