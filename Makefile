@@ -142,18 +142,24 @@ demo-run: all fixtures
 BENCH_BINS := $(BUILD)/bench/measure $(BUILD)/bench/guard_calls $(BUILD)/bench/patch_calls \
 	$(BUILD)/bench/startup
 
-$(BUILD)/bench/measure $(BUILD)/bench/guard_calls: $(BUILD)/bench/%: bench/%.c
+$(BUILD)/bench/measure: bench/measure.c
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -o $@ $<
+
+$(BUILD)/bench/guard_calls: bench/calls.c
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -DCALL=lrand48 -o $@ $<
 
 $(BUILD)/bench/libhot.so: bench/hot.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -fPIC -shared -o $@ $<
 
-$(BUILD)/bench/patch_calls: bench/patch_calls.c $(BUILD)/bench/libhot.so
+$(BUILD)/bench/patch_calls: bench/calls.c $(BUILD)/bench/libhot.so
 	$(call msg,CC,$<)
-	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -o $@ $< -L$(BUILD)/bench -lhot -Wl,-rpath,'$$ORIGIN'
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -DCALL=hot_touch -DCALL_EXTERN -o $@ $< -L$(BUILD)/bench -lhot \
+		-Wl,-rpath,'$$ORIGIN'
 
 # About 10 MB of generated text, compiled in two halves (a minute on 2 cores).
 $(BUILD)/bench/big%.c: bench/gen_biglib.sh Makefile

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "baseline.h"
+#include "text.h"
 #include "vec.h"
 
 #define FIELDS 6
@@ -76,18 +77,6 @@ static int fail(struct parser *p, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static char *trim(char *s)
-{
-	char *end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-		*--end = '\0';
-	return s;
-}
-
 static bool is_fingerprint(const char *s)
 {
 	size_t n = strspn(s, "0123456789abcdef");
@@ -106,7 +95,7 @@ static int split(char *line, char *f[FIELDS])
 		f[n++] = line;
 	}
 	for (int i = 0; i < n; i++)
-		f[i] = trim(f[i]);
+		f[i] = text_trim(f[i]);
 	return n;
 }
 
@@ -200,11 +189,11 @@ static int parse_line(struct parser *p, char *raw, const char *start, const char
 	if (!*first || *first == '#')
 		return 0;
 	if (!p->format_seen)
-		return format_line(p, trim(raw));
+		return format_line(p, text_trim(raw));
 	if (*first == '[') {
 		if (p->section == BASELINE_ACCEPTED)
 			p->acc_end = start;
-		return start_section(p, trim(raw), next);
+		return start_section(p, text_trim(raw), next);
 	}
 	if (p->section < 0)
 		return fail(p, "an entry before any section ([accepted] or [generated])");
@@ -264,43 +253,18 @@ int baseline_parse(struct baseline *b, const char *text, const char *origin, con
 	return err;
 }
 
-/* Reads the whole file; a NUL byte makes it unusable (reported at its line). */
+/* Reads the whole file; a NUL byte makes it unusable (returned: its offset + 1, reported at its
+ * line by the caller). */
 static int read_text(const char *path, const struct diag *d, char **out)
 {
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0, got;
-	int err = 0;
+	size_t len;
+	int err = text_read_file(path, out, &len);
 
-	if (!f) {
-		err = errno;
-		diag_log(d, DIAG_ERROR, "%s: cannot read baseline: %s", path, strerror(err));
-		return -err;
-	}
-	do {
-		char *nb = realloc(buf, len + 65536 + 1);
-
-		if (!nb) {
-			err = ENOMEM;
-			break;
-		}
-		buf = nb;
-		errno = 0;
-		got = fread(buf + len, 1, 65536, f);
-		len += got;
-	} while (got > 0);
-	if (!err && ferror(f)) {
-		err = errno ? errno : EIO;
-		diag_log(d, DIAG_ERROR, "%s: cannot read baseline: %s", path, strerror(err));
-	}
-	fclose(f);
 	if (err) {
-		free(buf);
-		return -err;
+		diag_log(d, DIAG_ERROR, "%s: cannot read baseline: %s", path, strerror(-err));
+		return err;
 	}
-	buf[len] = '\0';
-	*out = buf;
-	return (size_t)strlen(buf) == len ? 0 : (int)(strlen(buf) + 1);
+	return strlen(*out) == len ? 0 : (int)(strlen(*out) + 1);
 }
 
 int baseline_load(struct baseline *b, const char *path, const struct diag *d)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "rules.h"
+#include "text.h"
 #include "vec.h"
 
 struct alias {
@@ -245,44 +246,13 @@ int rules_parse(struct rules *r, const char *text, const char *origin, const str
 	return index_aliases(r) ? -ENOMEM : err;
 }
 
-/* Reads a whole file into a NUL-terminated buffer; NULL with errno set on failure. */
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *text = NULL;
-	long len;
-
-	struct stat st;
-
-	if (!f)
-		return NULL;
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		errno = EISDIR;
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (text = malloc(len + 1))) {
-		if (fread(text, 1, len, f) != (size_t)len) {
-			free(text);
-			text = NULL;
-			errno = EIO;
-		} else {
-			text[len] = '\0';
-		}
-	}
-	fclose(f);
-	return text;
-}
-
 int rules_load_file(struct rules *r, const char *path, const struct diag *d)
 {
-	char *text = slurp(path);
-	int err;
+	char *text = NULL;
+	int err = text_read_file(path, &text, NULL);
 
-	if (!text) {
-		err = -errno;
-		diag_log(d, DIAG_ERROR, "%s: cannot read rules: %s", path, strerror(errno));
+	if (err) {
+		diag_log(d, DIAG_ERROR, "%s: cannot read rules: %s", path, strerror(-err));
 		return err;
 	}
 	err = rules_parse(r, text, path, d);

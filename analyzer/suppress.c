@@ -4,18 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "suppress.h"
-
-static char *trim(char *s)
-{
-	char *end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-		*--end = '\0';
-	return s;
-}
+#include "text.h"
 
 static const char *parse_line(struct suppress_set *s, char *line)
 {
@@ -23,15 +12,15 @@ static const char *parse_line(struct suppress_set *s, char *line)
 	int k;
 
 	line[strcspn(line, "#")] = '\0';
-	line = trim(line);
+	line = text_trim(line);
 	if (!*line)
 		return NULL;
 	colon = strchr(line, ':');
 	if (!colon)
 		return "expected kind:pattern";
 	*colon = '\0';
-	kind = trim(line);
-	pattern = trim(colon + 1);
+	kind = text_trim(line);
+	pattern = text_trim(colon + 1);
 	k = strcmp(kind, "*") ? kind_parse(kind) : -1;
 	if (k < 0 && strcmp(kind, "*"))
 		return "unknown kind (see the kinds in README.md, or * for all)";

@@ -18,6 +18,7 @@
 #include "modules.h"
 #include "patcher.h"
 #include "policy.h"
+#include "text.h"
 #include "report.h"
 #include "threads.h"
 #include "version.h"
@@ -94,26 +95,6 @@ static int note_module(struct dl_phdr_info *info, size_t size, void *ctx)
 	return 0;
 }
 
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem;
-	char buf[8192];
-	size_t got;
-
-	if (!f)
-		return NULL;
-	mem = open_memstream(&text, &len);
-	while (mem && (got = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, got, mem);
-	if (mem)
-		fclose(mem);
-	fclose(f);
-	return text;
-}
-
 static bool cache_path(const char *build_id, char *out, size_t len, bool create)
 {
 	const char *xdg = secure_getenv("XDG_CACHE_HOME"), *home = secure_getenv("HOME");
@@ -141,7 +122,7 @@ static bool cache_load(const char *build_id, struct policy *store)
 	char path[PATH_MAX], *text, *digest = NULL;
 	bool ok;
 
-	if (!cache_path(build_id, path, sizeof(path), false) || !(text = read_text(path)))
+	if (!cache_path(build_id, path, sizeof(path), false) || text_read_file(path, &text, NULL) != 0)
 		return false;
 	ok = policy_parse(text, path, NULL, store, &digest) == 0 && digest && !strcmp(digest, rules_digest) &&
 	     store->n == 1 && !strcmp(store->mods[0].build_id, build_id);
@@ -308,14 +289,15 @@ static void scan(bool threaded)
 
 static void load_policy_file(void)
 {
-	char *text;
+	char *text = NULL;
+	int err;
 
 	if (!guard_flags.policy[0])
 		return;
-	text = read_text(guard_flags.policy);
-	if (!text || policy_parse(text, guard_flags.policy, NULL, &file_policy, NULL)) {
+	err = text_read_file(guard_flags.policy, &text, NULL);
+	if (err || policy_parse(text, guard_flags.policy, NULL, &file_policy, NULL)) {
 		fprintf(stderr, "confine: CONFINE_OPTIONS: policy=%s: %s\n", guard_flags.policy,
-			text ? "not a confine policy (write one with 'confine policy')" : strerror(errno));
+			err ? strerror(-err) : "not a confine policy (write one with 'confine policy')");
 		_exit(2);
 	}
 	free(text);

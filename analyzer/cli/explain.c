@@ -15,6 +15,7 @@
 #include "options.h"
 #include "patch.h"
 #include "policy.h"
+#include "text.h"
 
 #define LOADER "/lib64/ld-linux-x86-64.so.2"
 
@@ -135,22 +136,16 @@ static int module_policy(const char *path, const struct policy *file, const stru
 static int load_policy(struct policy *p)
 {
 	struct diag d = { print_diag, NULL };
-	FILE *f;
 	char *text = NULL;
-	size_t len = 0;
 	int err;
 
 	if (!guard_flags.policy[0])
 		return 0;
-	f = fopen(guard_flags.policy, "r");
-	if (!f || getdelim(&text, &len, '\0', f) < 0) {
-		cli_error("run: policy=%s: %s", guard_flags.policy, strerror(errno));
-		if (f)
-			fclose(f);
-		free(text);
+	err = text_read_file(guard_flags.policy, &text, NULL);
+	if (err) {
+		cli_error("run: policy=%s: %s", guard_flags.policy, strerror(-err));
 		return -1;
 	}
-	fclose(f);
 	err = policy_parse(text, guard_flags.policy, &d, p, NULL);
 	free(text);
 	return err;

@@ -1,11 +1,19 @@
-/* Bench workload for entry patching: times calls to hot_touch (a function of libhot.so with
- * state, patched by the guard) in batches and prints the median ns per call.
- * Usage: patch_calls BATCHES CALLS_PER_BATCH */
+/* Bench workload: times calls to CALL, a function the guard confines, on one thread, in batches,
+ * and prints the median time per call in ns. Run it with and without the guard (and under
+ * Helgrind) to get the guard's added cost per call. Built twice by the Makefile: guard_calls
+ * calls lrand48 (libc, domain libc:drand48, interposed); patch_calls calls hot_touch (libhot.so,
+ * state of its own, patched at its entry).
+ * Usage: guard_calls|patch_calls BATCHES CALLS_PER_BATCH */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-int hot_touch(void);
+#ifndef CALL
+#error "build with -DCALL=function"
+#endif
+#ifdef CALL_EXTERN
+int CALL(void);
+#endif
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -27,7 +35,7 @@ int main(int argc, char **argv)
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		for (long i = 0; i < per; i++)
-			sink += hot_touch();
+			sink += CALL();
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		ns[b] = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / (double)per;
 	}
