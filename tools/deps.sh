@@ -38,7 +38,7 @@ else
 fi
 export DEBIAN_FRONTEND=noninteractive
 # A fresh image has empty package lists; refresh them only when an install needs it.
-if ! $sudo apt-get install -y -q --no-install-recommends $missing >/dev/null 2>&1; then
-	$sudo apt-get update -q >/dev/null
-	$sudo apt-get install -y -q --no-install-recommends $missing >/dev/null
+if ! $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends $missing >/dev/null 2>&1; then
+	$sudo apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
+	$sudo apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends $missing >/dev/null
 fi
