@@ -57,8 +57,9 @@ struct guard_flags {
 extern struct guard_flags guard_flags GUARD_HIDDEN;
 
 /* The slow path of every trampoline: checks the call, binds or reports, and returns where to
- * continue (the real function). index: the function; pc: its caller's return address. */
-void *guard_slow(uint64_t index, uintptr_t pc) GUARD_HIDDEN;
+ * continue (the real function). index: the function; pc: its caller's return address; regs:
+ * the call's argument registers as saved, %r9 first and %rdi last (NULL when unknown). */
+void *guard_slow(uint64_t index, uintptr_t pc, const uint64_t *regs) GUARD_HIDDEN;
 
 /* Whether addr lies in the guard's own code (its frames are dropped from reports). */
 bool guard_own_code(uintptr_t addr) GUARD_HIDDEN;
