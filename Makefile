@@ -34,7 +34,9 @@ GUARD_SRCS := $(filter-out runtime_guard/gen_table.c,$(wildcard runtime_guard/*.
 GUARD_OBJS := $(GUARD_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/runtime_guard/trampoline.o
 GUARD_LIB := $(BUILD)/lib/libconfine_guard.so
 
-all: $(CONFINE) $(CORE_LIB) $(GUARD_LIB)
+SYMBOLIZER := $(BUILD)/libexec/confine/confine-symbolizer
+
+all: $(CONFINE) $(CORE_LIB) $(GUARD_LIB) $(SYMBOLIZER)
 
 # --- dependencies -----------------------------------------------------------------------------
 deps:
@@ -73,6 +75,12 @@ $(CONFINE): $(CLI_OBJS) $(CLI_GUARD_OBJS) $(CORE_LIB)
 	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJS) $(CLI_GUARD_OBJS) $(CORE_LIB) $(DEP_LIBS)
 
 # --- runtime guard -----------------------------------------------------------------------------
+# The guard's symbolizer, a program of its own: the guard finds it as ../libexec/confine/.
+$(SYMBOLIZER): $(BUILD)/obj/analyzer/symbolizer/symbolizer.o $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(OPT) -o $@ $^ $(DEP_LIBS)
+
 # The interposition table and export list are generated from the rules by the core's parser.
 $(GEN)/gen_table: runtime_guard/gen_table.c $(CORE_LIB)
 	$(call msg,CC,$<)
@@ -183,6 +191,43 @@ bench: deps-bench
 bench-run: all $(BENCH_BINS)
 	@$(MAKE) --no-print-directory -j2 $(BENCH_BINS)
 	@bench/run.sh $(BUILD)
+
+# --- man pages and install ---------------------------------------------------------------------
+# The layout is fixed below PREFIX: confine finds the guard in ../lib, the guard finds its helper
+# in ../libexec/confine. DESTDIR is prepended to every path (staged installs, packaging).
+PREFIX ?= /usr/local
+INST := $(DESTDIR)$(PREFIX)
+
+.PHONY: man install uninstall
+
+$(GEN)/guard-options-man: tools/guard-options-man.c runtime_guard/guard_flags.inc
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 $(WARN) -Iruntime_guard -o $@ $<
+
+# Pages generated from the --help texts, the guard's option table and the READMEs (tools/man.sh).
+man: $(CONFINE) $(GEN)/guard-options-man
+	$(call msg,MAN,$(BUILD)/man)
+	$(Q)tools/man.sh $(CONFINE) $(GEN)/guard-options-man $(PREFIX) $(BUILD)/man
+
+install: all man
+	$(call msg,INSTALL,$(INST))
+	$(Q)install -d $(INST)/bin $(INST)/lib $(INST)/libexec/confine $(INST)/include $(INST)/share/doc/confine \
+		$(INST)/share/man/man1 $(INST)/share/man/man5 $(INST)/share/man/man7
+	$(Q)install -m 755 $(CONFINE) $(INST)/bin/confine
+	$(Q)install -m 755 $(GUARD_LIB) $(INST)/lib/libconfine_guard.so
+	$(Q)install -m 755 $(SYMBOLIZER) $(INST)/libexec/confine/confine-symbolizer
+	$(Q)install -m 644 runtime_guard/confine.h $(INST)/include/confine.h
+	$(Q)for p in $(BUILD)/man/*.[157]; do install -m 644 $$p $(INST)/share/man/man$${p##*.}/ || exit 1; done
+	$(Q)install -m 644 README.md $(INST)/share/doc/confine/README.md
+	$(Q)install -m 644 rules/README.md $(INST)/share/doc/confine/rules.md
+	$(Q)for f in $(wildcard docs/*); do install -m 644 $$f $(INST)/share/doc/confine/ || exit 1; done
+
+uninstall:
+	$(call msg,RM,$(INST))
+	$(Q)rm -f $(INST)/bin/confine $(INST)/lib/libconfine_guard.so $(INST)/include/confine.h \
+		$(INST)/share/man/man[157]/confine.[157] $(INST)/share/man/man[157]/confine-*.[157]
+	$(Q)rm -rf $(INST)/share/doc/confine $(INST)/libexec/confine
 
 # --- fixtures -----------------------------------------------------------------------------------
 include fixtures/fixtures.mk

@@ -31,7 +31,6 @@ int cmd_check(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
-int cmd_symbolize(int argc, char **argv);
 
 /* "confine: " + message on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -53,7 +52,8 @@ int cli_expand(struct input_list *list, char **paths, int n);
  * start with ':') in one line. */
 void cli_bad_option(const char *cmd, int opt, char **argv);
 
-/* Writes text to --output or stdout; returns 0 or -1 (reported). */
+/* Writes text to --output (replaced at once: never a partial file) or stdout; returns 0 or -1
+ * (reported). */
 int cli_write(const struct common_opts *c, const char *text);
 
 #endif
