@@ -76,15 +76,17 @@ static void store_stack(int d, void *const *frames, int n)
 
 /* Only the winner of the race to bind records its stack (a report in the instant between the
  * two may show the previous one). */
-bool domains_bind(int d, uint64_t serial, uintptr_t pc)
+bool domains_bind(int d, uint64_t serial, uintptr_t pc, uintptr_t entry)
 {
 	uint64_t expected = 0;
 	void *frames[STACK_MAX];
-	int n;
+	int n = entry != 0;
 
 	if (__atomic_load_n(&guard_owner[d], __ATOMIC_ACQUIRE) != 0)
 		return false;
-	n = stack_capture_from(pc, frames, STACK_MAX);
+	/* Symbolizers look a return address up at pc - 1: entry + 1 names the function itself. */
+	frames[0] = (void *)(entry + 1);
+	n += stack_capture_from(pc, frames + n, STACK_MAX - n);
 	if (!__atomic_compare_exchange_n(&guard_owner[d], &expected, serial, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
 		return false;

@@ -22,8 +22,9 @@ int domains_count(void);
 const char *domains_name(int d);
 
 /* Binds an unbound domain to serial (first caller wins) and records where: the stack from pc
- * (the caller's return address); false if another thread won. */
-bool domains_bind(int d, uint64_t serial, uintptr_t pc);
+ * (the caller's return address), after entry + 1 when not 0 (a patched function: the stack then
+ * starts at that function, as if it had been called from there); false if another thread won. */
+bool domains_bind(int d, uint64_t serial, uintptr_t pc, uintptr_t entry);
 
 /* Binds d to serial whatever its owner; returns the previous owner (0: none). */
 uint64_t domains_claim(int d, uint64_t serial);

@@ -253,11 +253,22 @@ static void reap_helper(void)
 		;
 }
 
+/* Set by symbolize_forget: the helper knows modules that are gone. */
+static int helper_stale;
+
+void symbolize_forget(void)
+{
+	__atomic_store_n(&helper_stale, 1, __ATOMIC_RELEASE);
+}
+
 static bool from_helper(const uintptr_t *pcs, size_t n, char lines[][SYMBOL_LINE])
 {
 	static char answer[64 * SYMBOL_LINE + 64];
 	bool ok;
 
+	/* Closing its socket ends the helper (end of input); the next one reads the maps afresh. */
+	if (__atomic_exchange_n(&helper_stale, 0, __ATOMIC_ACQ_REL) && sym_helper.owner == getpid())
+		helper_stop(false);
 	if (sym_helper.owner && sym_helper.owner != getpid())
 		helper_stop(false);
 	if (sym_helper.failures >= 3 || (!sym_helper.owner && !helper_start())) {

@@ -16,6 +16,10 @@ void symbolize_init(const char *guard_path);
  * the program can reuse the descriptor number. */
 void symbolize_after_fork(void);
 
+/* The modules changed (dlclose): the helper's names and cache may be stale, so the next report
+ * starts a fresh one. Async-signal-safe. */
+void symbolize_forget(void);
+
 /* Fills lines[i] for each of n return addresses. With helper set, a fresh `confine __symbolize`
  * process names functions and source lines with libdw (time-limited); otherwise, or if that
  * fails, lines hold "(module+0xOFFSET)" from /proc/self/maps. No malloc, no stdio, no locks:
