@@ -8,6 +8,10 @@
 
 #define SYMBOL_LINE 256
 
+/* Or'ed into an address given to symbolize_frames: it is a function's entry, looked up as it
+ * is, not as a return address (whose call is the instruction before it). */
+#define SYMBOLIZE_EXACT (1ULL << 63)
+
 /* Finds the helper (CONFINE_SYMBOLIZER, else ../bin/confine beside the guard library). Call at
  * start-up. */
 void symbolize_init(const char *guard_path);

@@ -24,13 +24,6 @@ for opt in O0 O2; do
 	assert_golden "guard/hosts/$opt/setlocale-write.txt" host_case $opt setlocale write
 done
 
-# Correct hosts: silent, with the program's own exit status and output.
-for opt in O0 O2; do
-	for h in mutex atomic sigflag exit wrappers; do
-		assert_golden "guard/hosts/$opt/$h.txt" host_case $opt $h
-	done
-done
-
 # Incorrect hosts: still reported. A thread-naive library called from two threads; a plugin
 # loaded, unloaded and loaded again (patched again), then called from a second thread; localtime
 # then gmtime on two threads (main is named after it bound the domain: names are read when
