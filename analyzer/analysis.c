@@ -56,7 +56,7 @@ static int run_stages(const struct analysis_options *o, const struct input_unit 
 	    (err = STAGE("relocations", relocs_load(s->img, d, &s->relocs))) ||
 	    (err = STAGE("state", state_classify(s->img, s->syms, s->dbg, s->relocs, &s->states))) ||
 	    (err = STAGE("PLT", disasm_plt_load(s->img, d, &s->plt))) ||
-	    (err = STAGE("decoding", disasm_sweep(s->img, s->syms, s->relocs, o->jobs, d, &s->xrefs))) ||
+	    (err = STAGE("decoding", disasm_sweep(s->img, s->syms, s->relocs, o->jobs, o->decoder, d, &s->xrefs))) ||
 	    (err = STAGE("functions", functions_build(s->img, s->syms, s->relocs, s->xrefs, &s->funcs))))
 		return err;
 	struct callgraph_input ci = {
