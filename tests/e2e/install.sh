@@ -7,9 +7,9 @@ prefix=/opt/confine
 inst="$root$prefix"
 make --no-print-directory -s -C "$ROOT" install BUILD="$BUILD" DESTDIR="$root" PREFIX=$prefix \
 	>"$TMP/install.out" 2>&1 || fail "make install: $(tail -5 "$TMP/install.out")"
-for f in bin/confine lib/libconfine_guard.so libexec/confine/confine-symbolizer include/confine.h share/doc/confine/README.md \
-	share/doc/confine/rules.md share/man/man1/confine.1 share/man/man5/confine-rules.5 \
-	share/man/man7/confine-guard.7; do
+for f in bin/confine lib/libconfine_guard.so libexec/confine/confine-symbolizer include/confine.h \
+	share/doc/confine/README.md share/doc/confine/rules.md share/man/man1/confine.1 \
+	share/man/man5/confine-rules.5 share/man/man7/confine-guard.7; do
 	[ -f "$inst/$f" ] || fail "make install did not install $prefix/$f"
 done
 [ -x "$inst/bin/confine" ] || fail "the installed confine is not executable"
