@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "analysis.h"
+#include "fleet.h"
 #include "input.h"
 #include "rules.h"
 
@@ -22,6 +23,7 @@ struct common_opts {
 	int jobs;
 	bool color;
 	const char *output;     /* NULL: standard output */
+	struct fleet_opts fleet;  /* --shard, --cache */
 };
 
 int cmd_scan(int argc, char **argv);

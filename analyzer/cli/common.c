@@ -69,7 +69,7 @@ int cli_common_option(struct common_opts *c, int opt, const char *arg)
 		c->color = false;
 		return 1;
 	default:
-		return 0;
+		return fleet_option(&c->fleet, opt, arg);
 	}
 }
 
