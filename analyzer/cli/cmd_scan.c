@@ -18,7 +18,7 @@ static const char usage[] =
 	"\n"
 	"  -f, --format FMT   text (default), json or sarif (SARIF 2.1.0, for code scanning)\n"
 	"  -o, --output FILE  write the report to FILE\n"
-	"      --rules FILE   add rules from FILE (format: rules/README.md); repeatable\n"
+	"      --rules FILE   add rules from FILE (format: confine-rules(5)); repeatable\n"
 	"      --libc SET     rule set: glibc, posix or any (default any)\n"
 	"      --suppressions FILE\n"
 	"                     leave out the findings that a kind:pattern line of FILE matches\n"
@@ -27,7 +27,8 @@ static const char usage[] =
 	"                     sarif: file URIs are relative to DIR (default: the current directory)\n"
 	"  -j, --jobs N       parallel jobs (default: number of cores)\n"
 	FLEET_USAGE
-	"      --show-ignored also list the data that is not a finding, with the reason\n"
+	"      --show-ignored\n"
+	"                     also list the data that is not a finding, with the reason\n"
 	"      --no-color     no colour even on a terminal (NO_COLOR is honoured too)\n"
 	"  -v, --verbose      more messages on stderr (-vv: timings of each analysis stage)\n"
 	"  -h, --help         this help\n"
