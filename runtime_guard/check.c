@@ -115,7 +115,9 @@ static bool name_allowed(void)
 	return suppress_glob(guard_flags.owner, name);
 }
 
-static void check_domain(int index, int d, uint64_t me, uintptr_t pc)
+/* Checks one domain; returns whether a later call from the same site has nothing new to
+ * check (a violation now reported, suppressed or past max_reports), so it can be quiet. */
+static bool check_domain(int index, int d, uint64_t me, uintptr_t pc)
 {
 	struct violation v = { .kind = KIND_CROSS_THREAD_CALL, .fn = index, .domain = d, .caller = me,
 			       .pc = pc };
@@ -125,19 +127,20 @@ static void check_domain(int index, int d, uint64_t me, uintptr_t pc)
 		if (!name_allowed()) {
 			v.owner_glob = true;
 			report_violation(&v);
-			return;
+			return true;
 		}
 		domains_bind(d, me, pc);
-		v.owner = __atomic_load_n(&guard_owner[d], __ATOMIC_ACQUIRE);
+		return false;
 	}
 	if (v.owner == me) {
 		if (guard_in_signal > 0) {
 			v.kind = KIND_SIGNAL_REENTRY;
 			report_violation(&v);
 		}
-		return;
+		return false;
 	}
 	report_violation(&v);
+	return true;
 }
 
 static void check_env(int index, uint64_t me, uintptr_t pc)
@@ -160,10 +163,14 @@ void *check_slow(uint64_t index, uintptr_t pc)
 
 		guard_busy = 1;
 		me = threads_self();
+		bool quiet = fn->kind == GUARD_STATE && !guard_in_signal;
+
 		if (fn->kind == GUARD_ENV)
 			check_env((int)index, me, pc);
 		for (int i = 0; fn->kind == GUARD_STATE && i < 3 && fn->domains[i] >= 0; i++)
-			check_domain((int)index, fn->domains[i], me, pc);
+			quiet &= check_domain((int)index, fn->domains[i], me, pc);
+		if (quiet && real)
+			domains_quiet((int)index, pc, real);
 		guard_busy = 0;
 	}
 	errno = saved_errno;
