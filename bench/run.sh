@@ -5,7 +5,8 @@
 # 2. the result cache: a directory of system libraries scanned again.
 # 3. the runtime guard per call: added time vs the same calls unguarded (median of batches), and
 #    added instructions (valgrind --tool=callgrind, exact); a violation already reported; Helgrind.
-# 4. the guard's start-up with a library of 10 MB of text: warm cache, first start, instructions.
+# 4. the guard's start-up with a library of 10 MB of text: warm cache, first start, instructions;
+#    and rustc's (BENCH_RUSTC=0 leaves it out: its first start analyses 150 MB).
 # The load average is printed at the start and the end: figures from a loaded machine are not
 # comparable with an idle one's. Usage: bench/run.sh BUILD_DIR (BENCH_LIBS="FILE..." and
 # BENCH_PAIRS=N replace the libraries of 1 and the number of pairs, for a quick try)
@@ -148,4 +149,21 @@ awk -v p="$splain" -v w="$swarm" -v cp="$cplain" -v cw="$cwarm" -v n="$snopatch"
 	printf "guard, first start (analysis)   %7.1f ms\n", c * 1000
 	printf "Helgrind                        %7.1f ms   (%.0fx the guarded warm start)\n", h * 1000, h / w
 }'
+# A program whose modules have no build-id: rustc (its driver library is 150 MB). The first start
+# analyses it in-process; the next ones find it under its content key.
+rustc=$(rustc --print sysroot 2>/dev/null)/bin/rustc
+if [ "${BENCH_RUSTC:-1}" = 1 ] && [ -x "$rustc" ]; then
+	echo "== runtime guard, start-up of rustc --version (no build-id: cached by content key), median of 5"
+	rm -rf "$XDG_CACHE_HOME"
+	set -- $("$measure" 5 "$rustc" --version)
+	rplain=$1 rcplain=$2
+	set -- $("$measure" 1 env LD_PRELOAD="$guard" "$rustc" --version)
+	rcold=$1 rccold=$2
+	set -- $("$measure" 5 env LD_PRELOAD="$guard" "$rustc" --version)
+	awk -v p="$rplain" -v cp="$rcplain" -v c="$rcold" -v cc="$rccold" -v w="$1" -v cw="$2" 'BEGIN {
+		printf "unguarded                       %7.2f s wall %6.2f s CPU\n", p, cp
+		printf "guard, first start (analysis)   %7.2f s wall %6.2f s CPU\n", c, cc
+		printf "guard, second start             %7.2f s wall %6.2f s CPU  (added %.2f s wall, %.2f s CPU; target < 1 s)\n", w, cw, w - p, cw - cp
+	}'
+fi
 echo "== load average at the end: $(loadavg)"
