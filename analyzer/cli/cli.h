@@ -23,6 +23,7 @@ struct common_opts {
 	int jobs;
 	bool color;
 	const char *output;     /* NULL: standard output */
+	enum disasm_decoder decoder;   /* --decoder: zydis (default) or capstone */
 	struct fleet_opts fleet;  /* --shard, --cache */
 };
 
