@@ -1,4 +1,4 @@
-/* Result cache: one file per module and stamp, "KEY-STAMP.json", holding a one-module saved scan;
+/* Result cache: one file per module and stamp, "KEY-STAMP.report", holding its packed report;
  * keys come from the ELF headers read with pread, never from the whole file. */
 #include <elf.h>
 #include <errno.h>
@@ -9,8 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cache.h"
-#include "report_json.h"
-#include "saved_report.h"
+#include "report_pack.h"
 #include "text.h"
 #include "version.h"
 
@@ -131,7 +130,7 @@ static int make_dirs(const char *dir)
 
 static int entry_path(const char *dir, const char *key, const char *stamp, char *out, size_t len)
 {
-	int n = snprintf(out, len, "%s/%s-%s.json", dir, key, stamp);
+	int n = snprintf(out, len, "%s/%s-%s.report", dir, key, stamp);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
@@ -139,35 +138,25 @@ static int entry_path(const char *dir, const char *key, const char *stamp, char 
 int cache_load(const char *dir, const char *key, const char *stamp, const struct input_unit *u,
 	       struct module_report **out)
 {
-	struct saved_results s = { 0 };
-	char path[4096], *text;
+	char path[4096], *bytes;
 	size_t len;
 	int err = entry_path(dir, key, stamp, path, sizeof(path));
 
-	if (err || (err = text_read_file(path, &text, &len)) != 0)
+	if (err || (err = text_read_file(path, &bytes, &len)) != 0)
 		return err == -ENOENT ? -ENOENT : err == -ENOMEM ? -ENOMEM : -EINVAL;
-	err = saved_report_parse(text, len, path, NULL, &s);
-	free(text);
-	if (!err && (s.n != 1 || s.errors.n))
-		err = -EINVAL;
-	if (!err)
-		err = saved_report_set_origin(s.mods[0], u->path, u->member);
-	if (!err) {
-		*out = s.mods[0];
-		s.n = 0;
-	}
-	saved_results_clear(&s);
+	err = report_unpack(bytes, len, u->path, u->member, out);
+	free(bytes);
 	return err;
 }
 
-static int write_all(const char *path, const char *text)
+static int write_all(const char *path, const char *bytes, size_t len)
 {
 	FILE *f = fopen(path, "we");
 	int err;
 
 	if (!f)
 		return -errno;
-	err = fputs(text, f) < 0 ? -EIO : 0;
+	err = fwrite(bytes, 1, len, f) != len ? -EIO : 0;
 	if (fclose(f) && !err)
 		err = -EIO;
 	return err;
@@ -175,22 +164,22 @@ static int write_all(const char *path, const char *text)
 
 int cache_save(const char *dir, const char *key, const char *stamp, const struct module_report *r)
 {
-	struct module_report *one = (struct module_report *)r;
-	char path[4096], tmp[4200], *text;
+	char path[4096], tmp[4200], *bytes;
+	size_t len;
 	int err = entry_path(dir, key, stamp, path, sizeof(path));
 
 	if (err)
 		return err;
 	if ((err = make_dirs(dir)) != 0)
 		return err;
-	if (!(text = report_json_render(&one, 1, NULL, true)))
-		return -ENOMEM;
+	if ((err = report_pack(r, &bytes, &len)) != 0)
+		return err;
 	snprintf(tmp, sizeof(tmp), "%s.%d.%lx.tmp", path, (int)getpid(), (unsigned long)(uintptr_t)r);
-	err = write_all(tmp, text);
+	err = write_all(tmp, bytes, len);
 	if (!err && rename(tmp, path) < 0)
 		err = -errno;
 	if (err)
 		unlink(tmp);
-	free(text);
+	free(bytes);
 	return err;
 }

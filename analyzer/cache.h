@@ -1,5 +1,5 @@
-/* Result cache: module reports kept as saved scan results (JSON) under a key of the module's
- * content, in the directory the runtime guard caches its policies in. */
+/* Result cache: module reports kept packed (report_pack.h) under a key of the module's content,
+ * in the directory the runtime guard caches its policies in. */
 #ifndef CONFINE_CACHE_H
 #define CONFINE_CACHE_H
 

@@ -87,7 +87,7 @@ printf 'myfunc\tmygroup\terror\tstate\t-\n' >"$TMP/extra.rules"
 cached_scan rules --rules "$TMP/extra.rules" "$TMP/tree"
 assert_line "$TMP/rules.err" "confine: cache $c: 0 of 2 modules reused, 2 stored"
 # Corrupt entries are recomputed; the report does not change.
-for e in "$c"/*.json; do printf '{"modules": [' >"$e"; done
+for e in "$c"/*.report; do printf 'confine report 1\n\001\377' >"$e"; done
 cached_scan corrupt -f json .
 set -- $(cache_line "$TMP/corrupt.err")
 [ "${1:-x}" != "$total" ] && [ "${3:-0}" -gt 0 ] || fail "corrupt cache entries were used: $(cat "$TMP/corrupt.err")"
@@ -99,7 +99,7 @@ assert_line "$TMP/nodir.err" "confine: cache /dev/null/cache: 0 of $total module
 cmp -s "$TMP/all.json" "$TMP/nodir" || fail "scan with an unwritable cache: output differs"
 # The default directory is the runtime guard's.
 "$CONFINE" scan --cache O0/legacy.o >/dev/null || fail "--cache: exit $?"
-ls "$XDG_CACHE_HOME"/confine/c*.json >/dev/null 2>&1 || fail "--cache: nothing stored in \$XDG_CACHE_HOME/confine"
+ls "$XDG_CACHE_HOME"/confine/c*.report >/dev/null 2>&1 || fail "--cache: nothing stored in \$XDG_CACHE_HOME/confine"
 assert_exit 2 env -u HOME -u XDG_CACHE_HOME "$CONFINE" scan --cache O0/legacy.o
 assert_line "$TMP/exit.err" "confine: --cache: neither XDG_CACHE_HOME nor HOME is set (use --cache=DIR)"
 
