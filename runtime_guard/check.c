@@ -121,6 +121,7 @@ static bool check_domain(int index, int d, uint64_t me, uintptr_t pc)
 {
 	struct violation v = { .kind = KIND_CROSS_THREAD_CALL, .fn = index, .domain = d, .caller = me,
 			       .pc = pc };
+	bool fresh = false;   /* a binding now: the next call may find another owner */
 
 	v.owner = __atomic_load_n(&guard_owner[d], __ATOMIC_ACQUIRE);
 	if (v.owner == 0) {
@@ -129,8 +130,9 @@ static bool check_domain(int index, int d, uint64_t me, uintptr_t pc)
 			report_violation(&v);
 			return true;
 		}
-		domains_bind(d, me, pc);
-		return false;
+		domains_bind(d, me, pc, guard_fns[index].entry);
+		v.owner = __atomic_load_n(&guard_owner[d], __ATOMIC_ACQUIRE);
+		fresh = true;
 	}
 	if (v.owner == me) {
 		if (guard_in_signal > 0) {
@@ -140,7 +142,7 @@ static bool check_domain(int index, int d, uint64_t me, uintptr_t pc)
 		return false;
 	}
 	report_violation(&v);
-	return true;
+	return !fresh;
 }
 
 /* Env rules whose calls may only read (rules field query), as 1 + the argument that is NULL in
