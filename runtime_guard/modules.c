@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "analysis.h"
@@ -133,20 +134,33 @@ static bool cache_load(const char *build_id, struct policy *store)
 	return ok;
 }
 
+/* Past RLIMIT_FSIZE a write raises SIGXFSZ, which kills the host unless it ignores it. */
+static bool within_file_limit(size_t len)
+{
+	struct rlimit rl;
+
+	return getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || len <= rl.rlim_cur;
+}
+
+/* Written to a temporary file renamed into place. A full or read-only disk, a quota or a file
+ * size limit only costs the cache entry: the temporary file is removed, the program goes on. */
 static void cache_save(const char *build_id, const struct policy *store)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 32], *text;
+	bool ok;
 	FILE *f;
 
 	if (!cache_path(build_id, path, sizeof(path), true) || !(text = policy_render(store, rules_digest)))
 		return;
 	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
-	f = fopen(tmp, "we");
-	if (f && fputs(text, f) >= 0 && fclose(f) == 0)
-		rename(tmp, path);
-	else if (f)
-		fclose(f);
-	unlink(tmp);
+	f = within_file_limit(strlen(text)) ? fopen(tmp, "we") : NULL;
+	if (f) {
+		ok = fputs(text, f) >= 0;
+		/* fclose releases the stream even when its final write fails. */
+		ok = fclose(f) == 0 && ok;
+		if (!ok || rename(tmp, path) != 0)
+			unlink(tmp);
+	}
 	free(text);
 }
 

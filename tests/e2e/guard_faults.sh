@@ -1,0 +1,47 @@
+# Runtime guard under faults of its host's environment: the guard must never take the program
+# down nor leave debris. Each case runs a real guarded program and pins its exit status and report.
+app_dir="$FX/patch/O2-pie-nocet"
+
+# faulty_run NAME SETUP: runs `app lib` (two cross-thread reports, exit 66) in a private mount
+# namespace after SETUP (shell code; $1 is the cache directory), with XDG_CACHE_HOME there.
+# Writes "exit N", the report's lines and the cache's files to $TMP/NAME.
+faulty_run() {
+	mkdir -p "$TMP/$1.cache"
+	(cd "$app_dir" && XDG_CACHE_HOME="$TMP/$1.cache" unshare -rm sh -c "$2"'
+		"$CONFINE" run -- ./app lib; echo "exit $?"' sh "$TMP/$1.cache" 2>&1 | cat >"$TMP/$1.out")
+	{
+		grep -x 'exit [0-9]*' "$TMP/$1.out"
+		grep -c 'confine: thread-confinement violation' "$TMP/$1.out" | sed 's/^/reports /'
+		grep -xF '  cross-thread-call: legacy_add (liblegacy.so) in domain liblegacy.so' "$TMP/$1.out"
+		grep -E 'double free|Aborted|core dumped' "$TMP/$1.out"
+		(cd "$TMP/$1.cache" && find . -name '*.tmp' | sed 's/^/left: /')
+	} >"$TMP/$1"
+}
+
+expect_clean_run() {
+	[ "$(cat "$TMP/$1")" = "exit 66
+reports 2
+  cross-thread-call: legacy_add (liblegacy.so) in domain liblegacy.so" ] ||
+		fail "$1: want two reports and no debris, got: $(cat "$TMP/$1") (output: $(head -c 400 "$TMP/$1.out"))"
+}
+
+# A full disk (tmpfs filled to the last page): fclose of the cache file fails.
+faulty_run full 'mount -t tmpfs -o size=64k none "$1" && dd if=/dev/zero of="$1/fill" bs=4k 2>/dev/null;'
+expect_clean_run full
+# A read-only cache directory: the file cannot be created.
+faulty_run readonly 'mount -t tmpfs -o size=64k none "$1" && mkdir "$1/confine" && mount -o remount,ro "$1";'
+expect_clean_run readonly
+
+# A file size limit of 0 (ulimit -f 0): with SIGXFSZ ignored the write fails with EFBIG; with its
+# default action, writing would kill the program, so the guard must not write at all. Output goes
+# through a pipe, which the limit does not cover.
+for xfsz in ignored default; do
+	mkdir -p "$TMP/fsize-$xfsz"
+	trap_cmd=$([ $xfsz = ignored ] && echo "trap '' XFSZ;")
+	(cd "$app_dir" && XDG_CACHE_HOME="$TMP/fsize-$xfsz" sh -c "$trap_cmd ulimit -f 0; \"\$CONFINE\" run -- ./app lib; echo \"exit \$?\"" 2>&1 |
+		cat >"$TMP/fsize-$xfsz.out")
+	grep -qxF 'exit 66' "$TMP/fsize-$xfsz.out" ||
+		fail "ulimit -f 0, SIGXFSZ $xfsz: want exit 66, got: $(tail -3 "$TMP/fsize-$xfsz.out")"
+	left=$(find "$TMP/fsize-$xfsz" -name '*.tmp')
+	[ -z "$left" ] || fail "ulimit -f 0, SIGXFSZ $xfsz: temporary files left: $left"
+done
