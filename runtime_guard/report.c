@@ -305,9 +305,14 @@ unsigned report_count(void)
 	return __atomic_load_n(&reported, __ATOMIC_RELAXED) + __atomic_load_n(&dropped, __ATOMIC_RELAXED);
 }
 
+/* The child is a process of its own: its reports, its limit and its exit status count only
+ * its own violations (a parent past max_reports must not silence it). */
 void report_after_fork(void)
 {
 	lock_owner = 0;
+	reported = 0;
+	dropped = 0;
+	memset(seen, 0, sizeof(seen));
 	if (log_fd >= 0)
 		close(log_fd);
 	log_fd = -1;   /* the child writes its own PATH.PID */

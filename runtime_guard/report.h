@@ -34,7 +34,8 @@ unsigned report_count(void);
 /* Of those, the ones past max_reports, not shown. */
 unsigned report_dropped(void);
 
-/* In a fork child: the report lock may have been held by a thread that is gone. */
+/* In a fork child: the report lock may have been held by a thread that is gone, and the
+ * parent's reports and counts are the parent's. */
 void report_after_fork(void);
 
 #endif

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include "options.h"
 #include "signals.h"
 #include "threads.h"
 
@@ -141,6 +142,44 @@ GUARD_EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
 	return old.sa_handler;
 }
 
+typedef int (*sigmask_fn)(int, const sigset_t *, sigset_t *);
+
+/* An int3 entry reached with SIGTRAP blocked kills the whole process (the kernel forces a
+ * blocked synchronous SIGTRAP to its default action). While entries may be patched, a mask the
+ * program sets never blocks SIGTRAP. */
+static const sigset_t *without_trap(int how, const sigset_t *set, sigset_t *copy)
+{
+	if (!set || how == SIG_UNBLOCK || !guard_flags.patch || sigismember(set, SIGTRAP) != 1)
+		return set;
+	*copy = *set;
+	sigdelset(copy, SIGTRAP);
+	return copy;
+}
+
+GUARD_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	static sigmask_fn real;
+	sigset_t copy;
+
+	if (!real)
+		real = (sigmask_fn)dlsym(RTLD_NEXT, "pthread_sigmask");
+	return real ? real(how, without_trap(how, set, &copy), old) : ENOSYS;
+}
+
+GUARD_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	static sigmask_fn real;
+	sigset_t copy;
+
+	if (!real)
+		real = (sigmask_fn)dlsym(RTLD_NEXT, "sigprocmask");
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return real(how, without_trap(how, set, &copy), old);
+}
+
 int signals_take_trap(void (*handler)(int, siginfo_t *, void *))
 {
 	sigaction_fn real = real_sigaction();
@@ -154,6 +193,10 @@ int signals_take_trap(void (*handler)(int, siginfo_t *, void *))
 	sigemptyset(&act.sa_mask);
 	if (real(SIGTRAP, &act, &old) != 0)
 		return -1;
+	/* The patching thread may have inherited a mask that blocks it. */
+	sigemptyset(&act.sa_mask);
+	sigaddset(&act.sa_mask, SIGTRAP);
+	pthread_sigmask(SIG_UNBLOCK, &act.sa_mask, NULL);
 	/* The disposition the program had (a handler installed before the guard started, or SIG_IGN)
 	 * becomes its kept-aside one. */
 	if (old.sa_sigaction != wrapper && !handlers[SIGTRAP].fn)

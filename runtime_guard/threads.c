@@ -1,5 +1,6 @@
 /* Threads: serials live in initial-exec TLS (one load on the fast path); a slot registry keyed
  * by serial keeps tid and name for reports, and a pthread key destructor notes exits. */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
@@ -104,7 +105,9 @@ static bool read_comm(pid_t tid, char name[16])
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	got = read(fd, name, 15);
+	do
+		got = read(fd, name, 15);
+	while (got < 0 && errno == EINTR);
 	close(fd);
 	if (got <= 0)
 		return false;
@@ -137,7 +140,9 @@ int threads_count(void)
 
 	if (fd < 0)
 		return 0;
-	got = read(fd, buf, sizeof(buf) - 1);
+	do
+		got = read(fd, buf, sizeof(buf) - 1);
+	while (got < 0 && errno == EINTR);
 	close(fd);
 	if (got <= 0)
 		return 0;

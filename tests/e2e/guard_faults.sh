@@ -45,3 +45,26 @@ for xfsz in ignored default; do
 	left=$(find "$TMP/fsize-$xfsz" -name '*.tmp')
 	[ -z "$left" ] || fail "ulimit -f 0, SIGXFSZ $xfsz: temporary files left: $left"
 done
+
+# SIGTRAP blocked by the program (sigprocmask in main, pthread_sigmask in a thread, both with
+# every signal) and then an int3 entry (legacy_spin): the guard keeps SIGTRAP unblocked.
+for v in O0-nopie-nocet O2-pie-cet O3-pie-nocet; do
+	(cd "$FX/patch/$v" && XDG_CACHE_HOME="$TMP/cache" "$CONFINE" run -- ./app blocked-trap >"$TMP/blocked.out" 2>&1)
+	status=$?
+	[ "$status" = 66 ] || fail "$v blocked-trap: exit $status, want 66: $(tail -3 "$TMP/blocked.out")"
+	assert_line "$TMP/blocked.out" "  cross-thread-call: legacy_spin (liblegacy.so) in domain liblegacy.so"
+	assert_line "$TMP/blocked.out" "done"
+done
+
+# read() interrupted (each call fails once with EINTR, from a library preloaded before the guard): the
+# guard retries, so it still counts the threads (/proc/self/stat) for env-write and still names
+# frames from /proc/self/maps (the symbolizer is left out).
+LD_PRELOAD="$FX/guard/libeintr.so:$GUARD_LIB" CONFINE_SYMBOLIZER=/nonexistent CONFINE_OPTIONS=patch=0 \
+	"$FX/guard/O2/scenarios" env >"$TMP/eintr.out" 2>&1
+status=$?
+[ "$status" = 66 ] || fail "EINTR: exit $status, want 66: $(tail -3 "$TMP/eintr.out")"
+assert_line "$TMP/eintr.out" "  env-write: setenv (libc.so.6) while 2 threads run"
+grep -qE '^    #0 0x[0-9a-f]+ \(scenarios\+0x[0-9a-f]+\)$' "$TMP/eintr.out" ||
+	fail "EINTR: frame #0 not named from /proc/self/maps: $(grep '#0' "$TMP/eintr.out")"
+grep -qF "  called on thread T1 'owner-main' (tid=" "$TMP/eintr.out" ||
+	fail "EINTR: the thread's name (/proc/self/task/TID/comm) was not read: $(grep 'called on' "$TMP/eintr.out")"

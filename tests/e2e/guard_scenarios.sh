@@ -29,6 +29,8 @@ for opt in O0 O2; do
 	assert_golden "guard/$opt/fork.txt" guard_case $opt fork
 	assert_golden "guard/$opt/signal.txt" guard_case $opt signal
 	assert_golden "guard/$opt/env.txt" guard_case $opt env
+	# A child forked after its parent reached max_reports reports its own violations.
+	assert_golden "guard/$opt/fork-limit.txt" guard_case $opt fork-limit max_reports=1
 done
 
 # Options: halting, aborting, the exit status, the log file, environment stripping.
