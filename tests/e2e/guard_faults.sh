@@ -49,7 +49,7 @@ done
 # SIGTRAP blocked by the program (sigprocmask in main, pthread_sigmask in a thread, both with
 # every signal) and then an int3 entry (legacy_spin): the guard keeps SIGTRAP unblocked.
 for v in O0-nopie-nocet O2-pie-cet O3-pie-nocet; do
-	(cd "$FX/patch/$v" && XDG_CACHE_HOME="$TMP/cache" "$CONFINE" run -- ./app blocked-trap >"$TMP/blocked.out" 2>&1)
+	(cd "$FX/patch/$v" && XDG_CACHE_HOME="$TMP/cache" "$CONFINE" run -- ./blocked >"$TMP/blocked.out" 2>&1)
 	status=$?
 	[ "$status" = 66 ] || fail "$v blocked-trap: exit $status, want 66: $(tail -3 "$TMP/blocked.out")"
 	assert_line "$TMP/blocked.out" "  cross-thread-call: legacy_spin (liblegacy.so) in domain liblegacy.so"
