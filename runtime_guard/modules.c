@@ -439,6 +439,9 @@ GUARD_EXPORT int dlclose(void *handle)
 	if (!real)
 		real = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
 	r = real ? real(handle) : -1;
+	/* Another library may now be loaded at its address: reports must not use its names. */
+	if (r == 0)
+		symbolize_forget();
 	if (r == 0 && guard_ready && guard_flags.patch)
 		forget_unloaded();
 	return r;

@@ -11,9 +11,15 @@
 
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 
+/* What the wrapper calls, in one word it reads at once: the handler's address, with
+ * CALL_SIGINFO set for a three-argument one. A handler is never called with the signature of
+ * another, whatever sigaction runs meanwhile on another thread. */
+#define CALL_SIGINFO (1ULL << 63)
+
 struct user_handler {
 	void *fn;            /* the program's handler */
 	int flags;           /* its sa_flags */
+	uint64_t call;       /* fn | CALL_SIGINFO if SA_SIGINFO (the wrapper reads only this) */
 };
 
 static struct user_handler handlers[NSIG];
@@ -30,22 +36,23 @@ static sigaction_fn real_sigaction(void)
 
 static void wrapper(int sig, siginfo_t *info, void *uc)
 {
-	void *fn = __atomic_load_n(&handlers[sig].fn, __ATOMIC_ACQUIRE);
-	int flags = __atomic_load_n(&handlers[sig].flags, __ATOMIC_ACQUIRE);
-	uint64_t saved;
+	uint64_t call = __atomic_load_n(&handlers[sig].call, __ATOMIC_ACQUIRE), saved;
+	void *fn = (void *)(uintptr_t)(call & ~CALL_SIGINFO);
 
+	guard_async++;
 	/* A serial assigned inside the handler must survive it. */
 	if (guard_serial == SERIAL_UNASSIGNED && guard_ready)
 		threads_self();
 	saved = guard_serial;
 	guard_serial = saved | SERIAL_SIGNAL;
 	guard_in_signal++;
-	if (flags & SA_SIGINFO)
+	if (call & CALL_SIGINFO)
 		((void (*)(int, siginfo_t *, void *))fn)(sig, info, uc);
 	else if (fn != (void *)SIG_DFL && fn != (void *)SIG_IGN)
 		((void (*)(int))fn)(sig);
 	guard_in_signal--;
 	guard_serial = saved;
+	guard_async--;
 }
 
 static bool installs_handler(const struct sigaction *act)
@@ -69,10 +76,12 @@ static void unwrap(struct sigaction *old, const struct user_handler *prev)
 
 static void store_handler(int sig, const struct sigaction *act)
 {
+	bool siginfo = act->sa_flags & SA_SIGINFO;
+	void *fn = siginfo ? (void *)act->sa_sigaction : (void *)act->sa_handler;
+
 	__atomic_store_n(&handlers[sig].flags, act->sa_flags, __ATOMIC_RELEASE);
-	__atomic_store_n(&handlers[sig].fn, (act->sa_flags & SA_SIGINFO) ? (void *)act->sa_sigaction
-								   : (void *)act->sa_handler,
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&handlers[sig].fn, fn, __ATOMIC_RELEASE);
+	__atomic_store_n(&handlers[sig].call, (uint64_t)(uintptr_t)fn | (siginfo ? CALL_SIGINFO : 0), __ATOMIC_RELEASE);
 }
 
 static void report_as_old(struct sigaction *old, const struct user_handler *prev)
@@ -207,7 +216,8 @@ int signals_take_trap(void (*handler)(int, siginfo_t *, void *))
 
 bool signals_forward(int sig, siginfo_t *info, void *uc)
 {
-	void *fn = __atomic_load_n(&handlers[sig].fn, __ATOMIC_ACQUIRE);
+	uint64_t call = __atomic_load_n(&handlers[sig].call, __ATOMIC_ACQUIRE);
+	void *fn = (void *)(uintptr_t)(call & ~CALL_SIGINFO);
 
 	if (!fn || fn == (void *)SIG_DFL || fn == (void *)SIG_IGN)
 		return fn == (void *)SIG_IGN;

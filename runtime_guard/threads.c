@@ -22,6 +22,9 @@ __thread uint64_t guard_serial GUARD_TLS = SERIAL_UNASSIGNED;
 static struct slot slots[SLOTS];
 static uint64_t next_serial = 1;
 static pthread_key_t exit_key;
+/* The serial came in a signal handler, where pthread_setspecific may allocate: the exit hook is
+ * set at the thread's next guarded call outside one. */
+static __thread int exit_hook_pending __attribute__((tls_model("initial-exec")));
 
 static pid_t own_tid(void)
 {
@@ -58,7 +61,10 @@ static uint64_t assign(void)
 	threads_own_name(s->name);
 	__atomic_store_n(&s->serial, serial, __ATOMIC_RELEASE);
 	/* A non-NULL value makes the key's destructor run when this thread exits. */
-	pthread_setspecific(exit_key, (void *)(uintptr_t)serial);
+	if (guard_async)
+		exit_hook_pending = 1;
+	else
+		pthread_setspecific(exit_key, (void *)(uintptr_t)serial);
 	guard_serial = serial;
 	return serial;
 }
@@ -76,6 +82,10 @@ uint64_t threads_self(void)
 
 	if (s == SERIAL_UNASSIGNED)
 		return assign();
+	if (exit_hook_pending && !guard_async) {
+		exit_hook_pending = 0;
+		pthread_setspecific(exit_key, (void *)(uintptr_t)(s & SERIAL_MASK));
+	}
 	return s & SERIAL_MASK;
 }
 

@@ -68,3 +68,25 @@ grep -qE '^    #0 0x[0-9a-f]+ \(scenarios\+0x[0-9a-f]+\)$' "$TMP/eintr.out" ||
 	fail "EINTR: frame #0 not named from /proc/self/maps: $(grep '#0' "$TMP/eintr.out")"
 grep -qF "  called on thread T1 'owner-main' (tid=" "$TMP/eintr.out" ||
 	fail "EINTR: the thread's name (/proc/self/task/TID/comm) was not read: $(grep 'called on' "$TMP/eintr.out")"
+
+# Signal safety: a report made inside a signal handler, on a thread the guard meets there first,
+# calls nothing unsafe there (libsigcheck.so stops the program with status 99 on backtrace,
+# pthread_setspecific, dl_iterate_phdr or dladdr between the handler's marks).
+for opt in O0 O2; do
+	LD_PRELOAD="$FX/guard/libsigcheck.so:$GUARD_LIB" CONFINE_OPTIONS=patch=0 \
+		"$FX/guard/$opt/scenarios" handler-report >"$TMP/sigcheck.out" 2>&1
+	status=$?
+	[ "$status" = 66 ] || fail "$opt handler-report: exit $status, want 66: $(grep sigcheck "$TMP/sigcheck.out")"
+	assert_line "$TMP/sigcheck.out" "  cross-thread-call: localtime (libc.so.6) in domain libc:tmbuf"
+done
+
+# A library unloaded and another loaded at its address (dlclose, dlopen): the second report is
+# symbolized afresh, naming beta_touch, not the first library's alpha_touch at the same address.
+(cd "$FX/guard" && CONFINE_OPTIONS=patch=0 "$CONFINE" run -- ./reload . >"$TMP/reload.out" 2>&1)
+status=$?
+[ "$status" = 66 ] || fail "reload: exit $status, want 66: $(tail -3 "$TMP/reload.out")"
+assert_line "$TMP/reload.out" "same address: yes"
+grep -qE '^    #0 0x[0-9a-f]+ alpha_touch fixtures/guard/reload_lib.c:[0-9]+ \(libreload-a.so\+0x[0-9a-f]+\)$' \
+	"$TMP/reload.out" || fail "reload: the first report does not name alpha_touch: $(grep '#0' "$TMP/reload.out")"
+grep -qE '^    #0 0x[0-9a-f]+ beta_touch fixtures/guard/reload_lib.c:[0-9]+ \(libreload-b.so\+0x[0-9a-f]+\)$' \
+	"$TMP/reload.out" || fail "reload: the second report does not name beta_touch: $(grep '#0' "$TMP/reload.out")"
