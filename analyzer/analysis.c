@@ -7,6 +7,7 @@
 #include "callgraph.h"
 #include "disasm.h"
 #include "functions.h"
+#include "lockset.h"
 #include "state.h"
 
 struct stages {
@@ -19,6 +20,9 @@ struct stages {
 	struct xref_set *xrefs;
 	struct function_table *funcs;
 	struct callgraph *cg;
+	struct sync_rules *own_sync;
+	const struct sync_rules *sync;
+	struct lockset *locks;
 };
 
 static double now_ms(void)
@@ -47,19 +51,32 @@ static int run_stages(const struct analysis_options *o, const struct input_unit 
 	double t = now_ms();
 	int err;
 
+	/* The synchronisation rules are small: each analysis parses its own copy. */
+	if ((err = sync_rules_load_builtin(&s->own_sync, d)) != 0)
+		return err;
+	s->sync = s->own_sync;
 	if ((err = timed(o, u, "open", &t, elf_image_open(u, d, &s->img))) ||
 	    (err = timed(o, u, "symbols", &t, symbols_load(s->img, d, &s->syms))) ||
 	    (err = timed(o, u, "debuginfo", &t, debuginfo_load(s->img, d, &s->dbg))) ||
 	    (err = timed(o, u, "relocs", &t, relocs_load(s->img, d, &s->relocs))) ||
 	    (err = timed(o, u, "state", &t, state_classify(s->img, s->syms, s->dbg, s->relocs, &s->states))) ||
+	    (err = timed(o, u, "types", &t, state_apply_types(s->states, s->dbg, s->sync))) ||
 	    (err = timed(o, u, "plt", &t, disasm_plt_load(s->img, d, &s->plt))) ||
 	    (err = timed(o, u, "sweep", &t, disasm_sweep(s->img, s->syms, s->relocs, o->jobs, d, &s->xrefs))) ||
 	    (err = timed(o, u, "functions", &t, functions_build(s->img, s->syms, s->relocs, s->xrefs, &s->funcs))))
 		return err;
 	struct callgraph_input ci = {
-		s->img, s->syms, s->relocs, s->plt, s->funcs, s->states, s->xrefs, o->rules, o->libc,
+		s->img, s->syms, s->relocs, s->plt, s->funcs, s->states, s->xrefs, o->rules, o->libc, s->sync,
 	};
 	err = timed(o, u, "callgraph", &t, callgraph_build(&ci, &s->cg));
+	if (!err) {
+		struct lockset_input li = { s->img, s->syms, s->relocs, s->plt, s->funcs, s->states,
+					    s->xrefs, s->cg };
+
+		err = timed(o, u, "lockset", &t, lockset_analyze(&li, &s->locks));
+		if (!err)
+			err = timed(o, u, "protection", &t, lockset_protect(s->locks, &li));
+	}
 	/* The references are the largest structure of a big module and findings do not need them. */
 	disasm_xrefs_free(s->xrefs);
 	s->xrefs = NULL;
@@ -78,12 +95,14 @@ int analysis_run(const struct analysis_options *o, const struct input_unit *u,
 	}
 	err = run_stages(o, u, &s);
 	if (!err) {
-		struct findings_input fi = { u, s.img, s.dbg, s.states, s.funcs, s.cg };
+		struct findings_input fi = { u, s.img, s.dbg, s.states, s.funcs, s.cg, s.syms, s.locks, s.sync };
 
 		err = findings_build(&fi, out);
 	}
 	if (err == -ENOMEM)
 		diag_log(&o->diag, DIAG_ERROR, "%s: out of memory", u->display);
+	lockset_free(s.locks);
+	sync_rules_free(s.own_sync);
 	callgraph_free(s.cg);
 	functions_free(s.funcs);
 	disasm_xrefs_free(s.xrefs);
