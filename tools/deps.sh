@@ -3,7 +3,7 @@
 # Usage: tools/deps.sh build|test|bench
 set -eu
 build="gcc g++ make pkg-config libelf-dev libdw-dev libcapstone-dev libjansson-dev libiberty-dev binutils"
-test="$build libcmocka-dev clang python3-jsonschema"
+test="$build libcmocka-dev clang python3-jsonschema man-db"
 # The bench scans the largest libLLVM: Debian 12 has libllvm14, later releases only newer ones.
 llvm_pkg() {
 	if dpkg-query -W -f='${Status}' libllvm14 2>/dev/null | grep -q 'ok installed' ||
@@ -15,6 +15,12 @@ llvm_pkg() {
 	echo "${newest:-libllvm14}"
 }
 bench="$test valgrind"
+# The executor example's host is Rust: Debian's rustc, unless a rustc (rustup's) is on PATH.
+if ! command -v rustc >/dev/null 2>&1; then
+	build="$build rustc"
+	test="$test rustc"
+	bench="$bench rustc"
+fi
 [ "${1:-}" = bench ] && bench="$bench $(llvm_pkg)"
 case "${1:-build}" in
 build) want=$build ;;
