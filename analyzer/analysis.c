@@ -75,6 +75,9 @@ static int run_stages(const struct analysis_options *o, const struct input_unit 
 
 		err = timed(o, u, "lockset", &t, lockset_analyze(&li, &s->locks));
 		if (!err)
+			diag_log(&o->diag, DIAG_DEBUG, "%s: lockset: %zu functions decoded, %zu locks",
+				 u->display, s->locks->analysed, s->locks->nlocks);
+		if (!err)
 			err = timed(o, u, "protection", &t, lockset_protect(s->locks, &li));
 	}
 	/* The references are the largest structure of a big module and findings do not need them. */

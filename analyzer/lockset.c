@@ -168,11 +168,31 @@ static enum ls_flow flow_of(const cs_insn *in)
 	return LS_NEXT;
 }
 
+/* Whether every reference up to segment i lies below addr (an empty segment answers as the
+ * nearest non-empty one before it, so that the answer is monotonic). */
+static bool seg_below(const struct xref_set *set, size_t i, uint64_t addr)
+{
+	while (i > 0 && !set->segs[i].n)
+		i--;
+	return !set->segs[i].n || set->segs[i].v[set->segs[i].n - 1].from < addr;
+}
+
 /* The reference the sweep recorded for the instruction at addr (a data reference, or a branch),
  * or NULL. */
 static const struct xref *find_xref(const struct xref_set *set, uint64_t addr, bool data)
 {
-	for (size_t s = 0; s < set->nsegs; s++) {
+	size_t slo = 0, shi = set->nsegs;
+
+	/* Segments are in address order: the first whose last reference is not below addr. */
+	while (slo < shi) {
+		size_t mid = slo + (shi - slo) / 2;
+
+		if (seg_below(set, mid, addr))
+			slo = mid + 1;
+		else
+			shi = mid;
+	}
+	for (size_t s = slo; s < set->nsegs; s++) {
 		const struct xref_seg *g = &set->segs[s];
 		size_t lo = 0, hi = g->n;
 
@@ -537,6 +557,27 @@ static void solve_fn(struct fn *f, uint64_t entry, uint64_t *at_ret, bool *retur
 	*at_ret = lockset_solve(f->v, f->n, entry, f->in, returns);
 }
 
+/* What the function may release of its caller's locks: the releases made while it holds none
+ * of its own (f->in solved from an empty entry). A release while it holds a lock is taken to
+ * be of its own lock, so that balanced lock/unlock pairs on a heap mutex leave callers alone. */
+static uint64_t foreign_releases(const struct fn *f)
+{
+	uint64_t out = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		uint64_t k = f->v[i].kill, own = f->in[i] & ~LOCK_ONCE;
+
+		if (!k)
+			continue;
+		if (k == ~LOCK_ONCE)
+			out |= own ? 0 : k;
+		else if (k & ~LOCK_ANON & ~own)
+			out |= k & ~own;
+	}
+	/* A once region ends where it began: a callee's guard release is its own. */
+	return out & ~LOCK_ONCE;
+}
+
 /* Summaries: what calling each relevant function does to the caller's lockset. A function
  * whose summary is not empty makes its callers relevant in the next round. */
 static int summarise(struct ctx *c, const uint32_t *order, const struct callers *cl, uint64_t *seed)
@@ -557,15 +598,16 @@ static int summarise(struct ctx *c, const uint32_t *order, const struct callers 
 				break;
 			effects(c, order, f, round == 0 || !f->gen ? seed : NULL);
 			solve_fn(f, 0, &gen, &returns);
-			solve_fn(f, ALL_LOCKS, &held, &returns);
 			gen &= ~LOCK_ONCE;
-			held = returns ? ~held : 0;
+			held = returns ? foreign_releases(f) : 0;
 			if (gen == f->gen && held == f->kill)
 				continue;
 			f->gen = gen;
 			f->kill = held;
 			changed = true;
-			for (uint32_t k = cl->off[i]; k < cl->off[i + 1]; k++)
+			/* Callers of a function that takes a lock for them need their own dataflow; callers
+			 * of one that only releases are handled conservatively (see entry_sets). */
+			for (uint32_t k = cl->off[i]; gen && k < cl->off[i + 1]; k++)
 				c->fns[cl->list[k]].relevant = true;
 		}
 		if (!changed)
@@ -588,9 +630,21 @@ static int entry_sets(struct ctx *c, const uint32_t *order, const struct callers
 {
 	size_t n = c->in->cg->nfuncs;
 	uint64_t *contrib = malloc((n + 1) * sizeof(uint64_t));
+	bool *releasing = calloc(n + 1, sizeof(bool));
 
-	if (!contrib)
+	if (!contrib || !releasing) {
+		free(contrib);
+		free(releasing);
 		return -ENOMEM;
+	}
+	/* A function not analysed that calls one which may release its caller's locks holds
+	 * nothing it inherited after that call: it inherits nothing. */
+	for (size_t i = 0; i < c->in->cg->edges.n; i++) {
+		const struct edge *e = &c->in->cg->edges.v[i];
+
+		if (e->how != HOW_ADDRESS_TAKEN && c->fns[e->to].kill && !c->fns[e->from].relevant)
+			releasing[e->from] = true;
+	}
 	for (size_t g = 0; g < n; g++)
 		c->entry[g] = seed[g];
 	for (int round = 0; round < ROUNDS; round++) {
@@ -618,7 +672,7 @@ static int entry_sets(struct ctx *c, const uint32_t *order, const struct callers
 				contrib[e->to] &= c->entry[e->from];
 		}
 		for (uint32_t g = 0; g < n; g++) {
-			uint64_t e = (closed(c, cl, g) ? contrib[g] : 0) | seed[g];
+			uint64_t e = (closed(c, cl, g) && !releasing[g] ? contrib[g] : 0) | seed[g];
 
 			if (e != c->entry[g]) {
 				c->entry[g] = e;
@@ -629,6 +683,7 @@ static int entry_sets(struct ctx *c, const uint32_t *order, const struct callers
 			break;
 	}
 	free(contrib);
+	free(releasing);
 	(void)order;
 	return 0;
 }

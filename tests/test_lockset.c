@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <stdio.h>
 #include "analysis.h"
 #include "findings.h"
