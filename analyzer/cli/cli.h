@@ -22,6 +22,7 @@ struct common_opts {
 	int jobs;
 	bool color;
 	const char *output;     /* NULL: standard output */
+	enum disasm_decoder decoder;   /* --decoder: zydis (default) or capstone */
 };
 
 int cmd_scan(int argc, char **argv);
@@ -30,7 +31,6 @@ int cmd_check(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
-int cmd_symbolize(int argc, char **argv);
 
 /* "confine: " + message on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

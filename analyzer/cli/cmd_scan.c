@@ -25,7 +25,9 @@ static const char usage[] =
 	"                     (pattern: a glob on the name, symbol, function or module file name)\n"
 	"      --source-root DIR\n"
 	"                     sarif: file URIs are relative to DIR (default: the current directory)\n"
-	"  -j, --jobs N       parallel jobs (default: number of cores)\n"
+	"  -j, --jobs N       parallel jobs (default: number of cores); the report is the same for any N\n"
+	"      --decoder NAME zydis (default: Zydis decodes, capstone details what matters) or\n"
+	"                     capstone (capstone alone: the same report, about twice the CPU)\n"
 	"      --show-ignored\n"
 	"                     also list the data that is not a finding, with the reason\n"
 	"      --show-protected\n"
@@ -47,6 +49,7 @@ static const struct option longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "show-ignored", no_argument, NULL, 'I' },
 	{ "show-protected", no_argument, NULL, 'U' },
+	{ "decoder", required_argument, NULL, 'D' },
 	{ "suppressions", required_argument, NULL, 'S' },
 	{ "source-root", required_argument, NULL, 'P' },
 	{ "no-color", no_argument, NULL, 'C' },
@@ -178,7 +181,7 @@ static int run(const struct scan_opts *o, char **paths, int npaths)
 	struct pool_result res = { 0 };
 	struct suppress_set *sup = NULL;
 	struct rules *rules = NULL;
-	struct analysis_options ao = { .libc = o->c.libc };
+	struct analysis_options ao = { .libc = o->c.libc, .decoder = o->c.decoder };
 	struct sarif_options so = { 0 };
 	struct diag d = { print_error, NULL };
 	int status = EXIT_TROUBLE;
