@@ -227,7 +227,7 @@ static void protection_table(const char *rel, char *out, size_t n)
 	char path[512];
 	const char *base = getenv("FX");
 	struct input_unit u = { .path = path, .display = path };
-	struct analysis_options o = { rules, LIBC_ANY, 1, { NULL, NULL } };
+	struct analysis_options o = { .rules = rules, .libc = LIBC_ANY, .jobs = 1 };
 	struct module_report *r = NULL;
 	size_t len = 0;
 
