@@ -117,6 +117,7 @@ struct module_report {
 	struct awareness aware;  /* the module as a whole */
 	struct unit_report *units;   /* empty without DWARF */
 	size_t nunits;
+	struct strlist held;     /* reports read back from JSON: the strings ignored[].reason points to */
 };
 
 struct findings_input {
