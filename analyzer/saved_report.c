@@ -233,7 +233,9 @@ static void read_function(json_t *o, struct function_report *fr, struct parse *p
 	fr->guard = bool_field(o, "guard", p);
 	strings_field(o, "direct", &fr->uses, p);
 	strings_field(o, "via", &fr->via, p);
-	fr->direct = fr->via.n == 0;   /* the list holds direct functions and paths to them */
+	/* Direct functions list what they touch; the others are listed for their paths only (a
+	 * direct function whose own uses are protected may have a path too). */
+	fr->direct = fr->uses.n > 0 || fr->via.n == 0;
 	fr->init_only = bool_field(o, "init_only", p);
 	fr->exported = bool_field(o, "exported", p);
 	fr->entry_branches = (uint32_t)int_field(o, "entry_branches", false, p);
