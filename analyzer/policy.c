@@ -5,6 +5,7 @@
 #include <string.h>
 #include "policy.h"
 #include "suppress.h"
+#include "vec.h"
 #include "version.h"
 
 static void fn_clear(struct policy_fn *f)
@@ -25,22 +26,22 @@ void policy_clear(struct policy *p)
 	if (p) {
 		free(p->mods);
 		p->mods = NULL;
-		p->n = 0;
+		p->n = p->cap = 0;
 	}
 }
 
 static struct policy_module *add_module(struct policy *p, const char *path, const char *build_id)
 {
-	struct policy_module *nm = realloc(p->mods, (p->n + 1) * sizeof(*nm));
+	struct policy_module *nm;
 
-	if (!nm)
+	if (VEC_RESERVE_ARRAY(p->mods, p->n, p->cap))
 		return NULL;
-	p->mods = nm;
-	memset(&nm[p->n], 0, sizeof(*nm));
-	if (!(nm[p->n].path = strdup(path)))
+	nm = memset(&p->mods[p->n], 0, sizeof(*nm));
+	if (!(nm->path = strdup(path)))
 		return NULL;
-	snprintf(nm[p->n].build_id, sizeof(nm[p->n].build_id), "%s", build_id ? build_id : "");
-	return &p->mods[p->n++];
+	snprintf(nm->build_id, sizeof(nm->build_id), "%s", build_id ? build_id : "");
+	p->n++;
+	return nm;
 }
 
 static int copy_fn(struct policy_fn *f, const struct function_report *fr)
@@ -64,13 +65,13 @@ int policy_add_report(struct policy *p, const struct module_report *r)
 
 	if (!m)
 		return -ENOMEM;
-	m->fns = calloc(r->nfunctions + 1, sizeof(*m->fns));
-	if (!m->fns)
-		return -ENOMEM;
 	for (size_t i = 0; i < r->nfunctions; i++) {
 		/* A start known only as a call target may be a misdecoded one: never patched. */
 		if (!r->functions[i].guard || !r->functions[i].anchored)
 			continue;
+		if (VEC_RESERVE_ARRAY(m->fns, m->nfns, m->fns_cap))
+			return -ENOMEM;
+		memset(&m->fns[m->nfns], 0, sizeof(*m->fns));
 		if (copy_fn(&m->fns[m->nfns++], &r->functions[i]))
 			return -ENOMEM;
 	}
@@ -146,14 +147,12 @@ static int parse_uses(char *list, struct strlist *uses)
 static int parse_fn(char *line, struct policy_module *m)
 {
 	char *f[6], *end;
-	struct policy_fn *fn, *grown;
+	struct policy_fn *fn;
 
 	if (!split_tabs(line, f, 6) || strncmp(f[0], "0x", 2))
 		return -EINVAL;
-	grown = realloc(m->fns, (m->nfns + 1) * sizeof(*grown));
-	if (!grown)
+	if (VEC_RESERVE_ARRAY(m->fns, m->nfns, m->fns_cap))
 		return -ENOMEM;
-	m->fns = grown;
 	fn = memset(&m->fns[m->nfns++], 0, sizeof(*fn));
 	fn->addr = strtoull(f[0], &end, 16);
 	if (*end)

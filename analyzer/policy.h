@@ -20,13 +20,13 @@ struct policy_fn {
 struct policy_module {
 	char *path;
 	char build_id[41];
-	struct policy_fn *fns;
-	size_t nfns;
+	struct policy_fn *fns;    /* grown with VEC_RESERVE_ARRAY */
+	size_t nfns, fns_cap;
 };
 
 struct policy {
-	struct policy_module *mods;
-	size_t n;
+	struct policy_module *mods;   /* grown with VEC_RESERVE_ARRAY */
+	size_t n, cap;
 };
 
 /* Appends the module's confined functions (guard: direct and not init-only); uses hold the

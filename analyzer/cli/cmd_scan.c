@@ -1,11 +1,7 @@
 /* confine scan: audit ELF objects and print findings as text, JSON or SARIF. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "cli.h"
-#include "finding_filter.h"
-#include "pool.h"
 #include "report_json.h"
 #include "report_sarif.h"
 #include "report_text.h"
@@ -52,172 +48,79 @@ static const struct option longopts[] = {
 
 struct scan_opts {
 	struct common_opts c;
-	const char *format;
-	const char *suppressions, *source_root;
+	const char *source_root;
 	bool show_ignored;
-	int verbosity;
 };
 
-/* Returns -1 to stop with EXIT_TROUBLE, 1 after --help, 0 to go on. */
-static int parse(int argc, char **argv, struct scan_opts *o)
+static int option(void *opts, int opt, const char *arg)
 {
-	int opt, r;
+	struct scan_opts *o = opts;
 
-	cli_common_init(&o->c);
-	o->format = "text";
-	o->verbosity = DIAG_WARN;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":f:o:j:hv", longopts, NULL)) != -1) {
-		if ((r = cli_common_option(&o->c, opt, optarg)) != 0) {
-			if (r < 0)
-				return -1;
-			continue;
-		}
-		switch (opt) {
-		case 'f':
-			o->format = optarg;
-			break;
-		case 'I':
-			o->show_ignored = true;
-			break;
-		case 'S':
-			o->suppressions = optarg;
-			break;
-		case 'P':
-			o->source_root = optarg;
-			break;
-		case 'v':
-			o->verbosity = o->verbosity < DIAG_DEBUG ? o->verbosity + 1 : DIAG_DEBUG;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 1;
-		default:
-			cli_bad_option("scan", opt, argv);
-			return -1;
-		}
-	}
-	if (strcmp(o->format, "text") && strcmp(o->format, "json") && strcmp(o->format, "sarif")) {
-		cli_error("--format: '%s' is not one of text, json, sarif", o->format);
-		return -1;
-	}
-	if (optind >= argc) {
-		cli_error("scan: no PATH given (try 'confine scan --help')");
-		return -1;
-	}
-	return 0;
-}
-
-static void print_error(void *ctx, enum diag_level level, const char *msg)
-{
-	(void)ctx;
-	if (level == DIAG_ERROR)
-		cli_error("error: %s", msg);
-}
-
-static char *render(const struct scan_opts *o, const struct pool_result *res,
-		    struct sarif_options *sarif)
-{
-	struct module_report **ok = calloc(res->n + 1, sizeof(*ok));
-	struct strlist errors = { 0 };
-	size_t n = 0;
-	char *text;
-
-	if (!ok)
-		return NULL;
-	for (size_t i = 0; i < res->n; i++) {
-		if (res->reports[i])
-			ok[n++] = res->reports[i];
-		for (size_t k = 0; k < res->messages[i].n; k++)
-			if (!strncmp(res->messages[i].v[k], "error: ", 7))
-				strlist_add(&errors, res->messages[i].v[k] + 7, false);
-	}
-	if (!strcmp(o->format, "json")) {
-		text = report_json_render(ok, n, &errors, o->show_ignored);
-	} else if (sarif) {
-		sarif->errors = &errors;
-		text = report_sarif_render(ok, n, sarif);
-	} else {
-		struct text_options to = { o->c.color, o->show_ignored };
-
-		text = report_text_render(ok, n, &to);
-	}
-	strlist_free(&errors);
-	free(ok);
-	return text;
-}
-
-/* Loads --suppressions into a new set (NULL without the option); -1 after reporting. */
-static int load_suppressions(const struct scan_opts *o, struct suppress_set **out)
-{
-	struct diag d = { print_error, NULL };
-
-	*out = NULL;
-	if (!o->suppressions)
+	switch (opt) {
+	case 'I':
+		o->show_ignored = true;
+		return 1;
+	case 'P':
+		o->source_root = arg;
+		return 1;
+	default:
 		return 0;
-	*out = calloc(1, sizeof(**out));
-	if (!*out) {
-		cli_error("out of memory");
-		return -1;
 	}
-	return suppress_load(*out, o->suppressions, &d) ? -1 : 0;
 }
 
-static int run(const struct scan_opts *o, char **paths, int npaths)
+static int validate(void *opts)
 {
-	struct input_list units = { 0 };
-	struct pool_result res = { 0 };
-	struct suppress_set *sup = NULL;
-	struct rules *rules = NULL;
-	struct analysis_options ao = { .libc = o->c.libc };
-	struct sarif_options so = { 0 };
-	struct diag d = { print_error, NULL };
-	int status = EXIT_TROUBLE;
-	size_t suppressed = 0;
-	char *text = NULL, *root = NULL, *cwd = NULL;
-	bool sarif = !strcmp(o->format, "sarif");
+	return cli_check_format(&((struct scan_opts *)opts)->c);
+}
 
-	if ((sarif && report_sarif_resolve(o->source_root, &root, &cwd, &d)) ||
-	    load_suppressions(o, &sup) || !(ao.rules = rules = cli_load_rules(&o->c)) ||
-	    cli_expand(&units, paths, npaths))
+static char *render(const struct scan_opts *o, struct cli_scan *s, struct sarif_options *sarif)
+{
+	if (!strcmp(o->c.format, "json"))
+		return report_json_render(s->ok, s->nok, &s->errors, o->show_ignored);
+	if (sarif) {
+		sarif->errors = &s->errors;
+		return report_sarif_render(s->ok, s->nok, sarif);
+	}
+	return report_text_render(s->ok, s->nok, &(struct text_options){ o->c.color, o->show_ignored });
+}
+
+static int run(void *opts, char **paths, int npaths)
+{
+	const struct scan_opts *o = opts;
+	struct cli_scan s = { 0 };
+	struct sarif_options so = { 0 };
+	int status = EXIT_TROUBLE;
+	char *text = NULL, *root = NULL, *cwd = NULL;
+	bool sarif = !strcmp(o->c.format, "sarif");
+
+	if ((sarif && report_sarif_resolve(o->source_root, &root, &cwd, &cli_diag)) ||
+	    cli_scan_run(&s, &o->c, paths, npaths))
 		goto out;
 	so.source_root = root;
 	so.cwd = cwd;
-	if (pool_run(&units, &ao, o->c.jobs, isatty(STDERR_FILENO), o->verbosity, &res) ||
-	    (sup && finding_filter_apply_all(res.reports, res.n, sup, &suppressed))) {
-		cli_error("out of memory");
-		goto out;
-	}
-	pool_print_messages(&res);
-	if (sup && o->verbosity >= DIAG_INFO)
-		cli_error("%zu finding%s suppressed", suppressed, suppressed == 1 ? "" : "s");
-	text = render(o, &res, sarif ? &so : NULL);
+	if (s.sup && o->c.verbosity >= DIAG_INFO)
+		cli_error("%zu finding%s suppressed", s.suppressed, s.suppressed == 1 ? "" : "s");
+	text = render(o, &s, sarif ? &so : NULL);
 	if (!text) {
 		cli_error("out of memory");
 		goto out;
 	}
 	if (cli_write(&o->c, text) == 0)
-		status = res.failed ? EXIT_TROUBLE : EXIT_CLEAN;
+		status = s.res.failed ? EXIT_TROUBLE : EXIT_CLEAN;
 out:
 	free(text);
 	free(root);
 	free(cwd);
-	free(sup);
-	pool_result_free(&res);
-	input_list_free(&units);
-	rules_free(rules);
+	cli_scan_free(&s);
 	return status;
 }
 
 int cmd_scan(int argc, char **argv)
 {
+	static const struct cli_command cmd = {
+		"scan", usage, ":f:o:j:hv", longopts, true, option, validate, run,
+	};
 	struct scan_opts o = { 0 };
-	int r = parse(argc, argv, &o), status;
 
-	if (r)
-		status = r > 0 ? EXIT_CLEAN : EXIT_TROUBLE;
-	else
-		status = run(&o, argv + optind, argc - optind);
-	strlist_free(&o.c.rule_files);
-	return status;
+	return cli_main(&cmd, &o.c, &o, argc, argv);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "finding_filter.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -26,6 +27,8 @@ void cli_common_init(struct common_opts *c)
 	c->libc = LIBC_ANY;
 	c->jobs = n > 0 ? (int)n : 1;
 	c->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	c->format = "text";
+	c->verbosity = DIAG_WARN;
 }
 
 static int parse_jobs(const char *arg, int *out)
@@ -67,6 +70,15 @@ int cli_common_option(struct common_opts *c, int opt, const char *arg)
 	case 'o':
 		c->output = arg;
 		c->color = false;
+		return 1;
+	case 'f':
+		c->format = arg;
+		return 1;
+	case 'S':
+		c->suppressions = arg;
+		return 1;
+	case 'v':
+		c->verbosity = c->verbosity < DIAG_DEBUG ? c->verbosity + 1 : DIAG_DEBUG;
 		return 1;
 	default:
 		return 0;
@@ -138,4 +150,115 @@ void cli_bad_option(const char *cmd, int opt, char **argv)
 		cli_error("%s: option '%s' needs a value (try 'confine %s --help')", cmd, arg, cmd);
 	else
 		cli_error("%s: unknown option '%s' (try 'confine %s --help')", cmd, arg, cmd);
+}
+
+int cli_check_format(const struct common_opts *c)
+{
+	if (strcmp(c->format, "text") && strcmp(c->format, "json") && strcmp(c->format, "sarif")) {
+		cli_error("--format: '%s' is not one of text, json, sarif", c->format);
+		return -1;
+	}
+	return 0;
+}
+
+/* Returns -1 to stop with EXIT_TROUBLE, 1 after --help, 0 to go on. */
+static int parse(const struct cli_command *cmd, struct common_opts *c, void *opts, int argc, char **argv)
+{
+	int opt, r;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, cmd->shortopts, cmd->longopts, NULL)) != -1) {
+		if ((r = cli_common_option(c, opt, optarg)) == 0 && opt != 'h' && cmd->option)
+			r = cmd->option(opts, opt, optarg);
+		if (r > 0)
+			continue;
+		if (r < 0)
+			return -1;
+		if (opt == 'h') {
+			fputs(cmd->usage, stdout);
+			return 1;
+		}
+		cli_bad_option(cmd->name, opt, argv);
+		return -1;
+	}
+	if (cmd->validate && cmd->validate(opts))
+		return -1;
+	if (cmd->needs_paths && optind >= argc) {
+		cli_error("%s: no PATH given (try 'confine %s --help')", cmd->name, cmd->name);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_main(const struct cli_command *cmd, struct common_opts *c, void *opts, int argc, char **argv)
+{
+	int r, status;
+
+	cli_common_init(c);
+	r = parse(cmd, c, opts, argc, argv);
+	if (r)
+		status = r > 0 ? EXIT_CLEAN : EXIT_TROUBLE;
+	else
+		status = cmd->run(opts, argv + optind, argc - optind);
+	strlist_free(&c->rule_files);
+	return status;
+}
+
+static void print_error(void *ctx, enum diag_level level, const char *msg)
+{
+	(void)ctx;
+	if (level == DIAG_ERROR)
+		cli_error("error: %s", msg);
+}
+
+const struct diag cli_diag = { print_error, NULL };
+
+/* Keeps the usable reports and the "error: " messages of the unusable inputs. */
+static int collect(struct cli_scan *s)
+{
+	if (!(s->ok = calloc(s->res.n + 1, sizeof(*s->ok))))
+		return -1;
+	for (size_t i = 0; i < s->res.n; i++) {
+		if (s->res.reports[i])
+			s->ok[s->nok++] = s->res.reports[i];
+		for (size_t k = 0; k < s->res.messages[i].n; k++)
+			if (!strncmp(s->res.messages[i].v[k], "error: ", 7) &&
+			    strlist_add(&s->errors, s->res.messages[i].v[k] + 7, false))
+				return -1;
+	}
+	return 0;
+}
+
+int cli_scan_run(struct cli_scan *s, const struct common_opts *c, char **paths, int npaths)
+{
+	struct analysis_options ao = { .libc = c->libc };
+
+	if (c->suppressions) {
+		if (!(s->sup = calloc(1, sizeof(*s->sup)))) {
+			cli_error("out of memory");
+			return -1;
+		}
+		if (suppress_load(s->sup, c->suppressions, &cli_diag))
+			return -1;
+	}
+	if (!(ao.rules = s->rules = cli_load_rules(c)) || cli_expand(&s->units, paths, npaths))
+		return -1;
+	if (pool_run(&s->units, &ao, c->jobs, isatty(STDERR_FILENO), c->verbosity, &s->res) ||
+	    (s->sup && finding_filter_apply_all(s->res.reports, s->res.n, s->sup, &s->suppressed)) ||
+	    collect(s)) {
+		cli_error("out of memory");
+		return -1;
+	}
+	pool_print_messages(&s->res);
+	return 0;
+}
+
+void cli_scan_free(struct cli_scan *s)
+{
+	free(s->ok);
+	strlist_free(&s->errors);
+	pool_result_free(&s->res);
+	input_list_free(&s->units);
+	free(s->sup);
+	rules_free(s->rules);
 }
