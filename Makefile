@@ -114,10 +114,13 @@ rules:
 UNIT_SRCS := $(wildcard tests/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
 
-$(BUILD)/tests/%: tests/%.c $(CORE_LIB) | probe-test
+TEST_HELPERS := $(BUILD)/obj/tests/helpers.o
+.SECONDARY: $(TEST_HELPERS)
+
+$(BUILD)/tests/%: tests/%.c $(TEST_HELPERS) $(CORE_LIB) | probe-test
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(CORE_LIB) $(DEP_LIBS) $$(pkg-config --libs cmocka)
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(TEST_HELPERS) $(CORE_LIB) $(DEP_LIBS) $$(pkg-config --libs cmocka)
 
 # The README's test command: installs what is missing, builds, runs every test.
 test: deps-test
