@@ -94,7 +94,8 @@ static void sort_unique(addr_vec *v)
 
 static bool contains(const addr_vec *v, uint64_t a)
 {
-	return bsearch(&a, v->v, v->n, sizeof(*v->v), cmp_u64) != NULL;
+	/* An empty vector may have no storage, which bsearch must not see. */
+	return v->n && bsearch(&a, v->v, v->n, sizeof(*v->v), cmp_u64) != NULL;
 }
 
 struct range {
