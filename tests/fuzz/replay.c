@@ -1,19 +1,27 @@
 /* Replays fuzz inputs through a libFuzzer target without libFuzzer (built by gcc for `make
  * test`): every file named, or every file of every directory named, once. Ends with one line
- * in cmocka's summary form, counting the inputs, so that tests/run-all.sh counts them; a crash
- * or a sanitizer report stops it with a failing status. */
+ * in cmocka's summary form, counting the inputs, so that tests/run-all.sh counts them; a crash,
+ * a sanitizer report or an input over its CPU limit stops it with a failing status (stderr
+ * names each input before it runs). */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include "text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* CPU time an input may take (user and system): the corpus holds inputs that once took half a
+ * second of CPU (seconds on a loaded machine); each takes milliseconds now, even under the
+ * sanitizers. SIGPROF's default action ends the replay. */
+#define CPU_LIMIT_US 250000
+
 static int replay_file(const char *path)
 {
+	struct itimerval limit = { { 0, 0 }, { 0, CPU_LIMIT_US } }, off = { { 0, 0 }, { 0, 0 } };
 	char *bytes = NULL;
 	size_t len = 0;
 
@@ -21,7 +29,10 @@ static int replay_file(const char *path)
 		fprintf(stderr, "replay: cannot read %s\n", path);
 		return -1;
 	}
+	fprintf(stderr, "replay: %s\n", path);
+	setitimer(ITIMER_PROF, &limit, NULL);
 	LLVMFuzzerTestOneInput((const uint8_t *)bytes, len);
+	setitimer(ITIMER_PROF, &off, NULL);
 	free(bytes);
 	return 0;
 }
