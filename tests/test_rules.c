@@ -103,7 +103,7 @@ static void test_query(void **state)
 
 	(void)state;
 	assert_int_equal(rules_parse(r, "getcfg cfg error env - user - always\n"
-				     "setcfg cfg error env - user - arg1=NULL\n", "q", &diag), 0);
+				     "setcfg cfg error env - user - arg1=NULL\n", "q", &test_diag), 0);
 	assert_int_equal(rules_find(r, "getcfg", LIBC_ANY)->query, QUERY_ALWAYS);
 	assert_string_equal(rule_query_text(rules_find(r, "getcfg", LIBC_ANY), buf), "always");
 	assert_int_equal(rules_find(r, "setcfg", LIBC_ANY)->query_arg, 1);
