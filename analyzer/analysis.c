@@ -53,7 +53,7 @@ static int run_stages(const struct analysis_options *o, const struct input_unit 
 	    (err = timed(o, u, "relocs", &t, relocs_load(s->img, d, &s->relocs))) ||
 	    (err = timed(o, u, "state", &t, state_classify(s->img, s->syms, s->dbg, s->relocs, &s->states))) ||
 	    (err = timed(o, u, "plt", &t, disasm_plt_load(s->img, d, &s->plt))) ||
-	    (err = timed(o, u, "sweep", &t, disasm_sweep(s->img, s->syms, s->relocs, o->jobs, d, &s->xrefs))) ||
+	    (err = timed(o, u, "sweep", &t, disasm_sweep(s->img, s->syms, s->relocs, o->jobs, o->decoder, d, &s->xrefs))) ||
 	    (err = timed(o, u, "functions", &t, functions_build(s->img, s->syms, s->relocs, s->xrefs, &s->funcs))))
 		return err;
 	struct callgraph_input ci = {

@@ -162,7 +162,7 @@ static void analysis_diag(void *ctx, enum diag_level level, const char *msg)
 static int analyze(const char *path, struct policy *store)
 {
 	struct input_unit u = { .path = (char *)path, .display = (char *)path };
-	struct analysis_options o = { rules, LIBC_ANY, 1, { analysis_diag, NULL } };
+	struct analysis_options o = { rules, LIBC_ANY, 1, { analysis_diag, NULL }, DISASM_ZYDIS };
 	struct module_report *r = NULL;
 	int err = analysis_run(&o, &u, &r);
 

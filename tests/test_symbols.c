@@ -5,7 +5,7 @@
 
 static struct test_module *load(const char *rel)
 {
-	struct test_module_opts o = { 0, 1, 0, NULL, &test_diag };
+	struct test_module_opts o = { 0, 1, 0, NULL, &test_diag, DISASM_ZYDIS };
 	struct test_module *l;
 
 	test_last_error[0] = '\0';

@@ -2,7 +2,7 @@
 # Installs the Debian packages that a make target needs, only those missing (apt-get as root, else sudo).
 # Usage: tools/deps.sh build|test|bench
 set -eu
-build="gcc g++ make pkg-config libelf-dev libdw-dev libcapstone-dev libjansson-dev libiberty-dev binutils"
+build="gcc g++ make pkg-config libelf-dev libdw-dev libcapstone-dev libjansson-dev libiberty-dev binutils libzydis-dev"
 test="$build libcmocka-dev clang python3-jsonschema man-db"
 # The bench scans the largest libLLVM: Debian 12 has libllvm14, later releases only newer ones.
 llvm_pkg() {

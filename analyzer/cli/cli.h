@@ -28,6 +28,7 @@ struct common_opts {
 	const char *format;     /* -f: "text" unless given */
 	const char *suppressions;
 	int verbosity;          /* highest diag level shown: DIAG_WARN, more with -v */
+	enum disasm_decoder decoder;   /* --decoder: zydis (default) or capstone */
 };
 
 /* A subcommand's option table and body, run by cli_main. */
