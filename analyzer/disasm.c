@@ -47,6 +47,8 @@ struct sweep {
 	VEC(struct chunk) chunks;
 	atomic_size_t next;
 	const struct diag *d;
+	uint64_t code_bytes;              /* what the chunks cover, for progress */
+	atomic_uint_fast64_t decoded;     /* of it, in chunks done */
 };
 
 static bool is_plt_name(const char *name)
@@ -605,8 +607,13 @@ static void *work(void *arg)
 	size_t i;
 
 	w->err = decoders_open(sw, &dc);
-	while (!w->err && (i = atomic_fetch_add(&sw->next, 1)) < sw->chunks.n)
-		sweep_chunk(sw, &dc, &sw->chunks.v[i]);
+	while (!w->err && (i = atomic_fetch_add(&sw->next, 1)) < sw->chunks.n) {
+		struct chunk *c = &sw->chunks.v[i];
+
+		sweep_chunk(sw, &dc, c);
+		diag_progress(sw->d, "decoding", atomic_fetch_add(&sw->decoded, c->hi - c->lo) + (c->hi - c->lo),
+			      sw->code_bytes);
+	}
 	if (dc.in)
 		cs_free(dc.in, 1);
 	if (dc.h)
@@ -661,6 +668,16 @@ static int make_chunks(struct sweep *sw, int jobs)
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+/* The bytes the chunks cover: the measure of the decoding stage's progress. */
+static uint64_t code_bytes(const struct sweep *sw)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < sw->chunks.n; i++)
+		n += sw->chunks.v[i].hi - sw->chunks.v[i].lo;
+	return n;
 }
 
 static int run_workers(struct sweep *sw, int jobs)
@@ -722,6 +739,8 @@ int disasm_sweep(const struct elf_image *img, const struct symbols *syms, const 
 		err = build_spans(&sw);
 	if (!err)
 		err = make_chunks(&sw, jobs);
+	if (!err)
+		sw.code_bytes = code_bytes(&sw);
 	if (!err)
 		err = run_workers(&sw, jobs);
 	if (!err)

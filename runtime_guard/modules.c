@@ -155,6 +155,8 @@ static void cache_save(const char *build_id, const struct policy *store)
 static void analysis_diag(void *ctx, enum diag_level level, const char *msg)
 {
 	(void)ctx;
+	if (level == DIAG_PROGRESS)
+		return;
 	if (level == DIAG_ERROR)
 		say(0, "cannot analyze %s", msg);
 	else
