@@ -173,7 +173,8 @@ struct test_module *test_module_open(const char *rel, const struct test_module_o
 	    ((s & TM_DEBUGINFO) && debuginfo_load(m->img, d, &m->dbg)) ||
 	    ((s & TM_STATE) && state_classify(m->img, m->syms, m->dbg, m->relocs, &m->states)) ||
 	    ((s & TM_PLT) && disasm_plt_load(m->img, d, &m->plt)) ||
-	    ((s & TM_XREFS) && disasm_sweep(m->img, m->syms, m->relocs, o->jobs > 0 ? o->jobs : 1, d, &m->xrefs)) ||
+	    ((s & TM_XREFS) && disasm_sweep(m->img, m->syms, m->relocs, o->jobs > 0 ? o->jobs : 1, o->decoder, d,
+					     &m->xrefs)) ||
 	    ((s & TM_FUNCTIONS) && functions_build(m->img, m->syms, m->relocs, m->xrefs, &m->funcs)) ||
 	    ((s & TM_CALLGRAPH) && build_graph(m, o))) {
 		test_module_free(m);

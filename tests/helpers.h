@@ -86,6 +86,7 @@ struct test_module_opts {
 	unsigned libc;           /* for the call graph (0: LIBC_ANY) */
 	const char *user_rules;  /* rule text added to the built-in rules, or NULL */
 	const struct diag *d;
+	enum disasm_decoder decoder;   /* DISASM_ZYDIS unless set */
 };
 
 /* Opens $FX/rel and runs the stages; NULL when one fails (after d's report). */

@@ -6,7 +6,7 @@
 /* Runs the pipeline up to the call graph with the built-in rules plus user_rules (or NULL). */
 static struct test_module *load_with(const char *rel, unsigned libc, const char *user_rules)
 {
-	struct test_module_opts o = { TM_CALLGRAPH, 2, libc, user_rules, &test_diag_strict };
+	struct test_module_opts o = { TM_CALLGRAPH, 2, libc, user_rules, &test_diag_strict, DISASM_ZYDIS };
 	struct test_module *m = test_module_open(rel, &o);
 
 	assert_non_null(m);

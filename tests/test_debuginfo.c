@@ -6,7 +6,7 @@
 
 static struct test_module *load(const char *rel)
 {
-	struct test_module_opts o = { TM_RELOCS | TM_DEBUGINFO, 1, 0, NULL, &test_diag_quiet };
+	struct test_module_opts o = { TM_RELOCS | TM_DEBUGINFO, 1, 0, NULL, &test_diag_quiet, DISASM_ZYDIS };
 	struct test_module *m = test_module_open(rel, &o);
 
 	assert_non_null(m);

@@ -10,11 +10,16 @@ static void unload(struct test_module *m)
 }
 
 /* Opens a fixture and runs every stage up to the sweep; NULL on any error. */
-static struct test_module *load(const char *rel, int jobs)
+static struct test_module *load_with(const char *rel, int jobs, enum disasm_decoder decoder)
 {
-	struct test_module_opts o = { TM_PLT | TM_XREFS, jobs, 0, NULL, &test_diag };
+	struct test_module_opts o = { TM_PLT | TM_XREFS, jobs, 0, NULL, &test_diag, decoder };
 
 	return test_module_open(rel, &o);
+}
+
+static struct test_module *load(const char *rel, int jobs)
+{
+	return load_with(rel, jobs, DISASM_ZYDIS);
 }
 
 static int setup(void **state)
@@ -210,6 +215,44 @@ static void test_order_and_jobs(void **state)
 	}
 	assert_null(xref_next(&b));
 	unload(m);
+}
+
+/* Both references lists are the same, entry by entry. */
+static void expect_same(const struct test_module *m, const struct test_module *n)
+{
+	struct xref_iter a = { .set = m->xrefs }, b = { .set = n->xrefs };
+	const struct xref *x, *y;
+
+	assert_int_equal(m->xrefs->n, n->xrefs->n);
+	while ((x = xref_next(&a)) != NULL) {
+		y = xref_next(&b);
+		assert_non_null(y);
+		assert_memory_equal(x, y, sizeof(*x));
+	}
+	assert_null(xref_next(&b));
+}
+
+/* Zydis in front of capstone finds exactly what capstone alone finds, with any number of
+ * threads, on every kind of fixture (relocatable, PIE, non-PIE, stripped, misdecoding data). */
+static void test_decoders_agree(void **state)
+{
+	static const char *const files[] = {
+		"asm/refs.o", "asm/libmisdecode-stripped.so", "O0/legacy.o", "O2/legacy_cxx.o", "O0/app-dyn",
+		"O2/app-nopie", "O0/app-stripped", "O2/liblegacy-noplt.so",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		struct test_module *cs = load_with(files[i], 1, DISASM_CAPSTONE);
+		struct test_module *zy = load_with(files[i], 3, DISASM_ZYDIS);
+
+		assert_non_null(cs);
+		assert_non_null(zy);
+		assert_true(cs->xrefs->n > 0);
+		expect_same(cs, zy);
+		unload(cs);
+		unload(zy);
+	}
 }
 
 static const struct image_section *section_named(const struct elf_image *img, const char *name)
@@ -428,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_local_call),
 		cmocka_unit_test(test_order_and_jobs),
+		cmocka_unit_test(test_decoders_agree),
 		cmocka_unit_test(test_plt_stubs),
 		cmocka_unit_test(test_plt_calls_of_main),
 		cmocka_unit_test(test_plt_slot_bounds),

@@ -5,7 +5,7 @@
 
 static int run(struct input_unit *u, struct module_report **out)
 {
-	struct analysis_options o = { test_rules, LIBC_ANY, 2, test_diag };
+	struct analysis_options o = { test_rules, LIBC_ANY, 2, test_diag, DISASM_ZYDIS };
 
 	test_last_error[0] = '\0';
 	return analysis_run(&o, u, out);
@@ -436,7 +436,7 @@ static void test_o2_remember_writes_names(void **state)
 {
 	char path[512];
 	struct input_unit u = { .path = path, .display = path };
-	struct analysis_options o = { test_rules, LIBC_ANY, 1, test_diag };
+	struct analysis_options o = { test_rules, LIBC_ANY, 1, test_diag, DISASM_ZYDIS };
 	struct module_report *r = NULL;
 	const struct finding *names = NULL;
 

@@ -4,7 +4,7 @@
 
 static struct test_module *load(const char *rel)
 {
-	struct test_module_opts o = { TM_FUNCTIONS, 1, 0, NULL, &test_diag_strict };
+	struct test_module_opts o = { TM_FUNCTIONS, 1, 0, NULL, &test_diag_strict, DISASM_ZYDIS };
 	struct test_module *m = test_module_open(rel, &o);
 
 	assert_non_null(m);

@@ -8,7 +8,7 @@ static struct module_report *analyze(const char *rel)
 {
 	char path[512];
 	struct input_unit u = { .path = path, .display = path };
-	struct analysis_options o = { test_rules, LIBC_ANY, 2, test_diag };
+	struct analysis_options o = { test_rules, LIBC_ANY, 2, test_diag, DISASM_ZYDIS };
 	struct module_report *r = NULL;
 
 	test_fx_path(path, sizeof(path), rel);

@@ -34,7 +34,7 @@ static const struct input_list list = { units, 2, 2 };
 
 static void test_messages_in_order(void **state)
 {
-	struct analysis_options o = { NULL, LIBC_ANY, 1, test_diag };
+	struct analysis_options o = { NULL, LIBC_ANY, 1, test_diag, DISASM_ZYDIS };
 	struct pool_result res;
 
 	(void)state;
@@ -52,7 +52,7 @@ static void test_messages_in_order(void **state)
  * message is kept. */
 static void test_asprintf_failure(void **state)
 {
-	struct analysis_options o = { NULL, LIBC_ANY, 1, test_diag };
+	struct analysis_options o = { NULL, LIBC_ANY, 1, test_diag, DISASM_ZYDIS };
 	struct pool_result res;
 
 	(void)state;

@@ -22,7 +22,7 @@ static void unload(struct test_module *m)
 
 static struct test_module *load(const char *rel)
 {
-	struct test_module_opts o = { TM_STATE, 1, 0, NULL, &test_diag_strict };
+	struct test_module_opts o = { TM_STATE, 1, 0, NULL, &test_diag_strict, DISASM_ZYDIS };
 	struct test_module *m = test_module_open(rel, &o);
 
 	assert_non_null(m);

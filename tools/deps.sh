@@ -2,7 +2,7 @@
 # Installs the Debian packages that a make target needs, only those missing (apt-get as root, else sudo).
 # Usage: tools/deps.sh build|test|bench|fuzz
 set -eu
-build="gcc g++ make pkg-config libelf-dev libdw-dev libcapstone-dev libjansson-dev libiberty-dev binutils"
+build="gcc g++ make pkg-config libelf-dev libdw-dev libcapstone-dev libjansson-dev libiberty-dev binutils libzydis-dev"
 test="$build libcmocka-dev clang python3-jsonschema man-db"
 # The bench scans the largest libLLVM: Debian 12 has libllvm14, later releases only newer ones.
 llvm_pkg() {
@@ -15,6 +15,12 @@ llvm_pkg() {
 	echo "${newest:-libllvm14}"
 }
 bench="$test valgrind"
+# The executor example's host is Rust: Debian's rustc, unless a rustc (rustup's) is on PATH.
+if ! command -v rustc >/dev/null 2>&1; then
+	build="$build rustc"
+	test="$test rustc"
+	bench="$bench rustc"
+fi
 fuzz="$test libclang-rt-14-dev"
 [ "${1:-}" = bench ] && bench="$bench $(llvm_pkg)"
 case "${1:-build}" in

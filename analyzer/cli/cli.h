@@ -28,6 +28,7 @@ struct common_opts {
 	const char *format;     /* -f: "text" unless given */
 	const char *suppressions;
 	int verbosity;          /* highest diag level shown: DIAG_WARN, more with -v */
+	enum disasm_decoder decoder;   /* --decoder: zydis (default) or capstone */
 };
 
 /* A subcommand's option table and body, run by cli_main. */
@@ -63,7 +64,6 @@ int cmd_check(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
-int cmd_symbolize(int argc, char **argv);
 
 /* "confine: " + message on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -21,7 +21,9 @@ static const char usage[] =
 	"                     (pattern: a glob on the name, symbol, function or module file name)\n"
 	"      --source-root DIR\n"
 	"                     sarif: file URIs are relative to DIR (default: the current directory)\n"
-	"  -j, --jobs N       parallel jobs (default: number of cores)\n"
+	"  -j, --jobs N       parallel jobs (default: number of cores); the report is the same for any N\n"
+	"      --decoder NAME zydis (default: Zydis decodes, capstone details what matters) or\n"
+	"                     capstone (capstone alone: the same report, about twice the CPU)\n"
 	"      --show-ignored\n"
 	"                     also list the data that is not a finding, with the reason\n"
 	"      --no-color     no colour even on a terminal (NO_COLOR is honoured too)\n"
@@ -39,6 +41,7 @@ static const struct option longopts[] = {
 	{ "libc", required_argument, NULL, 'L' },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "show-ignored", no_argument, NULL, 'I' },
+	{ "decoder", required_argument, NULL, 'D' },
 	{ "suppressions", required_argument, NULL, 'S' },
 	{ "source-root", required_argument, NULL, 'P' },
 	{ "no-color", no_argument, NULL, 'C' },

@@ -81,6 +81,13 @@ int cli_common_option(struct common_opts *c, int opt, const char *arg)
 	case 'v':
 		c->verbosity = c->verbosity < DIAG_DEBUG ? c->verbosity + 1 : DIAG_DEBUG;
 		return 1;
+	case 'D':
+		if (strcmp(arg, "zydis") && strcmp(arg, "capstone")) {
+			cli_error("--decoder: '%s' is not one of zydis, capstone", arg);
+			return -1;
+		}
+		c->decoder = strcmp(arg, "zydis") ? DISASM_CAPSTONE : DISASM_ZYDIS;
+		return 1;
 	default:
 		return 0;
 	}
@@ -228,7 +235,7 @@ static int collect(struct cli_scan *s)
 
 int cli_scan_run(struct cli_scan *s, const struct common_opts *c, char **paths, int npaths)
 {
-	struct analysis_options ao = { .libc = c->libc };
+	struct analysis_options ao = { .libc = c->libc, .decoder = c->decoder };
 
 	if (c->suppressions) {
 		if (!(s->sup = calloc(1, sizeof(*s->sup)))) {

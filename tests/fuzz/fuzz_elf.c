@@ -52,7 +52,7 @@ static void emit(struct module_report *r)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input_unit u = { .path = "fuzz.o", .display = "fuzz.o", .data = data, .size = size };
-	struct analysis_options o = { builtin_rules(), LIBC_ANY, 1, { quiet, NULL } };
+	struct analysis_options o = { builtin_rules(), LIBC_ANY, 1, { quiet, NULL }, DISASM_ZYDIS };
 	struct module_report *r = NULL;
 
 	if (size == 0)

@@ -1,14 +1,16 @@
-/* confine __symbolize PID: the runtime guard's helper. Says "confine-symbolizer PID" (its own),
- * then reads return addresses of process PID (hex, one per line; a blank line ends a batch) and
- * writes "function file:line (module+0xOFFSET)" for each, so that libdw's allocation and
- * locking happen in this process, never in the guarded one. It runs until stdin closes. */
+/* confine-symbolizer PID: the runtime guard's helper, installed in PREFIX/libexec/confine/ and
+ * found from the guard's own directory (../libexec/confine/). Says "confine-symbolizer PID" (its
+ * own), then reads return addresses of process PID (hex, one per line, or "=hex" for an address
+ * to look up as it is, such as a function's entry; a blank line ends a batch) and writes
+ * "function file:line (module+0xOFFSET)" for each, so that libdw's allocation and locking happen
+ * in this process, never in the guarded one. It runs until stdin closes. */
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "cli.h"
 #include "symbols.h"
 
 static const Dwfl_Callbacks proc_callbacks = {
@@ -47,11 +49,12 @@ static int refresh(Dwfl *dwfl, int pid)
 	return dwfl_report_end(dwfl, NULL, NULL);
 }
 
-/* "function file:line (module+0xOFFSET)" for one return address, written to out. */
-static void describe(FILE *out, Dwfl *dwfl, int pid, unsigned long long pc)
+/* "function file:line (module+0xOFFSET)" for one return address (exact: any other address),
+ * written to out. */
+static void describe(FILE *out, Dwfl *dwfl, int pid, unsigned long long pc, bool exact)
 {
 	/* A return address points after the call: look up the call itself. */
-	Dwarf_Addr lookup = pc ? pc - 1 : 0, bias = 0;
+	Dwarf_Addr lookup = pc && !exact ? pc - 1 : pc, bias = 0;
 	Dwfl_Module *mod = dwfl_addrmodule(dwfl, lookup);
 	const char *name, *mainfile = NULL, *file;
 	Dwfl_Line *line;
@@ -89,8 +92,10 @@ struct answers {
 	char *line[CACHE_SLOTS];
 };
 
-static const char *answer(struct answers *a, Dwfl *dwfl, int pid, unsigned long long pc)
+static const char *answer(struct answers *a, Dwfl *dwfl, int pid, const char *request)
 {
+	bool exact = request[0] == '=';
+	unsigned long long pc = strtoull(request + exact, NULL, 16) | (exact ? 1ULL << 63 : 0);
 	size_t h = (size_t)((pc * 0x9e3779b97f4a7c15ULL) >> 50) & (CACHE_SLOTS - 1);
 	char *text = NULL;
 	size_t len = 0;
@@ -101,7 +106,7 @@ static const char *answer(struct answers *a, Dwfl *dwfl, int pid, unsigned long 
 	out = open_memstream(&text, &len);
 	if (!out)
 		return "(out of memory)";
-	describe(out, dwfl, pid, pc);
+	describe(out, dwfl, pid, pc & ~(1ULL << 63), exact);
 	if (fclose(out) != 0 || !text) {
 		free(text);
 		return "(out of memory)";
@@ -125,7 +130,20 @@ static void answers_free(struct answers *a)
 	free(a);
 }
 
-int cmd_symbolize(int argc, char **argv)
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("confine-symbolizer: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int main(int argc, char **argv)
 {
 	struct answers *cache;
 	Dwfl *dwfl;
@@ -133,18 +151,18 @@ int cmd_symbolize(int argc, char **argv)
 	int pid;
 
 	if (argc != 2 || (pid = atoi(argv[1])) <= 0) {
-		cli_error("usage: confine __symbolize PID (internal: used by the runtime guard)");
-		return EXIT_TROUBLE;
+		fail("usage: confine-symbolizer PID (internal: the runtime guard starts it)");
+		return 2;
 	}
 	dwfl = dwfl_begin(&proc_callbacks);
 	if (!dwfl || dwfl_linux_proc_report(dwfl, pid) != 0 || dwfl_report_end(dwfl, NULL, NULL) != 0) {
-		cli_error("cannot read the modules of process %d: %s", pid, dwfl_errmsg(-1));
-		return EXIT_TROUBLE;
+		fail("cannot read the modules of process %d: %s", pid, dwfl_errmsg(-1));
+		return 2;
 	}
 	if (!(cache = calloc(1, sizeof(*cache)))) {
-		cli_error("out of memory");
+		fail("out of memory");
 		dwfl_end(dwfl);
-		return EXIT_TROUBLE;
+		return 2;
 	}
 	printf("confine-symbolizer %d\n", (int)getpid());
 	fflush(stdout);
@@ -152,9 +170,9 @@ int cmd_symbolize(int argc, char **argv)
 		if (line[0] == '\n')
 			fflush(stdout);
 		else
-			printf("%s\n", answer(cache, dwfl, pid, strtoull(line, NULL, 16)));
+			printf("%s\n", answer(cache, dwfl, pid, line));
 	}
 	answers_free(cache);
 	dwfl_end(dwfl);
-	return fflush(stdout) ? EXIT_TROUBLE : EXIT_CLEAN;
+	return fflush(stdout) ? 2 : 0;
 }
