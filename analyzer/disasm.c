@@ -569,6 +569,8 @@ static void sweep_chunk(struct sweep *sw, struct decoders *dc, struct chunk *c)
 		sweep_span(sw, dc, c, base + (lo - s->addr), lo, hi - lo);
 		lo = hi;
 	}
+	/* Code is read once: its pages need not stay for the later stages of a big module. */
+	elf_image_release(sw->img, base + (c->lo - s->addr), end - c->lo);
 }
 
 struct worker {

@@ -24,7 +24,7 @@ void symbolize_after_fork(void);
  * starts a fresh one. Async-signal-safe. */
 void symbolize_forget(void);
 
-/* Fills lines[i] for each of n return addresses. With helper set, a fresh `confine __symbolize`
+/* Fills lines[i] for each of n return addresses. With helper set, a `confine-symbolizer`
  * process names functions and source lines with libdw (time-limited); otherwise, or if that
  * fails, lines hold "(module+0xOFFSET)" from /proc/self/maps. No malloc, no stdio, no locks:
  * async-signal-safe (_Fork, execve, pipes and reads). */
