@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "analysis.h"
+#include "confinement.h"
 #include "domains.h"
 #include "modules.h"
 #include "options.h"
@@ -171,7 +172,7 @@ static int analyze(const char *path, struct policy *store)
 	int err = analysis_run(&o, &u, &r);
 
 	if (!err)
-		err = policy_add_report(store, r);
+		err = policy_add_report(store, r, rules);
 	module_report_free(r);
 	return err;
 }
@@ -267,18 +268,46 @@ out:
 	free(jobs);
 }
 
+/* The functions of pm the guard confines (confinement.h), as a module of their own: shares
+ * pm's strings; free only its fns array. */
+static int choose(const struct policy_module *pm, struct policy_module *out)
+{
+	struct confinement c = { confinement_mode_parse(guard_flags.confine), guard_flags.functions,
+				 guard_flags.units };
+	const char *why, *detail;
+	size_t left = 0;
+
+	*out = *pm;
+	out->nfns = 0;
+	out->fns = calloc(pm->nfns + 1, sizeof(*out->fns));
+	if (!out->fns)
+		return -1;
+	for (size_t i = 0; i < pm->nfns; i++) {
+		if (confinement_decide(&c, pm, i, &why, &detail))
+			out->fns[out->nfns++] = pm->fns[i];
+		else
+			left++;
+	}
+	if (left)
+		say(1, "%s: %zu function%s left alone (confine=%s; see confine run --explain)", base_name(pm->path),
+		    left, left == 1 ? "" : "s", guard_flags.confine);
+	return 0;
+}
+
 static void process(struct loaded *m, bool threaded)
 {
 	struct policy store = { 0 };
 	const struct policy_module *pm;
+	struct policy_module chosen = { 0 };
 
 	m->done = true;
 	if (!strchr(m->path, '/') || !strcmp(m->path, shared_own_path()) ||
 	    !policy_module_selected(m->path, guard_flags.modules))
 		return;
 	pm = policy_for(m, &store);
-	if (pm && pm->nfns)
-		confine(m, pm, threaded);
+	if (pm && pm->nfns && choose(pm, &chosen) == 0 && chosen.nfns)
+		confine(m, &chosen, threaded);
+	free(chosen.fns);
 	policy_clear(&store);
 }
 

@@ -34,7 +34,7 @@ static int build(const struct cli_scan *s, char **text)
 	int err = 0;
 
 	for (size_t i = 0; !err && i < s->nok; i++)
-		err = policy_add_report(&p, s->ok[i]);
+		err = policy_add_report(&p, s->ok[i], s->rules);
 	policy_digest(rules_builtin(), digest);
 	*text = err ? NULL : policy_render(&p, digest);
 	policy_clear(&p);
