@@ -41,7 +41,7 @@ static void emit(struct module_report *r)
 	free(report_text_render(&r, 1, &to));
 	free(report_json_render(&r, 1, NULL, true));
 	free(report_sarif_render(&r, 1, &so));
-	if (policy_add_report(&p, r) == 0)
+	if (policy_add_report(&p, r, builtin_rules()) == 0)
 		free(policy_render(&p, "0"));
 	policy_clear(&p);
 	if (baseline_regenerate(&b, &r, 1) == 0)
