@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <getopt.h>
 #include "analysis.h"
+#include "fleet.h"
 #include "input.h"
 #include "pool.h"
 #include "rules.h"
@@ -29,6 +30,7 @@ struct common_opts {
 	const char *suppressions;
 	int verbosity;          /* highest diag level shown: DIAG_WARN, more with -v */
 	enum disasm_decoder decoder;   /* --decoder: zydis (default) or capstone */
+	struct fleet_opts fleet;  /* --shard, --cache */
 };
 
 /* A subcommand's option table and body, run by cli_main. */
@@ -53,9 +55,11 @@ struct cli_scan {
 	struct suppress_set *sup;      /* NULL without --suppressions */
 	struct input_list units;
 	struct pool_result res;
-	struct module_report **ok;     /* the usable reports, in input order */
+	struct saved_results saved;    /* PATHs that are saved scan results (they own their reports) */
+	struct fleet_cache fc;         /* --cache */
+	struct module_report **ok;     /* the usable reports: analyzed in input order, then saved */
 	size_t nok, suppressed;
-	struct strlist errors;         /* "FILE: reason" per unusable input */
+	struct strlist errors;         /* "FILE: reason" per unusable input or saved result */
 };
 
 int cmd_scan(int argc, char **argv);

@@ -29,6 +29,7 @@ static const char usage[] =
 	"      --rules FILE     add rules from FILE (format: confine-rules(5)); repeatable\n"
 	"      --libc SET       rule set: glibc, posix or any (default any)\n"
 	"  -j, --jobs N         parallel jobs (default: number of cores)\n"
+	FLEET_USAGE
 	"  -v, --verbose        more messages on stderr\n"
 	"  -h, --help           this help\n"
 	"\n"
@@ -49,6 +50,7 @@ static const struct option longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	FLEET_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 

@@ -43,11 +43,12 @@ static int build(const struct cli_scan *s, char **text)
 
 static int run(void *opts, char **paths, int npaths)
 {
-	const struct common_opts *c = opts;
+	struct common_opts *c = opts;
 	struct cli_scan s = { 0 };
 	int status = EXIT_TROUBLE;
 	char *text = NULL;
 
+	c->fleet.no_saved = true;   /* a policy needs the binaries, not saved results */
 	if (cli_scan_run(&s, c, paths, npaths))
 		goto out;
 	if (build(&s, &text)) {

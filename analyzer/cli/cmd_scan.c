@@ -24,6 +24,7 @@ static const char usage[] =
 	"  -j, --jobs N       parallel jobs (default: number of cores); the report is the same for any N\n"
 	"      --decoder NAME zydis (default: Zydis decodes, capstone details what matters) or\n"
 	"                     capstone (capstone alone: the same report, about twice the CPU)\n"
+	FLEET_USAGE
 	"      --show-ignored\n"
 	"                     also list the data that is not a finding, with the reason\n"
 	"      --no-color     no colour even on a terminal (NO_COLOR is honoured too)\n"
@@ -47,6 +48,7 @@ static const struct option longopts[] = {
 	{ "no-color", no_argument, NULL, 'C' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	FLEET_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 

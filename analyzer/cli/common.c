@@ -89,7 +89,7 @@ int cli_common_option(struct common_opts *c, int opt, const char *arg)
 		c->decoder = strcmp(arg, "zydis") ? DISASM_CAPSTONE : DISASM_ZYDIS;
 		return 1;
 	default:
-		return 0;
+		return fleet_option(&c->fleet, opt, arg);
 	}
 }
 
@@ -217,10 +217,13 @@ static void print_error(void *ctx, enum diag_level level, const char *msg)
 
 const struct diag cli_diag = { print_error, NULL };
 
-/* Keeps the usable reports and the "error: " messages of the unusable inputs. */
+/* Keeps the usable reports and the "error: " messages of the unusable inputs, then the saved
+ * results and their errors. */
 static int collect(struct cli_scan *s)
 {
-	if (!(s->ok = calloc(s->res.n + 1, sizeof(*s->ok))))
+	int saved_errors;
+
+	if (!(s->ok = calloc(s->res.n + s->saved.n + 1, sizeof(*s->ok))))
 		return -1;
 	for (size_t i = 0; i < s->res.n; i++) {
 		if (s->res.reports[i])
@@ -230,12 +233,16 @@ static int collect(struct cli_scan *s)
 			    strlist_add(&s->errors, s->res.messages[i].v[k] + 7, false))
 				return -1;
 	}
+	if ((saved_errors = fleet_take_saved(&s->saved, s->ok, &s->nok, &s->errors)) < 0)
+		return -1;
+	s->res.failed += (size_t)saved_errors;
 	return 0;
 }
 
 int cli_scan_run(struct cli_scan *s, const struct common_opts *c, char **paths, int npaths)
 {
 	struct analysis_options ao = { .libc = c->libc, .decoder = c->decoder };
+	int nocache;
 
 	if (c->suppressions) {
 		if (!(s->sup = calloc(1, sizeof(*s->sup)))) {
@@ -245,15 +252,24 @@ int cli_scan_run(struct cli_scan *s, const struct common_opts *c, char **paths, 
 		if (suppress_load(s->sup, c->suppressions, &cli_diag))
 			return -1;
 	}
-	if (!(ao.rules = s->rules = cli_load_rules(c)) || cli_expand(&s->units, paths, npaths))
+	if (!(ao.rules = s->rules = cli_load_rules(c)) ||
+	    fleet_inputs(&c->fleet, paths, npaths, &s->units, &s->saved) ||
+	    (nocache = fleet_cache_init(&c->fleet, &c->rule_files, c->libc, &s->fc)) < 0)
 		return -1;
-	if (pool_run(&s->units, &ao, c->jobs, isatty(STDERR_FILENO), c->verbosity, &s->res) ||
+	if (pool_run_cached(&s->units, &ao, c->jobs, isatty(STDERR_FILENO), c->verbosity,
+			    nocache ? NULL : &s->fc.pool, &s->res) ||
 	    (s->sup && finding_filter_apply_all(s->res.reports, s->res.n, s->sup, &s->suppressed)) ||
-	    collect(s)) {
+	    (s->sup && finding_filter_apply_all(s->saved.mods, s->saved.n, s->sup, &s->suppressed))) {
 		cli_error("out of memory");
 		return -1;
 	}
 	pool_print_messages(&s->res);
+	if (!nocache)
+		fleet_cache_report(&s->fc, s->units.n, c->verbosity);
+	if (collect(s)) {
+		cli_error("out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -262,6 +278,7 @@ void cli_scan_free(struct cli_scan *s)
 	free(s->ok);
 	strlist_free(&s->errors);
 	pool_result_free(&s->res);
+	saved_results_clear(&s->saved);
 	input_list_free(&s->units);
 	free(s->sup);
 	rules_free(s->rules);
