@@ -289,7 +289,7 @@ $(BUILD)/fuzz/obj/%.o: %.c | probe
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) -std=gnu11 $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -Wall -Wextra -D_GNU_SOURCE \
-		-Ianalyzer $(DEP_CFLAGS) -c $< -o $@
+		-Ianalyzer $(DEP_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_CORE_OBJS)
 	$(call msg,LD,$@)
@@ -310,4 +310,4 @@ include fixtures/survivors/survivors.mk
 clean:
 	$(Q)rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/fuzz/obj -name '*.d' 2>/dev/null)
