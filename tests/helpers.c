@@ -152,7 +152,7 @@ static int load_rules(struct test_module *m, const struct test_module_opts *o)
 static int build_graph(struct test_module *m, const struct test_module_opts *o)
 {
 	struct callgraph_input in = { m->img, m->syms, m->relocs, m->plt, m->funcs, m->states,
-				      m->xrefs, m->rules, o->libc ? o->libc : LIBC_ANY };
+				      m->xrefs, m->rules, o->libc ? o->libc : LIBC_ANY, NULL };
 
 	return callgraph_build(&in, &m->cg);
 }

@@ -27,6 +27,9 @@ static const char usage[] =
 	FLEET_USAGE
 	"      --show-ignored\n"
 	"                     also list the data that is not a finding, with the reason\n"
+	"      --show-protected\n"
+	"                     text: also list protected state (a lock held at every access, atomic,\n"
+	"                     written once while initialising, a signal flag), tagged with how\n"
 	"      --no-color     no colour even on a terminal (NO_COLOR is honoured too)\n"
 	"  -v, --verbose      more messages on stderr (-vv: timings of each analysis stage)\n"
 	"  -h, --help         this help\n"
@@ -42,6 +45,7 @@ static const struct option longopts[] = {
 	{ "libc", required_argument, NULL, 'L' },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "show-ignored", no_argument, NULL, 'I' },
+	{ "show-protected", no_argument, NULL, 'U' },
 	{ "decoder", required_argument, NULL, 'D' },
 	{ "suppressions", required_argument, NULL, 'S' },
 	{ "source-root", required_argument, NULL, 'P' },
@@ -55,7 +59,7 @@ static const struct option longopts[] = {
 struct scan_opts {
 	struct common_opts c;
 	const char *source_root;
-	bool show_ignored;
+	bool show_ignored, show_protected;
 };
 
 static int option(void *opts, int opt, const char *arg)
@@ -68,6 +72,9 @@ static int option(void *opts, int opt, const char *arg)
 		return 1;
 	case 'P':
 		o->source_root = arg;
+		return 1;
+	case 'U':
+		o->show_protected = true;
 		return 1;
 	default:
 		return 0;
@@ -87,7 +94,8 @@ static char *render(const struct scan_opts *o, struct cli_scan *s, struct sarif_
 		sarif->errors = &s->errors;
 		return report_sarif_render(s->ok, s->nok, sarif);
 	}
-	return report_text_render(s->ok, s->nok, &(struct text_options){ o->c.color, o->show_ignored });
+	return report_text_render(s->ok, s->nok,
+				  &(struct text_options){ o->c.color, o->show_ignored, o->show_protected });
 }
 
 static int run(void *opts, char **paths, int npaths)
