@@ -1,6 +1,14 @@
 # confine: build, test, demo and bench (see README.md). Quiet by default; V=1 shows commands.
 CC ?= gcc
 CXX ?= g++
+# SANITIZE=1: the CLI, the core library, gen_table and the unit tests with ASan+UBSan, in their
+# own tree (the guard keeps a plain copy of the core: it is preloaded into programs without ASan).
+ifeq ($(SANITIZE),1)
+BUILD ?= build-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+export ASAN_OPTIONS := halt_on_error=1:abort_on_error=0:detect_leaks=1:strict_string_checks=1
+export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1
+endif
 BUILD ?= build
 OPT ?= -O2 -g
 
@@ -27,7 +35,7 @@ CORE_LIB := $(BUILD)/lib/libconfine.a
 CONFINE := $(BUILD)/bin/confine
 
 .PHONY: all deps deps-test deps-bench probe probe-test test check demo demo-run bench \
-	bench-run rules rules-check clean fixtures golden
+	bench-run rules rules-check clean fixtures golden fuzz deps-fuzz
 .DEFAULT_GOAL := all
 
 GEN := $(BUILD)/gen
@@ -55,7 +63,7 @@ probe-test:
 $(BUILD)/obj/%.o: %.c | probe
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS_ALL) -Ianalyzer/cli -Iruntime_guard -I$(GEN) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $(SAN_FLAGS) -Ianalyzer/cli -Iruntime_guard -I$(GEN) -c $< -o $@
 
 $(BUILD)/obj/analyzer/rules_data.o: analyzer/rules_data.S rules/libc.rules
 	$(call msg,AS,$<)
@@ -78,20 +86,37 @@ CLI_GUARD_OBJS := $(BUILD)/obj/runtime_guard/options.o
 $(CONFINE): $(CLI_OBJS) $(CLI_GUARD_OBJS) $(CORE_LIB)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJS) $(CLI_GUARD_OBJS) $(CORE_LIB) $(DEP_LIBS)
+	$(Q)$(CC) $(OPT) $(SAN_FLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(CLI_GUARD_OBJS) $(CORE_LIB) $(DEP_LIBS)
 
 # --- runtime guard -----------------------------------------------------------------------------
 # The guard's symbolizer, a program of its own: the guard finds it as ../libexec/confine/.
 $(SYMBOLIZER): $(BUILD)/obj/analyzer/symbolizer/symbolizer.o $(CORE_LIB)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(OPT) -o $@ $^ $(DEP_LIBS)
+	$(Q)$(CC) $(OPT) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+# The guard links the core without sanitizers (a plain copy under SANITIZE=1).
+ifeq ($(SANITIZE),1)
+GUARD_CORE_LIB := $(BUILD)/lib/libconfine_plain.a
+
+$(BUILD)/obj-plain/%.o: %.c | probe
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(GUARD_CORE_LIB): $(CORE_SRCS:%.c=$(BUILD)/obj-plain/%.o) $(BUILD)/obj/analyzer/rules_data.o
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+else
+GUARD_CORE_LIB := $(CORE_LIB)
+endif
 
 # The interposition table and export list are generated from the rules by the core's parser.
 $(GEN)/gen_table: runtime_guard/gen_table.c $(CORE_LIB)
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(CORE_LIB) $(DEP_LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) $(SAN_FLAGS) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(DEP_LIBS)
 
 $(GEN)/guard_table.inc: $(GEN)/gen_table
 	$(call msg,GEN,$@)
@@ -109,10 +134,10 @@ $(BUILD)/obj/runtime_guard/trampoline.o: runtime_guard/trampoline.S $(GEN)/guard
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -I$(GEN) -Iruntime_guard -c $< -o $@
 
-$(GUARD_LIB): $(GUARD_OBJS) $(CORE_LIB) $(GEN)/libconfine_guard.map
+$(GUARD_LIB): $(GUARD_OBJS) $(GUARD_CORE_LIB) $(GEN)/libconfine_guard.map
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -shared $(OPT) -o $@ $(GUARD_OBJS) $(CORE_LIB) \
+	$(Q)$(CC) -shared $(OPT) $(LDFLAGS) -o $@ $(GUARD_OBJS) $(GUARD_CORE_LIB) \
 		-Wl,--version-script=$(GEN)/libconfine_guard.map -Wl,-z,now $(DEP_LIBS) -ldl
 
 # --- rules ------------------------------------------------------------------------------------
@@ -130,10 +155,32 @@ rules:
 UNIT_SRCS := $(wildcard tests/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
 
-$(BUILD)/tests/%: tests/%.c $(CORE_LIB) | probe-test
+TEST_HELPERS := $(BUILD)/obj/tests/helpers.o
+.SECONDARY: $(TEST_HELPERS)
+
+$(BUILD)/tests/%: tests/%.c $(TEST_HELPERS) $(CORE_LIB) | probe-test
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(CORE_LIB) $(DEP_LIBS) $$(pkg-config --libs cmocka)
+	$(Q)$(CC) $(CFLAGS_ALL) $(SAN_FLAGS) $(LDFLAGS) -Itests -o $@ $< $(TEST_HELPERS) $(CORE_LIB) $(DEP_LIBS) \
+		$$(pkg-config --libs cmocka)
+
+# The pool's out-of-memory path: asprintf failures are injected by wrapping it.
+POOL_OBJ := $(BUILD)/obj/analyzer/cli/pool.o
+$(BUILD)/tests/test_pool: tests/test_pool.c $(POOL_OBJ) $(TEST_HELPERS) $(CORE_LIB) | probe-test
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_ALL) $(SAN_FLAGS) $(LDFLAGS) -Itests -Ianalyzer/cli -o $@ $< $(POOL_OBJ) $(TEST_HELPERS) \
+		$(CORE_LIB) $(DEP_LIBS) -Wl,--wrap=asprintf $$(pkg-config --libs cmocka)
+
+# The committed fuzz corpus, replayed through each fuzz target without libFuzzer (tests/fuzz/).
+FUZZ_TARGETS := elf parsers
+UNIT_BINS += $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)
+
+$(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CORE_LIB) | probe-test
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_ALL) $(SAN_FLAGS) $(LDFLAGS) -DFUZZ_CORPUS='"tests/fuzz/corpus/$*"' -o $@ $< \
+		tests/fuzz/replay.c $(CORE_LIB) $(DEP_LIBS)
 
 # The README's test command: installs what is missing, builds, runs every test.
 test: deps-test
@@ -250,11 +297,38 @@ uninstall:
 		$(INST)/share/man/man[157]/confine.[157] $(INST)/share/man/man[157]/confine-*.[157]
 	$(Q)rm -rf $(INST)/share/doc/confine $(INST)/libexec/confine
 
+# --- fuzzing ------------------------------------------------------------------------------------
+# make fuzz: libFuzzer targets (clang; ASan+UBSan; the core instrumented for coverage) in
+# $(BUILD)/fuzz/; README.md (Development) says how to run a campaign.
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/obj/analyzer/rules_data.o
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+.SECONDARY: $(FUZZ_CORE_OBJS)
+
+$(BUILD)/fuzz/obj/%.o: %.c | probe
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) -std=gnu11 $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -Wall -Wextra -D_GNU_SOURCE \
+		-Ianalyzer $(DEP_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_CORE_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(FUZZ_CC) -std=gnu11 $(FUZZ_FLAGS) -fsanitize=fuzzer -Wall -Wextra -D_GNU_SOURCE -Ianalyzer \
+		$(DEP_CFLAGS) $(LDFLAGS) -o $@ $< $(FUZZ_CORE_OBJS) $(DEP_LIBS)
+
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+
+deps-fuzz:
+	$(Q)tools/deps.sh fuzz
+
 # --- fixtures -----------------------------------------------------------------------------------
 include fixtures/fixtures.mk
+include fixtures/survivors/survivors.mk
 
 # --- housekeeping -----------------------------------------------------------------------------
 clean:
 	$(Q)rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/fuzz/obj -name '*.d' 2>/dev/null)

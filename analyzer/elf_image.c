@@ -255,16 +255,34 @@ int elf_image_read_build_id(const char *path, char out[41])
 }
 
 /* libelf calls a file cut inside its ELF header "not ELF" or invalid data; say what it is. */
-static bool short_elf(int fd, size_t fsize)
+static bool short_header(const unsigned char *id, ssize_t got, size_t fsize)
 {
-	unsigned char id[EI_NIDENT];
-	ssize_t got = pread(fd, id, sizeof(id), 0);
-
 	if (got < SELFMAG || memcmp(id, ELFMAG, SELFMAG))
 		return false;
 	if (got < EI_NIDENT)
 		return true;
 	return id[EI_CLASS] == ELFCLASS64 ? fsize < sizeof(Elf64_Ehdr) : fsize < sizeof(Elf32_Ehdr);
+}
+
+static bool short_elf(int fd, size_t fsize)
+{
+	unsigned char id[EI_NIDENT];
+
+	return short_header(id, pread(fd, id, sizeof(id), 0), fsize);
+}
+
+/* The unit's bytes in memory (libelf reads them in place; nothing is written). */
+static int open_memory(struct elf_image *img, const struct input_unit *u, const struct diag *d,
+		       size_t *fsize)
+{
+	*fsize = u->size;
+	if (short_header(u->data, (ssize_t)(u->size < EI_NIDENT ? u->size : EI_NIDENT), u->size))
+		return fail(d, img, -EIO, "truncated: shorter than an ELF header", NULL);
+	img->file_elf = elf_memory((char *)u->data, u->size);
+	if (!img->file_elf)
+		return fail(d, img, -EIO, "cannot read", elf_errmsg(-1));
+	img->elf = img->file_elf;
+	return 0;
 }
 
 static int open_elf(struct elf_image *img, const struct input_unit *u, const struct diag *d,
@@ -273,6 +291,8 @@ static int open_elf(struct elf_image *img, const struct input_unit *u, const str
 	struct stat st;
 	Elf_Arhdr *h;
 
+	if (u->data)
+		return open_memory(img, u, d, fsize);
 	img->fd = open(u->path, O_RDONLY | O_CLOEXEC);
 	if (img->fd < 0 || fstat(img->fd, &st) < 0)
 		return fail(d, img, -errno, strerror(errno), NULL);

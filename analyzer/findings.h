@@ -12,11 +12,7 @@
 #include "kinds.h"
 #include "lockset.h"
 #include "rules.h"
-
-struct strlist {
-	char **v;
-	size_t n, cap;
-};
+#include "strlist.h"
 
 struct site {
 	uint64_t addr;
@@ -158,10 +154,5 @@ void findings_fingerprint(enum kind k, const char *module, const char *function,
 /* Copies name without a compiler clone suffix (".constprop.0", ".isra.0", ".part.0", ".cold",
  * ...) or symbol version; other dots stay. Returns NULL when out of memory (or for NULL). */
 char *findings_base_name(const char *name);
-
-/* Appends a copy of s (skipping duplicates when unique is set); 0 or -ENOMEM. */
-int strlist_add(struct strlist *l, const char *s, bool unique);
-void strlist_sort(struct strlist *l);
-void strlist_free(struct strlist *l);
 
 #endif

@@ -94,7 +94,8 @@ static void sort_unique(addr_vec *v)
 
 static bool contains(const addr_vec *v, uint64_t a)
 {
-	return bsearch(&a, v->v, v->n, sizeof(*v->v), cmp_u64) != NULL;
+	/* An empty vector may have no storage, which bsearch must not see. */
+	return v->n && bsearch(&a, v->v, v->n, sizeof(*v->v), cmp_u64) != NULL;
 }
 
 struct range {
@@ -156,7 +157,9 @@ static int walk_section_cfi(struct cfi_walk *w, const struct image_section *s, c
 	return 0;
 }
 
-/* A bitmap over the code range sorts and deduplicates the (many) call targets in linear time. */
+/* A bitmap over the code range sorts and deduplicates the (many) call targets in linear time;
+ * a range far wider than the targets (sections scattered over the address space, as in corrupt
+ * files) would cost more to scan than sorting them. */
 static int sort_unique_code(const struct elf_image *img, addr_vec *c)
 {
 	uint64_t lo = UINT64_MAX, hi = 0, *bits;
@@ -167,7 +170,8 @@ static int sort_unique_code(const struct elf_image *img, addr_vec *c)
 			lo = img->secs[i].addr < lo ? img->secs[i].addr : lo;
 			hi = img->secs[i].addr + img->secs[i].size > hi ? img->secs[i].addr + img->secs[i].size : hi;
 		}
-	if (lo >= hi || hi - lo > (1ULL << 32) || !(bits = calloc((hi - lo) / 64 + 1, 8))) {
+	if (lo >= hi || (hi - lo) / 64 > 16 * (uint64_t)c->n + 65536 ||
+	    !(bits = calloc((hi - lo) / 64 + 1, 8))) {
 		sort_unique(c);
 		return 0;
 	}

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ar.h>
 #include <libelf.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,22 +39,46 @@ static enum magic read_magic(const char *path, int *err)
 	return got < 4 ? MAGIC_SHORT : MAGIC_OTHER;
 }
 
+/* The name for people: control characters (a newline would split a report or error line)
+ * written as \n, \t, \r or \xHH. NULL when out of memory. */
+static char *escape(const char *s)
+{
+	char *out = malloc(strlen(s) * 4 + 1), *w = out;
+
+	for (const unsigned char *p = (const unsigned char *)s; out && *p; p++) {
+		if (*p >= 0x20 && *p != 0x7f)
+			*w++ = (char)*p;
+		else if (*p == '\n' || *p == '\t' || *p == '\r')
+			w += sprintf(w, "\\%c", *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r');
+		else
+			w += sprintf(w, "\\x%02x", *p);
+	}
+	if (out)
+		*w = '\0';
+	return out;
+}
+
+static char *display_name(const char *path, const char *member)
+{
+	char *joined = NULL, *display;
+
+	if (member && asprintf(&joined, "%s(%s)", path, member) < 0)
+		return NULL;
+	display = escape(member ? joined : path);
+	free(joined);
+	return display;
+}
+
 static int push_unit(struct input_list *list, const char *path, const char *member, size_t off,
 		     const char *error)
 {
 	struct input_unit u = { 0 };
-	int ok;
 
 	u.path = strdup(path);
 	u.member = member ? strdup(member) : NULL;
 	u.member_off = off;
 	u.error = error ? strdup(error) : NULL;
-	if (member)
-		ok = asprintf(&u.display, "%s(%s)", path, member) >= 0;
-	else
-		ok = (u.display = strdup(path)) != NULL;
-	if (!ok)
-		u.display = NULL;
+	u.display = display_name(path, member);
 	if (!u.path || !u.display || (member && !u.member) || (error && !u.error) ||
 	    VEC_PUSH(list, u)) {
 		free(u.path);
@@ -71,25 +96,97 @@ static int is_special_member(const char *name)
 	return !strcmp(name, "/") || !strcmp(name, "//") || !strcmp(name, "/SYM64/");
 }
 
+#define AR_HDR 60   /* struct ar_hdr: name 16, dates and ids 32, size 10 at 48, "`\n" at 58 */
+
+/* The size of the member whose header is at off, or -1 when no valid header stands there: the
+ * size field must be decimal digits padded with spaces, the header must end with "`\n", and the
+ * member must fit in the archive. */
+static long long member_size(const char *raw, size_t len, size_t off)
+{
+	const char *f = raw + off + 48;
+	unsigned long long size = 0;
+	int i = 0;
+
+	if (off > len || len - off < AR_HDR || memcmp(raw + off + 58, "`\n", 2))
+		return -1;
+	for (; i < 10 && f[i] >= '0' && f[i] <= '9'; i++)
+		size = size * 10 + (unsigned)(f[i] - '0');
+	if (i == 0)
+		return -1;
+	for (; i < 10; i++)
+		if (f[i] != ' ')
+			return -1;
+	return size <= len - off - AR_HDR ? (long long)size : -1;
+}
+
+/* The first offset at or after from (headers are 2-aligned) holding a valid header, or 0. */
+static size_t resync(const char *raw, size_t len, size_t from)
+{
+	for (size_t off = from + (from & 1); off + AR_HDR <= len; off += 2)
+		if (member_size(raw, len, off) >= 0)
+			return off;
+	return 0;
+}
+
+static int bad_header(struct input_list *list, const char *path, size_t off, size_t next)
+{
+	char msg[160];
+
+	if (off == SARMAG && !next)
+		snprintf(msg, sizeof(msg), "corrupt archive: cannot read its members");
+	else if (next)
+		snprintf(msg, sizeof(msg), "corrupt archive: bad member header at offset %zu (its size or end "
+			 "marker); the members from offset %zu on are scanned", off, next);
+	else
+		snprintf(msg, sizeof(msg), "corrupt archive: bad member header at offset %zu (its size or end "
+			 "marker); no member follows it", off);
+	return push_unit(list, path, NULL, 0, msg);
+}
+
+/* Adds the member at off (validated) unless it is the symbol index or long-name table. */
+static int add_member(struct input_list *list, const char *path, int fd, Elf *ar, size_t off)
+{
+	Elf *m = elf_rand(ar, off) == off ? elf_begin(fd, ELF_C_READ_MMAP, ar) : NULL;
+	Elf_Arhdr *h = m ? elf_getarhdr(m) : NULL;
+	int err = 0;
+
+	if (!h)
+		err = bad_header(list, path, off, 0);
+	else if (!is_special_member(h->ar_name))
+		err = push_unit(list, path, h->ar_name, off, NULL);
+	elf_end(m);
+	return err;
+}
+
+/* Walks the member headers itself: libelf stops at the first bad one and silently drops the
+ * members after it, or takes a size running past the end as "the rest of the file". A bad
+ * header is reported and the walk resumes at the next valid header. */
 static int expand_members(struct input_list *list, const char *path, int fd, Elf *ar)
 {
-	Elf *m;
-	int err = 0, count = 0;
-	Elf_Cmd cmd = ELF_C_READ_MMAP;
+	size_t len = 0, off = SARMAG;
+	const char *raw = elf_rawfile(ar, &len);
+	int err = 0;
 
-	while (!err && (m = elf_begin(fd, cmd, ar)) != NULL) {
-		Elf_Arhdr *h = elf_getarhdr(m);
+	if (!raw)
+		return push_unit(list, path, NULL, 0, "corrupt archive: cannot read its members");
+	while (!err && off + AR_HDR <= len) {
+		long long size = member_size(raw, len, off);
 
-		if (h && !is_special_member(h->ar_name)) {
-			err = push_unit(list, path, h->ar_name, (size_t)elf_getaroff(m), NULL);
-			count++;
+		if (size < 0) {
+			size_t next = resync(raw, len, off + 1);
+
+			err = bad_header(list, path, off, next);
+			if (!next)
+				return err;
+			off = next;
+			continue;
 		}
-		cmd = elf_next(m);
-		elf_end(m);
+		err = add_member(list, path, fd, ar, off);
+		off += AR_HDR + (size_t)size + ((size_t)size & 1);
 	}
-	/* An archive holding nothing but its signature is empty, not corrupt. */
-	if (!err && count == 0 && elf_errno() != 0 && lseek(fd, 0, SEEK_END) > 8)
-		err = push_unit(list, path, NULL, 0, "corrupt archive: cannot read its members");
+	/* Bytes too short for a header, other than the padding newline, are a broken header. */
+	if (!err && off < len && !(len - off == 1 && raw[off] == '\n'))
+		err = bad_header(list, path, off, 0);
 	return err;
 }
 

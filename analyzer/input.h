@@ -11,6 +11,9 @@ struct input_unit {
 	size_t member_off;   /* offset of the member header in the archive (elf_getaroff) */
 	char *display;       /* "path" or "path(member)" */
 	char *error;         /* why this argument is unusable, or NULL */
+	const void *data;    /* when set: the file's bytes in memory (size bytes; path unused, no
+	                      * archive member), as the fuzzer gives them */
+	size_t size;
 };
 
 struct input_list {

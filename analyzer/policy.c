@@ -5,6 +5,7 @@
 #include <string.h>
 #include "policy.h"
 #include "suppress.h"
+#include "vec.h"
 #include "version.h"
 
 static void fn_clear(struct policy_fn *f)
@@ -31,22 +32,22 @@ void policy_clear(struct policy *p)
 	if (p) {
 		free(p->mods);
 		p->mods = NULL;
-		p->n = 0;
+		p->n = p->cap = 0;
 	}
 }
 
 static struct policy_module *add_module(struct policy *p, const char *path, const char *build_id)
 {
-	struct policy_module *nm = realloc(p->mods, (p->n + 1) * sizeof(*nm));
+	struct policy_module *nm;
 
-	if (!nm)
+	if (VEC_RESERVE_ARRAY(p->mods, p->n, p->cap))
 		return NULL;
-	p->mods = nm;
-	memset(&nm[p->n], 0, sizeof(*nm));
-	if (!(nm[p->n].path = strdup(path)))
+	nm = memset(&p->mods[p->n], 0, sizeof(*nm));
+	if (!(nm->path = strdup(path)))
 		return NULL;
-	snprintf(nm[p->n].build_id, sizeof(nm[p->n].build_id), "%s", build_id ? build_id : "");
-	return &p->mods[p->n++];
+	snprintf(nm->build_id, sizeof(nm->build_id), "%s", build_id ? build_id : "");
+	p->n++;
+	return nm;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -57,7 +58,7 @@ static int cmp_str(const void *a, const void *b)
 static int copy_fn(struct policy_fn *f, const struct function_report *fr, const struct strlist *touchers)
 {
 	f->unit = -1;
-	f->state = bsearch(&fr->name, touchers->v, touchers->n, sizeof(char *), cmp_str) != NULL;
+	f->state = touchers->n && bsearch(&fr->name, touchers->v, touchers->n, sizeof(char *), cmp_str);
 	f->name = strdup(fr->name);
 	f->demangled = strdup(fr->demangled);
 	f->addr = fr->addr;
@@ -102,7 +103,8 @@ static int state_touchers(const struct module_report *r, const struct rules *rul
 			    strlist_add(out, f->accesses[k].function, false))
 				return -ENOMEM;
 	}
-	qsort(out->v, out->n, sizeof(char *), cmp_str);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(char *), cmp_str);
 	return 0;
 }
 
@@ -112,12 +114,15 @@ int policy_add_report(struct policy *p, const struct module_report *r, const str
 	struct strlist touchers = { 0 };
 	int err = m ? state_touchers(r, rules, &touchers) : -ENOMEM;
 
-	if (!err && !(m->fns = calloc(r->nfunctions + 1, sizeof(*m->fns))))
-		err = -ENOMEM;
 	for (size_t i = 0; !err && i < r->nfunctions; i++) {
 		/* A start known only as a call target may be a misdecoded one: never patched. */
 		if (!r->functions[i].guard || !r->functions[i].anchored)
 			continue;
+		if (VEC_RESERVE_ARRAY(m->fns, m->nfns, m->fns_cap)) {
+			err = -ENOMEM;
+			break;
+		}
+		memset(&m->fns[m->nfns], 0, sizeof(*m->fns));
 		err = copy_fn(&m->fns[m->nfns++], &r->functions[i], &touchers);
 	}
 	strlist_free(&touchers);
@@ -258,14 +263,12 @@ static int parse_threads(char *line, struct policy_module *m)
 static int parse_unit(char *line, struct policy_module *m)
 {
 	char *f[6], *end;
-	struct policy_unit *grown, *u;
+	struct policy_unit *u;
 
 	if (!split_tabs(line, f, 6) || strtoul(f[1], &end, 10) != m->nunits || *end)
 		return -EINVAL;
-	grown = realloc(m->units, (m->nunits + 1) * sizeof(*grown));
-	if (!grown)
+	if (VEC_RESERVE_ARRAY(m->units, m->nunits, m->units_cap))
 		return -ENOMEM;
-	m->units = grown;
 	u = memset(&m->units[m->nunits++], 0, sizeof(*u));
 	u->lang = (int)strtol(f[2], &end, 16);
 	if (*end)
@@ -292,14 +295,12 @@ static int parse_fn_unit(struct policy_fn *fn, const char *unit, const char *sta
 static int parse_fn(char *line, struct policy_module *m, bool v1)
 {
 	char *f[8], *end;
-	struct policy_fn *fn, *grown;
+	struct policy_fn *fn;
 
 	if (!split_tabs(line, f, v1 ? 6 : 8) || strncmp(f[0], "0x", 2))
 		return -EINVAL;
-	grown = realloc(m->fns, (m->nfns + 1) * sizeof(*grown));
-	if (!grown)
+	if (VEC_RESERVE_ARRAY(m->fns, m->nfns, m->fns_cap))
 		return -ENOMEM;
-	m->fns = grown;
 	fn = memset(&m->fns[m->nfns++], 0, sizeof(*fn));
 	fn->addr = strtoull(f[0], &end, 16);
 	if (*end)

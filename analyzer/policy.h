@@ -38,16 +38,16 @@ struct policy_unit {
 struct policy_module {
 	char *path;
 	char build_id[41];
-	struct policy_fn *fns;
-	size_t nfns;
+	struct policy_fn *fns;       /* grown with VEC_RESERVE_ARRAY */
+	size_t nfns, fns_cap;
 	struct policy_aware aware;   /* the module as a whole: for functions without a unit */
-	struct policy_unit *units;
-	size_t nunits;
+	struct policy_unit *units;   /* grown with VEC_RESERVE_ARRAY */
+	size_t nunits, units_cap;
 };
 
 struct policy {
-	struct policy_module *mods;
-	size_t n;
+	struct policy_module *mods;   /* grown with VEC_RESERVE_ARRAY */
+	size_t n, cap;
 };
 
 /* Appends the module's confinable functions (guard: direct and not init-only), each with its

@@ -149,7 +149,7 @@ const struct reloc *relocs_code_in(const struct relocs *r, uint64_t lo, uint64_t
 	while (j < r->ncode && r->code[j].offset < hi)
 		j++;
 	*n = j - i;
-	return r->code + i;
+	return *n ? r->code + i : NULL;   /* no arithmetic on a table that may be NULL */
 }
 
 const struct reloc *relocs_data_at(const struct relocs *r, uint64_t addr)

@@ -103,7 +103,9 @@ static bool shown(const struct out *o, const struct finding *f)
 	return o->o->show_protected || finding_unprotected(f);
 }
 
-static struct touch *index_touches(const struct out *o, const struct module_report *r, size_t *count)
+/* The touches of r's findings, sorted, in *out (NULL when there are none); 0 or -1. */
+static int index_touches(const struct out *o, const struct module_report *r, struct touch **out,
+			 size_t *count)
 {
 	struct touch *v = NULL;
 	size_t n = 0, cap = 0;
@@ -120,12 +122,14 @@ static struct touch *index_touches(const struct out *o, const struct module_repo
 		if (add_state_touches(f, i, o->o->show_protected, &v, &n, &cap))
 			goto fail;
 	}
-	qsort(v, n, sizeof(*v), cmp_touch);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_touch);
+	*out = v;
 	*count = n;
-	return v;
+	return 0;
 fail:
 	free(v);
-	return NULL;
+	return -1;
 }
 
 static void location(const struct out *o, const char *file, int line)
@@ -332,11 +336,11 @@ static void module_header(const struct out *o, const struct module_report *r)
 static int render_module(const struct out *o, const struct module_report *r)
 {
 	size_t nt = 0;
-	struct touch *t = index_touches(o, r, &nt);
+	struct touch *t = NULL;
 	struct counts c = { 0 };
 	bool header = false;
 
-	if (!t && r->nfindings)
+	if (index_touches(o, r, &t, &nt))
 		return -1;
 	module_header(o, r);
 	for (size_t i = 0; i < r->nfunctions; i++)

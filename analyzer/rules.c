@@ -294,7 +294,7 @@ int rules_load_builtin(struct rules *r, const struct diag *d)
 static const struct rule *find_exact(const struct rules *r, const char *name, unsigned mask)
 {
 	struct rule key = { .name = (char *)name };
-	const struct rule *ru = bsearch(&key, r->list.v, r->list.n, sizeof(struct rule), rule_cmp);
+	const struct rule *ru = r->list.n ? bsearch(&key, r->list.v, r->list.n, sizeof(struct rule), rule_cmp) : NULL;
 
 	return ru && (ru->sources & mask) ? ru : NULL;
 }
@@ -302,7 +302,8 @@ static const struct rule *find_exact(const struct rules *r, const char *name, un
 static const struct rule *find_alias(const struct rules *r, const char *name, unsigned mask)
 {
 	struct alias key = { name, 0 };
-	const struct alias *a = bsearch(&key, r->aliases.v, r->aliases.n, sizeof(struct alias), alias_cmp);
+	const struct alias *a = r->aliases.n ? bsearch(&key, r->aliases.v, r->aliases.n, sizeof(struct alias),
+						       alias_cmp) : NULL;
 
 	return a && (r->list.v[a->rule].sources & mask) ? &r->list.v[a->rule] : NULL;
 }

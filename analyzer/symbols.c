@@ -5,12 +5,40 @@
 #include <libiberty/demangle.h>
 #include "symbols.h"
 
+/* The SHT_SYMTAB_SHNDX section of the symbol table at index table: the section indexes of
+ * symbols whose st_shndx is SHN_XINDEX (objects with 0xff00 sections or more). NULL: none. */
+static Elf_Data *xindex_data(const struct elf_image *img, size_t table)
+{
+	for (size_t i = 1; i < img->nsecs; i++) {
+		GElf_Shdr sh;
+
+		if (img->secs[i].type == SHT_SYMTAB_SHNDX && gelf_getshdr(img->secs[i].scn, &sh) &&
+		    sh.sh_link == table)
+			return elf_getdata(img->secs[i].scn, NULL);
+	}
+	return NULL;
+}
+
+/* The symbol's section index, read from the extended table when st_shndx says so; SHN_UNDEF
+ * when that table lacks it. */
+static uint32_t section_index(const GElf_Sym *es, Elf_Data *data, Elf_Data *xdata, size_t k)
+{
+	GElf_Sym unused;
+	Elf32_Word x = 0;
+
+	if (es->st_shndx != SHN_XINDEX)
+		return es->st_shndx;
+	if (!xdata || !gelf_getsymshndx(data, xdata, (int)k, &unused, &x))
+		return SHN_UNDEF;
+	return x;
+}
+
 static int load_table(const struct elf_image *img, uint32_t type, struct sym_table *t,
 		      const struct diag *d)
 {
 	for (size_t i = 1; i < img->nsecs; i++) {
 		const struct image_section *s = &img->secs[i];
-		Elf_Data *data;
+		Elf_Data *data, *xdata;
 		GElf_Shdr sh;
 
 		if (s->type != type)
@@ -25,25 +53,27 @@ static int load_table(const struct elf_image *img, uint32_t type, struct sym_tab
 		t->v = calloc(t->n ? t->n : 1, sizeof(*t->v));
 		if (!t->v)
 			return -ENOMEM;
+		xdata = xindex_data(img, i);
 		for (size_t k = 0; k < t->n; k++) {
 			GElf_Sym es;
 			struct sym *y = &t->v[k];
 			const char *name;
 
+			y->name = "";   /* an unreadable entry is a nameless undefined symbol */
 			if (!gelf_getsym(data, (int)k, &es))
 				continue;
 			name = elf_strptr(img->elf, sh.sh_link, es.st_name);
 			y->name = name ? name : "";
 			y->size = es.st_size;
-			y->shndx = es.st_shndx;
+			y->shndx = section_index(&es, data, xdata, k);
 			y->bind = GELF_ST_BIND(es.st_info);
 			y->type = GELF_ST_TYPE(es.st_info);
 			y->vis = GELF_ST_VISIBILITY(es.st_other);
 			y->addr = es.st_value;
 			/* .o symbols are section-relative; the image lays sections out at sh_addr. */
-			if (img->type == IMAGE_RELOCATABLE && es.st_shndx != SHN_COMMON && es.st_shndx != SHN_ABS &&
-			    es.st_shndx != SHN_UNDEF && es.st_shndx < img->nsecs)
-				y->addr += img->secs[es.st_shndx].addr;
+			if (img->type == IMAGE_RELOCATABLE && y->shndx != SHN_COMMON && y->shndx != SHN_ABS &&
+			    y->shndx != SHN_UNDEF && y->shndx < img->nsecs)
+				y->addr += img->secs[y->shndx].addr;
 		}
 		return 0;
 	}

@@ -11,6 +11,11 @@
 #define VEC_RESERVE(vec) \
 	((vec)->n < (vec)->cap ? 0 : vec_grow((void **)&(vec)->v, &(vec)->cap, sizeof(*(vec)->v)))
 
+/* VEC_RESERVE for an array kept in fields with their own names (ptr, count, capacity), as in
+ * structures that other code reads by those names. */
+#define VEC_RESERVE_ARRAY(ptr, n, cap) \
+	((n) < (cap) ? 0 : vec_grow((void **)&(ptr), &(cap), sizeof(*(ptr))))
+
 /* Appends a copy of val; evaluates to 0, or -1 when out of memory. */
 #define VEC_PUSH(vec, val) \
 	(VEC_RESERVE(vec) ? -1 : ((vec)->v[(vec)->n++] = (val), 0))

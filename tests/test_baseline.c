@@ -1,56 +1,24 @@
 /* Unit tests of the baseline module: the file format and its errors, regeneration that keeps
  * accepted entries, the comparison (counts per fingerprint, severities, unscanned modules), the
  * ratchet of --update-baseline, rendering and saving. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <stdio.h>
-#include <unistd.h>
+#include "helpers.h"
 #include "baseline.h"
 
-static char last_error[1024];
-
-static void capture(void *ctx, enum diag_level level, const char *msg)
-{
-	(void)ctx;
-	if (level == DIAG_ERROR)
-		snprintf(last_error, sizeof(last_error), "%s", msg);
-}
-
-static const struct diag diag = { capture, NULL };
 
 /* --- synthetic reports ------------------------------------------------------------------------ */
 
 static struct module_report *report(const char *module)
 {
-	struct module_report *r = calloc(1, sizeof(*r));
-
-	assert_non_null(r);
-	r->path = strdup(module);
-	r->display = strdup(module);
-	r->module = strdup(module);
-	r->findings = calloc(16, sizeof(*r->findings));
-	assert_non_null(r->findings);
-	return r;
+	return test_report_new(module, module);
 }
 
 static struct finding *add(struct module_report *r, enum kind k, const char *function,
 			   const char *name, enum rule_severity sev)
 {
-	struct finding *f = &r->findings[r->nfindings++];
+	struct finding *f = test_finding_add(r, k, function, name, name);
 
-	f->kind = k;
-	f->symbol = strdup(name);
-	f->demangled = strdup(name);
-	f->name = strdup(name);
-	f->function = function ? strdup(function) : NULL;
 	f->section = k == KIND_NON_REENTRANT_CALL ? NULL : strdup(".bss");
 	f->severity = sev;
-	findings_fingerprint(k, r->module, function, name, f->fingerprint);
 	return f;
 }
 
@@ -89,7 +57,7 @@ static void test_parse_full(void **state)
 	assert_true(asprintf(&text, "# leading comment\nconfine baseline 1\n# header\n\n[accepted]\n"
 				    "# why: only main calls it\n%s\n\n[generated]\n# dropped\n%s",
 			     l1, l2) > 0);
-	assert_int_equal(baseline_parse(&b, text, "t", &diag), 0);
+	assert_int_equal(baseline_parse(&b, text, "t", &test_diag), 0);
 	assert_int_equal(b.n, 2);
 	assert_int_equal(b.v[0].section, BASELINE_ACCEPTED);
 	assert_int_equal(b.v[0].kind, KIND_MUTABLE_STATIC);
@@ -119,7 +87,7 @@ static void test_parse_crlf_and_spaces(void **state)
 	(void)state;
 	assert_true(asprintf(&text, "confine baseline 1\r\n[generated]\r\n%s\t mutable-global \tm.so\t-\tg \texisting \r\n",
 			     fp(KIND_MUTABLE_GLOBAL, "m.so", NULL, "g")) > 0);
-	assert_int_equal(baseline_parse(&b, text, "t", &diag), 0);
+	assert_int_equal(baseline_parse(&b, text, "t", &test_diag), 0);
 	assert_int_equal(b.n, 1);
 	assert_string_equal(b.v[0].name, "g");
 	assert_string_equal(b.v[0].reason, "existing");
@@ -133,9 +101,9 @@ static void test_parse_empty_sections(void **state)
 	struct baseline b = { 0 };
 
 	(void)state;
-	assert_int_equal(baseline_parse(&b, "confine baseline 1\n", "t", &diag), 0);
+	assert_int_equal(baseline_parse(&b, "confine baseline 1\n", "t", &test_diag), 0);
 	assert_int_equal(b.n, 0);
-	assert_int_equal(baseline_parse(&b, "confine baseline 1\n[accepted]\n\n[generated]\n", "t", &diag), 0);
+	assert_int_equal(baseline_parse(&b, "confine baseline 1\n[accepted]\n\n[generated]\n", "t", &test_diag), 0);
 	assert_int_equal(b.n, 0);
 	assert_null(b.accepted_text);
 	baseline_free(&b);
@@ -179,9 +147,9 @@ static void test_parse_errors(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		struct baseline b = { 0 };
 
-		last_error[0] = '\0';
-		assert_int_equal(baseline_parse(&b, cases[i].text, "t", &diag), -EINVAL);
-		assert_string_equal(last_error, cases[i].error);
+		test_last_error[0] = '\0';
+		assert_int_equal(baseline_parse(&b, cases[i].text, "t", &test_diag), -EINVAL);
+		assert_string_equal(test_last_error, cases[i].error);
 		assert_int_equal(b.n, 0);
 		assert_null(b.v);
 		assert_null(b.accepted_text);
@@ -194,7 +162,7 @@ static void test_parse_generated_reason_may_be_empty(void **state)
 
 	(void)state;
 	assert_int_equal(baseline_parse(&b, "confine baseline 1\n[generated]\n0123456789abcdef\tmutable-global\tm\t-\tg\t\n",
-					"t", &diag), 0);
+					"t", &test_diag), 0);
 	assert_int_equal(b.n, 1);
 	assert_string_equal(b.v[0].reason, "");
 	baseline_free(&b);
@@ -227,7 +195,7 @@ static void test_regenerate_keeps_accepted(void **state)
 				    "[generated]\n%s\tmutable-global\tliblegacy.so\t-\tg_gone\texisting\n",
 			     fp(KIND_MUTABLE_STATIC, "liblegacy.so", NULL, "s_calls"),
 			     fp(KIND_MUTABLE_GLOBAL, "liblegacy.so", NULL, "g_gone")) > 0);
-	assert_int_equal(baseline_parse(&b, text, "t", &diag), 0);
+	assert_int_equal(baseline_parse(&b, text, "t", &test_diag), 0);
 	assert_int_equal(baseline_regenerate(&b, &r, 1), 0);
 	assert_int_equal(b.n, 4);
 	assert_int_equal(count_section(&b, BASELINE_ACCEPTED, "s_calls"), 1);
@@ -407,7 +375,7 @@ static void test_fixed_prefers_generated(void **state)
 	add(r, KIND_MUTABLE_STATIC, NULL, "s_calls", SEVERITY_ERROR);
 	assert_true(asprintf(&text, "confine baseline 1\n[accepted]\n%s\tmutable-static\tlib.so\t-\ts_calls\tok\n"
 				    "[generated]\n%s\tmutable-static\tlib.so\t-\ts_calls\texisting\n", f, f) > 0);
-	assert_int_equal(baseline_parse(&b, text, "t", &diag), 0);
+	assert_int_equal(baseline_parse(&b, text, "t", &test_diag), 0);
 	assert_int_equal(baseline_compare(&b, &r, 1, SEVERITY_ERROR, &d), 0);
 	assert_int_equal(d.nfixed, 1);
 	assert_int_equal(d.fixed[0]->section, BASELINE_GENERATED);
@@ -438,7 +406,7 @@ static void test_suppressed_entries_skipped(void **state)
 	(void)state;
 	assert_true(asprintf(&text, "confine baseline 1\n[generated]\n%s\tmutable-global\tlib.so\t-\tg\texisting\n",
 			     fp(KIND_MUTABLE_GLOBAL, "lib.so", NULL, "g")) > 0);
-	assert_int_equal(baseline_parse(&b, text, "t", &diag), 0);
+	assert_int_equal(baseline_parse(&b, text, "t", &test_diag), 0);
 	b.v[0].suppressed = true;
 	assert_int_equal(baseline_compare(&b, &none, 1, SEVERITY_ERROR, &d), 0);
 	assert_int_equal(d.nfixed, 0);
@@ -463,7 +431,7 @@ static void test_render_exact(void **state)
 	add(r, KIND_MUTABLE_GLOBAL, NULL, "g_requests", SEVERITY_ERROR);
 	add(r, KIND_MUTABLE_LOCAL_STATIC, "legacy_next_id", "id", SEVERITY_ERROR);
 	assert_true(asprintf(&text, "confine baseline 1\n[accepted]\n%s\n\n\n[generated]\n", acc) > 0);
-	assert_int_equal(baseline_parse(&b, text, "t", &diag), 0);
+	assert_int_equal(baseline_parse(&b, text, "t", &test_diag), 0);
 	assert_int_equal(baseline_regenerate(&b, &r, 1), 0);
 	out = baseline_render(&b);
 	assert_non_null(out);
@@ -487,7 +455,7 @@ static void test_render_exact(void **state)
 	assert_string_equal(out, want);
 	/* Parsing what was rendered gives the same baseline, and renders the same text. */
 	baseline_free(&b);
-	assert_int_equal(baseline_parse(&b, out, "t", &diag), 0);
+	assert_int_equal(baseline_parse(&b, out, "t", &test_diag), 0);
 	assert_int_equal(b.n, 4);
 	free(text);
 	text = baseline_render(&b);
@@ -511,7 +479,7 @@ static void test_render_sanitizes_fields(void **state)
 	out = baseline_render(&b);
 	assert_non_null(strstr(out, "\tlib.so\t-\ta b c\texisting\n"));
 	baseline_free(&b);
-	assert_int_equal(baseline_parse(&b, out, "t", &diag), 0);
+	assert_int_equal(baseline_parse(&b, out, "t", &test_diag), 0);
 	assert_int_equal(b.n, 1);
 	baseline_free(&b);
 	module_report_free(r);
@@ -530,8 +498,8 @@ static void test_save_load(void **state)
 	snprintf(path, sizeof(path), "%s/b.txt", dir);
 	add(r, KIND_MUTABLE_GLOBAL, NULL, "g", SEVERITY_ERROR);
 	baseline_of(r, &b);
-	assert_int_equal(baseline_save(&b, path, &diag), 0);
-	assert_int_equal(baseline_load(&back, path, &diag), 0);
+	assert_int_equal(baseline_save(&b, path, &test_diag), 0);
+	assert_int_equal(baseline_load(&back, path, &test_diag), 0);
 	assert_int_equal(back.n, 1);
 	assert_string_equal(back.v[0].fingerprint, r->findings[0].fingerprint);
 	baseline_free(&back);
@@ -540,18 +508,18 @@ static void test_save_load(void **state)
 	assert_int_not_equal(access(path, F_OK), 0);
 	/* A missing file, and one with a NUL byte on line 2. */
 	snprintf(path, sizeof(path), "%s/missing.txt", dir);
-	assert_int_equal(baseline_load(&back, path, &diag), -ENOENT);
-	assert_non_null(strstr(last_error, "missing.txt: cannot read baseline: No such file or directory"));
+	assert_int_equal(baseline_load(&back, path, &test_diag), -ENOENT);
+	assert_non_null(strstr(test_last_error, "missing.txt: cannot read baseline: No such file or directory"));
 	snprintf(path, sizeof(path), "%s/nul.txt", dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fwrite("confine baseline 1\nab\0cd\n", 1, 25, f);
 	fclose(f);
-	assert_int_equal(baseline_load(&back, path, &diag), -EINVAL);
-	assert_non_null(strstr(last_error, "nul.txt:2: a NUL byte: not a text file"));
+	assert_int_equal(baseline_load(&back, path, &test_diag), -EINVAL);
+	assert_non_null(strstr(test_last_error, "nul.txt:2: a NUL byte: not a text file"));
 	/* A directory in the way of the file: the error names it. */
-	assert_int_equal(baseline_save(&b, dir, &diag), -EISDIR);
-	assert_non_null(strstr(last_error, ": cannot write baseline: Is a directory"));
+	assert_int_equal(baseline_save(&b, dir, &test_diag), -EISDIR);
+	assert_non_null(strstr(test_last_error, ": cannot write baseline: Is a directory"));
 	unlink(path);
 	rmdir(dir);
 	baseline_free(&b);

@@ -1,89 +1,30 @@
 /* Unit tests of the call graph: edges, rule and state uses, next hops, init-only code and guards. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <stdio.h>
+#include "helpers.h"
 #include "callgraph.h"
 #include "debuginfo.h"
 
-struct module {
-	char path[512];
-	struct input_unit unit;
-	struct rules *rules;
-	struct elf_image *img;
-	struct symbols *syms;
-	struct debuginfo *dbg;
-	struct relocs *relocs;
-	struct state_set *states;
-	struct plt_map *plt;
-	struct xref_set *xrefs;
-	struct function_table *funcs;
-	struct callgraph *cg;
-};
-
-static void capture(void *ctx, enum diag_level level, const char *msg)
-{
-	(void)ctx;
-	if (level == DIAG_ERROR)
-		fail_msg("unexpected error: %s", msg);
-}
-
-static const struct diag diag = { capture, NULL };
-
 /* Runs the pipeline up to the call graph with the built-in rules plus user_rules (or NULL). */
-static struct module *load_with(const char *rel, unsigned libc, const char *user_rules)
+static struct test_module *load_with(const char *rel, unsigned libc, const char *user_rules)
 {
-	struct module *m = calloc(1, sizeof(*m));
-	const char *base = getenv("FX");
+	struct test_module_opts o = { TM_CALLGRAPH, 2, libc, user_rules, &test_diag_strict, DISASM_ZYDIS };
+	struct test_module *m = test_module_open(rel, &o);
 
 	assert_non_null(m);
-	snprintf(m->path, sizeof(m->path), "%s/%s", base && *base ? base : "build/fixtures", rel);
-	m->unit = (struct input_unit){ .path = m->path, .display = m->path };
-	m->rules = rules_new();
-	assert_non_null(m->rules);
-	assert_int_equal(rules_load_builtin(m->rules, &diag), 0);
-	if (user_rules)
-		assert_int_equal(rules_parse(m->rules, user_rules, "user", &diag), 0);
-	assert_int_equal(elf_image_open(&m->unit, &diag, &m->img), 0);
-	assert_int_equal(symbols_load(m->img, &diag, &m->syms), 0);
-	assert_int_equal(debuginfo_load(m->img, &diag, &m->dbg), 0);
-	assert_int_equal(relocs_load(m->img, &diag, &m->relocs), 0);
-	assert_int_equal(state_classify(m->img, m->syms, m->dbg, m->relocs, &m->states), 0);
-	assert_int_equal(disasm_plt_load(m->img, &diag, &m->plt), 0);
-	assert_int_equal(disasm_sweep(m->img, m->syms, m->relocs, 2, DISASM_ZYDIS, &diag, &m->xrefs), 0);
-	assert_int_equal(functions_build(m->img, m->syms, m->relocs, m->xrefs, &m->funcs), 0);
-	struct callgraph_input in = { m->img, m->syms, m->relocs, m->plt, m->funcs, m->states, m->xrefs,
-				      m->rules, libc, NULL };
-	assert_int_equal(callgraph_build(&in, &m->cg), 0);
 	assert_int_equal(m->cg->nfuncs, m->funcs->v.n);
 	return m;
 }
 
-static struct module *load(const char *rel)
+static struct test_module *load(const char *rel)
 {
 	return load_with(rel, LIBC_ANY, NULL);
 }
 
-static void unload(struct module *m)
+static void unload(struct test_module *m)
 {
-	callgraph_free(m->cg);
-	functions_free(m->funcs);
-	disasm_xrefs_free(m->xrefs);
-	disasm_plt_free(m->plt);
-	state_free(m->states);
-	relocs_free(m->relocs);
-	debuginfo_free(m->dbg);
-	symbols_free(m->syms);
-	elf_image_free(m->img);
-	rules_free(m->rules);
-	free(m);
+	test_module_free(m);
 }
 
-static uint32_t fn(const struct module *m, const char *name)
+static uint32_t fn(const struct test_module *m, const char *name)
 {
 	for (size_t i = 0; i < m->funcs->v.n; i++)
 		if (m->funcs->v.v[i].name && !strcmp(m->funcs->v.v[i].name, name))
@@ -92,7 +33,7 @@ static uint32_t fn(const struct module *m, const char *name)
 	return NO_FUNCTION;
 }
 
-static const char *fname(const struct module *m, uint32_t f)
+static const char *fname(const struct test_module *m, uint32_t f)
 {
 	return f == NO_FUNCTION ? "-" : m->funcs->v.v[f].name ? m->funcs->v.v[f].name : "?";
 }
@@ -103,7 +44,7 @@ static const char *how_name(int how)
 }
 
 /* Every edge as "from>to:how", joined by spaces. */
-static void edges_text(const struct module *m, char *out, size_t n)
+static void edges_text(const struct test_module *m, char *out, size_t n)
 {
 	size_t len = 0;
 
@@ -117,7 +58,7 @@ static void edges_text(const struct module *m, char *out, size_t n)
 }
 
 /* Every rule use as "function:callee(rule):how", joined by spaces. */
-static void rule_uses_text(const struct module *m, char *out, size_t n)
+static void rule_uses_text(const struct test_module *m, char *out, size_t n)
 {
 	size_t len = 0;
 
@@ -131,7 +72,7 @@ static void rule_uses_text(const struct module *m, char *out, size_t n)
 }
 
 /* Every state use as "function:variable:access" (access as r, w, a letters), joined by spaces. */
-static void state_uses_text(const struct module *m, char *out, size_t n)
+static void state_uses_text(const struct test_module *m, char *out, size_t n)
 {
 	size_t len = 0;
 
@@ -147,7 +88,7 @@ static void state_uses_text(const struct module *m, char *out, size_t n)
 
 static void test_edges(void **state)
 {
-	struct module *m = load("O0/legacy.o");
+	struct test_module *m = load("O0/legacy.o");
 	char text[2048];
 
 	(void)state;
@@ -159,7 +100,7 @@ static void test_edges(void **state)
 
 static void test_rule_uses(void **state)
 {
-	struct module *m = load("O0/legacy.o");
+	struct test_module *m = load("O0/legacy.o");
 	char text[2048];
 
 	(void)state;
@@ -174,7 +115,7 @@ static void test_rule_uses(void **state)
 /* At -O0 an increment is a load and a store: one use per reference. */
 static void test_state_uses(void **state)
 {
-	struct module *m = load("O0/legacy.o");
+	struct test_module *m = load("O0/legacy.o");
 	char text[2048];
 
 	(void)state;
@@ -190,7 +131,7 @@ static void test_state_uses(void **state)
 /* legacy_process touches nothing itself; its next hop is legacy_tokenize, which is direct. */
 static void test_next_hop(void **state)
 {
-	struct module *m = load("O0/legacy.o");
+	struct test_module *m = load("O0/legacy.o");
 	const struct fnode *proc = &m->cg->nodes[fn(m, "legacy_process")];
 	const struct fnode *tok = &m->cg->nodes[fn(m, "legacy_tokenize")];
 
@@ -207,7 +148,7 @@ static void test_next_hop(void **state)
 
 static void test_init_only(void **state)
 {
-	struct module *m = load("O0/legacy.o");
+	struct test_module *m = load("O0/legacy.o");
 	size_t n = 0;
 
 	(void)state;
@@ -222,7 +163,7 @@ static void test_init_only(void **state)
 /* Guarded: direct and not init-only. */
 static void test_guard(void **state)
 {
-	struct module *m = load("O0/legacy.o");
+	struct test_module *m = load("O0/legacy.o");
 	static const char *const guarded[] = { "bump", "legacy_tokenize", "legacy_next", "legacy_year",
 					       "legacy_utc_hour", "legacy_roll", "legacy_set_tz",
 					       "legacy_tokenizer", "legacy_report", "legacy_copy",
@@ -245,7 +186,7 @@ static void test_guard(void **state)
  * legacy_process, which is therefore direct itself. */
 static void test_o2(void **state)
 {
-	struct module *m = load("O2/legacy.o");
+	struct test_module *m = load("O2/legacy.o");
 	char text[2048];
 
 	(void)state;
@@ -264,7 +205,7 @@ static void test_o2(void **state)
 /* --libc glibc: rand is MT-Safe in glibc, so legacy_roll uses no rule. */
 static void test_libc_selection(void **state)
 {
-	struct module *m = load_with("O0/legacy.o", SOURCE_GLIBC, NULL);
+	struct test_module *m = load_with("O0/legacy.o", SOURCE_GLIBC, NULL);
 
 	(void)state;
 	assert_false(m->cg->nodes[fn(m, "legacy_roll")].direct);
@@ -278,7 +219,7 @@ static void test_libc_selection(void **state)
 /* A user rule on a function of the module itself: its callers use the rule. */
 static void test_user_rule(void **state)
 {
-	struct module *m = load_with("O0/legacy.o", LIBC_ANY, "legacy_tokenize\n");
+	struct test_module *m = load_with("O0/legacy.o", LIBC_ANY, "legacy_tokenize\n");
 	const struct rule_use *found = NULL;
 
 	(void)state;
@@ -297,7 +238,7 @@ static void test_user_rule(void **state)
 /* Calls through the PLT resolve to the imported symbol; a user rule makes the caller direct. */
 static void test_plt_resolution(void **state)
 {
-	struct module *m = load_with("O0/app-dyn", LIBC_ANY, "legacy_tokenize\nlegacy_year\n");
+	struct test_module *m = load_with("O0/app-dyn", LIBC_ANY, "legacy_tokenize\nlegacy_year\n");
 	char text[2048];
 
 	(void)state;
@@ -312,7 +253,7 @@ static void test_plt_resolution(void **state)
 /* Vtable slots make the virtual functions data-referenced: never init-only, callable from anywhere. */
 static void test_data_ref(void **state)
 {
-	struct module *m = load("O0/legacy_cxx.o");
+	struct test_module *m = load("O0/legacy_cxx.o");
 
 	(void)state;
 	assert_true(m->cg->nodes[fn(m, "_ZNK6legacy6Square4areaEv")].data_ref);
@@ -329,7 +270,7 @@ static void test_data_ref(void **state)
 /* Stripped: state is named by address, only where non-init code touches it. */
 static void test_stripped_anonymous(void **state)
 {
-	struct module *m = load("O0/app-stripped");
+	struct test_module *m = load("O0/app-stripped");
 	static const char *const want[] = { ".data+0x10", ".data+0x14", ".bss+0x2c", ".bss+0x40", ".bss+0x44",
 					    ".bss+0x60", ".bss+0xa0", ".bss+0xa4", ".bss+0xa8" };
 

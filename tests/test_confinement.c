@@ -22,8 +22,10 @@ static struct policy_fn fns[] = {
 	{ .name = "anon", .demangled = "anon", .unit = -1, .state = true },
 };
 
-static const struct policy_module module = { "/srv/app", "", fns, 4, { true, "uses pthread_mutex_lock" },
-					     units, 2 };
+static const struct policy_module module = {
+	.path = "/srv/app", .build_id = "", .fns = fns, .nfns = 4,
+	.aware = { true, "uses pthread_mutex_lock" }, .units = units, .nunits = 2,
+};
 
 /* Decides each function; want holds one letter per function: c confined, - left alone. */
 static void expect(const struct confinement *c, const char *want, const char *why0)

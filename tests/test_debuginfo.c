@@ -1,59 +1,24 @@
 /* Unit tests of the debug-info module: variables, owners, const flags, source lines and inlining. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <stdio.h>
+#include "helpers.h"
 #include "debuginfo.h"
 #include "relocs.h"
 #include "symbols.h"
 
-struct module {
-	char path[512];
-	struct input_unit unit;
-	struct elf_image *img;
-	struct symbols *syms;
-	struct relocs *relocs;
-	struct debuginfo *dbg;
-};
-
-static void capture(void *ctx, enum diag_level level, const char *msg)
+static struct test_module *load(const char *rel)
 {
-	(void)ctx;
-	if (level <= DIAG_WARN)
-		fail_msg("unexpected diagnostic: %s", msg);
-}
-
-static const struct diag diag = { capture, NULL };
-
-static struct module *load(const char *rel)
-{
-	struct module *m = calloc(1, sizeof(*m));
-	const char *base = getenv("FX");
+	struct test_module_opts o = { TM_RELOCS | TM_DEBUGINFO, 1, 0, NULL, &test_diag_quiet, DISASM_ZYDIS };
+	struct test_module *m = test_module_open(rel, &o);
 
 	assert_non_null(m);
-	snprintf(m->path, sizeof(m->path), "%s/%s", base && *base ? base : "build/fixtures", rel);
-	m->unit = (struct input_unit){ .path = m->path, .display = m->path };
-	assert_int_equal(elf_image_open(&m->unit, &diag, &m->img), 0);
-	assert_int_equal(symbols_load(m->img, &diag, &m->syms), 0);
-	assert_int_equal(relocs_load(m->img, &diag, &m->relocs), 0);
-	assert_int_equal(debuginfo_load(m->img, &diag, &m->dbg), 0);
 	return m;
 }
 
-static void unload(struct module *m)
+static void unload(struct test_module *m)
 {
-	debuginfo_free(m->dbg);
-	relocs_free(m->relocs);
-	symbols_free(m->syms);
-	elf_image_free(m->img);
-	free(m);
+	test_module_free(m);
 }
 
-static const struct sym *sym_named(const struct module *m, const char *name)
+static const struct sym *sym_named(const struct test_module *m, const char *name)
 {
 	for (size_t i = 1; i < m->syms->symtab.n; i++)
 		if (!strcmp(m->syms->symtab.v[i].name, name))
@@ -62,7 +27,7 @@ static const struct sym *sym_named(const struct module *m, const char *name)
 	return NULL;
 }
 
-static const struct dbg_var *var_of(const struct module *m, const char *symbol)
+static const struct dbg_var *var_of(const struct test_module *m, const char *symbol)
 {
 	const struct dbg_var *v = debuginfo_var_at(m->dbg, sym_named(m, symbol)->addr);
 
@@ -72,7 +37,7 @@ static const struct dbg_var *var_of(const struct module *m, const char *symbol)
 }
 
 /* In a .o: the address of the call or jump in function fn whose relocation names callee. */
-static uint64_t call_site(const struct module *m, const char *fn, const char *callee)
+static uint64_t call_site(const struct test_module *m, const char *fn, const char *callee)
 {
 	const struct sym *f = sym_named(m, fn);
 	size_t n;
@@ -88,7 +53,7 @@ static uint64_t call_site(const struct module *m, const char *fn, const char *ca
 	return 0;
 }
 
-static void expect_var(const struct module *m, const char *symbol, const char *name, const char *owner,
+static void expect_var(const struct test_module *m, const char *symbol, const char *name, const char *owner,
 		       int line, bool is_const)
 {
 	const struct dbg_var *v = var_of(m, symbol);
@@ -104,7 +69,7 @@ static void expect_var(const struct module *m, const char *symbol, const char *n
 
 static void test_c_variables(void **state)
 {
-	struct module *m = load("O0/legacy.o");
+	struct test_module *m = load("O0/legacy.o");
 
 	(void)state;
 	expect_var(m, "g_counter", "g_counter", NULL, 8, false);
@@ -120,7 +85,7 @@ static void test_c_variables(void **state)
 /* Only variables with a static address: nine in legacy.c (t_depth is TLS, not DW_OP_addr). */
 static void test_c_variable_set(void **state)
 {
-	struct module *m = load("O0/legacy.o");
+	struct test_module *m = load("O0/legacy.o");
 
 	(void)state;
 	assert_int_equal(m->dbg->n, 9);
@@ -133,7 +98,7 @@ static void test_c_variable_set(void **state)
 
 static void test_cxx_variables(void **state)
 {
-	struct module *m = load("O0/legacy_cxx.o");
+	struct test_module *m = load("O0/legacy_cxx.o");
 
 	(void)state;
 	expect_var(m, "_ZZN6legacy5labelB5cxx11EvE1k", "k", "_ZN6legacy5labelB5cxx11Ev", 31, true);
@@ -147,7 +112,7 @@ static void test_cxx_variables(void **state)
 
 static void test_no_debug_info(void **state)
 {
-	struct module *m = load("O0/legacy_cxx-nodebug.o");
+	struct test_module *m = load("O0/legacy_cxx-nodebug.o");
 	const char *file = "untouched";
 	int line = -7;
 
@@ -162,7 +127,7 @@ static void test_no_debug_info(void **state)
 	unload(m);
 }
 
-static void expect_source(struct module *m, uint64_t addr, const char *file, int line)
+static void expect_source(struct test_module *m, uint64_t addr, const char *file, int line)
 {
 	const char *f = NULL;
 	int l = 0;
@@ -174,7 +139,7 @@ static void expect_source(struct module *m, uint64_t addr, const char *file, int
 
 static void test_source_of_call(void **state)
 {
-	struct module *m = load("O0/legacy.o");
+	struct test_module *m = load("O0/legacy.o");
 
 	(void)state;
 	expect_source(m, call_site(m, "legacy_tokenize", "strtok"), "fixtures/c/legacy.c", 30);
@@ -185,7 +150,7 @@ static void test_source_of_call(void **state)
 
 static void test_source_cxx(void **state)
 {
-	struct module *m = load("O0/legacy_cxx.o");
+	struct test_module *m = load("O0/legacy_cxx.o");
 
 	(void)state;
 	expect_source(m, call_site(m, "_ZN6legacy5splitEPc", "strtok"), "fixtures/cxx/legacy.cpp", 61);
@@ -195,7 +160,7 @@ static void test_source_cxx(void **state)
 /* Linked files read DWARF directly (no libdwfl): the entry of legacy_tokenize is its '{'. */
 static void test_source_linked(void **state)
 {
-	struct module *m = load("O0/liblegacy.so");
+	struct test_module *m = load("O0/liblegacy.so");
 
 	(void)state;
 	expect_source(m, sym_named(m, "legacy_tokenize")->addr, "fixtures/c/legacy.c", 24);
@@ -207,7 +172,7 @@ static void test_source_linked(void **state)
 
 static void test_source_unknown(void **state)
 {
-	struct module *m = load("O0/legacy.o");
+	struct test_module *m = load("O0/legacy.o");
 	const char *f = NULL;
 	int l = 0;
 
@@ -220,7 +185,7 @@ static void test_source_unknown(void **state)
 
 static void test_function_at_o0(void **state)
 {
-	struct module *m = load("O0/legacy.o");
+	struct test_module *m = load("O0/legacy.o");
 
 	(void)state;
 	assert_string_equal(debuginfo_function_at(m->dbg, call_site(m, "legacy_tokenize", "strtok")),
@@ -233,7 +198,7 @@ static void test_function_at_o0(void **state)
  * attributed to legacy_tokenize, at line 30. */
 static void test_function_at_inlined(void **state)
 {
-	struct module *m = load("O2/legacy.o");
+	struct test_module *m = load("O2/legacy.o");
 	uint64_t site = call_site(m, "legacy_process", "strtok");
 
 	(void)state;
@@ -247,7 +212,7 @@ static void test_function_at_inlined(void **state)
 /* Every instruction address of -O2 legacy_process belongs to one of three source functions. */
 static void test_inline_scopes(void **state)
 {
-	struct module *m = load("O2/legacy.o");
+	struct test_module *m = load("O2/legacy.o");
 	const struct sym *f = sym_named(m, "legacy_process");
 	bool seen[3] = { false, false, false };
 	static const char *const names[3] = { "legacy_process", "legacy_tokenize", "bump" };

@@ -1,68 +1,23 @@
 /* Unit tests of the disassembler: exact references of asm/refs.s, PLT stubs, GOT and absolute refs. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <stdio.h>
+#include "helpers.h"
 #include "disasm.h"
 
-struct module {
-	char path[512];
-	struct input_unit unit;
-	struct elf_image *img;
-	struct symbols *syms;
-	struct relocs *relocs;
-	struct xref_set *xrefs;
-	struct plt_map *plt;
-};
+static struct test_module *refs;   /* asm/refs.o, loaded once for the group */
 
-static char last_error[1024];
-static struct module *refs;   /* asm/refs.o, loaded once for the group */
-
-static void capture(void *ctx, enum diag_level level, const char *msg)
+static void unload(struct test_module *m)
 {
-	(void)ctx;
-	if (level == DIAG_ERROR)
-		snprintf(last_error, sizeof(last_error), "%s", msg);
-}
-
-static const struct diag diag = { capture, NULL };
-
-static void unload(struct module *m)
-{
-	if (!m)
-		return;
-	disasm_xrefs_free(m->xrefs);
-	disasm_plt_free(m->plt);
-	relocs_free(m->relocs);
-	symbols_free(m->syms);
-	elf_image_free(m->img);
-	free(m);
+	test_module_free(m);
 }
 
 /* Opens a fixture and runs every stage up to the sweep; NULL on any error. */
-static struct module *load_with(const char *rel, int jobs, enum disasm_decoder decoder)
+static struct test_module *load_with(const char *rel, int jobs, enum disasm_decoder decoder)
 {
-	struct module *m = calloc(1, sizeof(*m));
-	const char *base = getenv("FX");
+	struct test_module_opts o = { TM_PLT | TM_XREFS, jobs, 0, NULL, &test_diag, decoder };
 
-	if (!m)
-		return NULL;
-	snprintf(m->path, sizeof(m->path), "%s/%s", base && *base ? base : "build/fixtures", rel);
-	m->unit = (struct input_unit){ .path = m->path, .display = m->path };
-	if (elf_image_open(&m->unit, &diag, &m->img) || symbols_load(m->img, &diag, &m->syms) ||
-	    relocs_load(m->img, &diag, &m->relocs) || disasm_plt_load(m->img, &diag, &m->plt) ||
-	    disasm_sweep(m->img, m->syms, m->relocs, jobs, decoder, &diag, &m->xrefs)) {
-		unload(m);
-		return NULL;
-	}
-	return m;
+	return test_module_open(rel, &o);
 }
 
-static struct module *load(const char *rel, int jobs)
+static struct test_module *load(const char *rel, int jobs)
 {
 	return load_with(rel, jobs, DISASM_ZYDIS);
 }
@@ -82,7 +37,7 @@ static int teardown(void **state)
 }
 
 /* The symbol named name in .symtab (its index in *idx), or a test failure. */
-static const struct sym *sym_named(const struct module *m, const char *name, size_t *idx)
+static const struct sym *sym_named(const struct test_module *m, const char *name, size_t *idx)
 {
 	for (size_t i = 1; i < m->syms->symtab.n; i++)
 		if (!strcmp(m->syms->symtab.v[i].name, name)) {
@@ -95,7 +50,7 @@ static const struct sym *sym_named(const struct module *m, const char *name, siz
 }
 
 /* The references made by the named function, at most max of them; returns the count. */
-static size_t refs_of(const struct module *m, const char *name, struct xref *out, size_t max)
+static size_t refs_of(const struct test_module *m, const char *name, struct xref *out, size_t max)
 {
 	const struct sym *f = sym_named(m, name, NULL);
 	struct xref_iter it = { .set = m->xrefs };
@@ -237,7 +192,7 @@ static void test_local_call(void **state)
 /* Twelve references in all, in address order, whatever the number of threads. */
 static void test_order_and_jobs(void **state)
 {
-	struct module *m = load("asm/refs.o", 4);
+	struct test_module *m = load("asm/refs.o", 4);
 	struct xref_iter a = { .set = refs->xrefs }, b;
 	const struct xref *x, *y;
 	uint64_t last = 0;
@@ -263,7 +218,7 @@ static void test_order_and_jobs(void **state)
 }
 
 /* Both references lists are the same, entry by entry. */
-static void expect_same(const struct module *m, const struct module *n)
+static void expect_same(const struct test_module *m, const struct test_module *n)
 {
 	struct xref_iter a = { .set = m->xrefs }, b = { .set = n->xrefs };
 	const struct xref *x, *y;
@@ -288,8 +243,8 @@ static void test_decoders_agree(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
-		struct module *cs = load_with(files[i], 1, DISASM_CAPSTONE);
-		struct module *zy = load_with(files[i], 3, DISASM_ZYDIS);
+		struct test_module *cs = load_with(files[i], 1, DISASM_CAPSTONE);
+		struct test_module *zy = load_with(files[i], 3, DISASM_ZYDIS);
 
 		assert_non_null(cs);
 		assert_non_null(zy);
@@ -324,7 +279,7 @@ static int cmp_str(const void *a, const void *b)
  * but PLT0 jumps through a slot whose relocation names the imported function. */
 static void test_plt_stubs(void **state)
 {
-	struct module *m = load("O0/app-dyn", 1);
+	struct test_module *m = load("O0/app-dyn", 1);
 	const struct image_section *plt;
 	const char *names[16];
 	static const char *const want[] = { "__cxa_finalize", "common_bump", "fprintf", "legacy_report",
@@ -362,7 +317,7 @@ static void test_plt_stubs(void **state)
 /* main's calls, in order: count_run directly, the rest through PLT stubs. */
 static void test_plt_calls_of_main(void **state)
 {
-	struct module *m = load("O0/app-dyn", 1);
+	struct test_module *m = load("O0/app-dyn", 1);
 	static const char *const want[] = { "legacy_year", "legacy_tokenize", "printf", "fprintf",
 					    "common_bump", "legacy_report" };
 	struct xref x[32];
@@ -399,7 +354,7 @@ static void test_plt_calls_of_main(void **state)
 /* A stub spans up to 16 bytes before its jmp; anything further away maps to no slot. */
 static void test_plt_slot_bounds(void **state)
 {
-	struct module *m = load("O0/app-dyn", 1);
+	struct test_module *m = load("O0/app-dyn", 1);
 	const struct plt_stub *st;
 
 	(void)state;
@@ -418,7 +373,7 @@ static void test_plt_slot_bounds(void **state)
 /* -fno-plt: call *strtok@GOTPCREL(%rip) is an indirect call through the GOT slot. */
 static void test_got_indirect_call(void **state)
 {
-	struct module *m = load("O0/liblegacy-noplt.so", 1);
+	struct test_module *m = load("O0/liblegacy-noplt.so", 1);
 	struct xref x[8];
 	const struct sym *y;
 
@@ -437,7 +392,7 @@ static void test_got_indirect_call(void **state)
 /* A GOT load followed by a dereference takes the access of the dereference. */
 static void test_got_load_access(void **state)
 {
-	struct module *m = load("O0/liblegacy-noplt.so", 1);
+	struct test_module *m = load("O0/liblegacy-noplt.so", 1);
 	struct xref x[8];
 	static const char *const want[] = { "g_counter", "g_limit", "g_weak_flag" };
 	const char *got[3];
@@ -463,7 +418,7 @@ static void test_got_load_access(void **state)
 /* Non-PIE code takes strtok's address as an immediate: its PLT stub. */
 static void test_absolute_plt_address(void **state)
 {
-	struct module *m = load("O0/app-nopie", 1);
+	struct test_module *m = load("O0/app-nopie", 1);
 	struct xref x[8];
 	const struct sym *y;
 
@@ -483,7 +438,7 @@ static void test_absolute_plt_address(void **state)
 /* Absolute data references of non-PIE code resolve to the objects themselves. */
 static void test_absolute_data(void **state)
 {
-	struct module *m = load("O0/app-nopie", 1);
+	struct test_module *m = load("O0/app-nopie", 1);
 	struct xref x[8];
 
 	(void)state;

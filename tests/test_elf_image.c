@@ -1,50 +1,7 @@
 /* Unit tests of the ELF image module: exact open errors, and type, PIE and build-id of fixtures. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <stdio.h>
-#include <unistd.h>
+#include "helpers.h"
 #include "elf_image.h"
 
-static char last_error[1024];
-static int nerrors;
-static char tmpdir[] = "/tmp/confine-test-elf-XXXXXX";
-
-static void capture(void *ctx, enum diag_level level, const char *msg)
-{
-	(void)ctx;
-	if (level == DIAG_ERROR) {
-		snprintf(last_error, sizeof(last_error), "%s", msg);
-		nerrors++;
-	}
-}
-
-static const struct diag diag = { capture, NULL };
-
-static void fx_path(char *out, size_t n, const char *rel)
-{
-	const char *base = getenv("FX");
-
-	snprintf(out, n, "%s/%s", base && *base ? base : "build/fixtures", rel);
-}
-
-static void tmp_path(char *out, size_t n, const char *name)
-{
-	snprintf(out, n, "%s/%s", tmpdir, name);
-}
-
-static void write_file(const char *path, const void *data, size_t size)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, size, f), size);
-	assert_int_equal(fclose(f), 0);
-}
 
 /* Reads a whole file into a malloc'd buffer. */
 static char *read_file(const char *path, size_t *size)
@@ -73,24 +30,24 @@ static void expect_open_error(const char *path, const char *name, int err, const
 	struct elf_image *img = NULL;
 	char want[1100];
 
-	last_error[0] = '\0';
-	nerrors = 0;
-	assert_int_equal(elf_image_open(&u, &diag, &img), err);
+	test_last_error[0] = '\0';
+	test_nerrors = 0;
+	assert_int_equal(elf_image_open(&u, &test_diag, &img), err);
 	assert_null(img);
 	snprintf(want, sizeof(want), "%s: %s", name, why);
-	assert_string_equal(last_error, want);
-	assert_int_equal(nerrors, 1);
+	assert_string_equal(test_last_error, want);
+	assert_int_equal(test_nerrors, 1);
 }
 
 static struct elf_image *open_fixture(const char *rel, struct input_unit *u, char *path, size_t n)
 {
 	struct elf_image *img = NULL;
 
-	fx_path(path, n, rel);
+	test_fx_path(path, n, rel);
 	*u = (struct input_unit){ .path = path, .display = path };
-	nerrors = 0;
-	assert_int_equal(elf_image_open(u, &diag, &img), 0);
-	assert_int_equal(nerrors, 0);
+	test_nerrors = 0;
+	assert_int_equal(elf_image_open(u, &test_diag, &img), 0);
+	assert_int_equal(test_nerrors, 0);
 	assert_non_null(img);
 	return img;
 }
@@ -112,29 +69,14 @@ static void make_ehdr64(unsigned char *buf, uint16_t type, uint16_t machine)
 	memcpy(buf, &eh, sizeof(eh));
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[256];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 static void test_text_file(void **state)
 {
 	char path[512];
 	const char *text = "This is a plain text file, long enough to hold an ELF header and more.\n";
 
 	(void)state;
-	tmp_path(path, sizeof(path), "notes.txt");
-	write_file(path, text, strlen(text));
+	test_tmp_path(path, sizeof(path), "notes.txt");
+	test_write_file(path, text, strlen(text));
 	expect_open_error(path, "notes.txt", -ENOEXEC, "not an ELF file");
 }
 
@@ -143,8 +85,8 @@ static void test_empty_file(void **state)
 	char path[512];
 
 	(void)state;
-	tmp_path(path, sizeof(path), "empty");
-	write_file(path, "", 0);
+	test_tmp_path(path, sizeof(path), "empty");
+	test_write_file(path, "", 0);
 	expect_open_error(path, "empty", -ENOEXEC, "not an ELF file");
 }
 
@@ -153,7 +95,7 @@ static void test_missing_file(void **state)
 	char path[512];
 
 	(void)state;
-	tmp_path(path, sizeof(path), "does-not-exist.o");
+	test_tmp_path(path, sizeof(path), "does-not-exist.o");
 	expect_open_error(path, "gone.o", -ENOENT, strerror(ENOENT));
 }
 
@@ -173,8 +115,8 @@ static void test_elf32(void **state)
 	eh.e_version = EV_CURRENT;
 	eh.e_ehsize = sizeof(Elf32_Ehdr);
 	memcpy(buf, &eh, sizeof(eh));
-	tmp_path(path, sizeof(path), "elf32.o");
-	write_file(path, buf, sizeof(buf));
+	test_tmp_path(path, sizeof(path), "elf32.o");
+	test_write_file(path, buf, sizeof(buf));
 	expect_open_error(path, "elf32.o", -ENOEXEC, "unsupported: 32-bit ELF (only x86-64 ELF64 is supported)");
 }
 
@@ -185,8 +127,8 @@ static void test_aarch64(void **state)
 
 	(void)state;
 	make_ehdr64(buf, ET_REL, EM_AARCH64);
-	tmp_path(path, sizeof(path), "arm64.o");
-	write_file(path, buf, sizeof(buf));
+	test_tmp_path(path, sizeof(path), "arm64.o");
+	test_write_file(path, buf, sizeof(buf));
 	expect_open_error(path, "arm64.o", -ENOEXEC, "unsupported architecture AArch64 (only x86-64 is supported)");
 }
 
@@ -197,8 +139,8 @@ static void test_unknown_machine(void **state)
 
 	(void)state;
 	make_ehdr64(buf, ET_REL, 4660);
-	tmp_path(path, sizeof(path), "odd.o");
-	write_file(path, buf, sizeof(buf));
+	test_tmp_path(path, sizeof(path), "odd.o");
+	test_write_file(path, buf, sizeof(buf));
 	expect_open_error(path, "odd.o", -ENOEXEC,
 			  "unsupported architecture (e_machine 4660; only x86-64 is supported)");
 }
@@ -210,8 +152,8 @@ static void test_core_file(void **state)
 
 	(void)state;
 	make_ehdr64(buf, ET_CORE, EM_X86_64);
-	tmp_path(path, sizeof(path), "core");
-	write_file(path, buf, sizeof(buf));
+	test_tmp_path(path, sizeof(path), "core");
+	test_write_file(path, buf, sizeof(buf));
 	expect_open_error(path, "core", -ENOEXEC, "unsupported ELF type (core file or unknown)");
 }
 
@@ -222,8 +164,8 @@ static void test_short_header(void **state)
 
 	(void)state;
 	make_ehdr64(buf, ET_REL, EM_X86_64);
-	tmp_path(path, sizeof(path), "short.o");
-	write_file(path, buf, 40);
+	test_tmp_path(path, sizeof(path), "short.o");
+	test_write_file(path, buf, 40);
 	expect_open_error(path, "short.o", -EIO, "truncated: shorter than an ELF header");
 }
 
@@ -237,7 +179,7 @@ static void test_section_beyond_end(void **state)
 	Elf64_Shdr sh;
 
 	(void)state;
-	fx_path(src, sizeof(src), "O0/app");
+	test_fx_path(src, sizeof(src), "O0/app");
 	bytes = read_file(src, &size);
 	memcpy(&eh, bytes, sizeof(eh));
 	assert_true(eh.e_shoff + 2 * sizeof(sh) <= size);
@@ -245,8 +187,8 @@ static void test_section_beyond_end(void **state)
 	assert_int_not_equal(sh.sh_type, SHT_NOBITS);
 	sh.sh_offset = size + 4096;
 	memcpy(bytes + eh.e_shoff + sizeof(sh), &sh, sizeof(sh));
-	tmp_path(path, sizeof(path), "app-corrupt");
-	write_file(path, bytes, size);
+	test_tmp_path(path, sizeof(path), "app-corrupt");
+	test_write_file(path, bytes, size);
 	free(bytes);
 	expect_open_error(path, "app-corrupt", -EIO,
 			  "truncated or corrupt: a section extends beyond the end of the file");
@@ -259,15 +201,15 @@ static void test_wrong_member(void **state)
 	struct elf_image *img = NULL;
 
 	(void)state;
-	fx_path(path, sizeof(path), "O0/legacy.o");
+	test_fx_path(path, sizeof(path), "O0/legacy.o");
 	u = (struct input_unit){ .path = path, .member = "legacy.o", .member_off = 8, .display = "x.a(legacy.o)" };
-	last_error[0] = '\0';
-	nerrors = 0;
-	assert_int_equal(elf_image_open(&u, &diag, &img), -EIO);
+	test_last_error[0] = '\0';
+	test_nerrors = 0;
+	assert_int_equal(elf_image_open(&u, &test_diag, &img), -EIO);
 	assert_null(img);
-	assert_memory_equal(last_error, "x.a(legacy.o): cannot find the archive member (",
+	assert_memory_equal(test_last_error, "x.a(legacy.o): cannot find the archive member (",
 			    strlen("x.a(legacy.o): cannot find the archive member ("));
-	assert_int_equal(nerrors, 1);
+	assert_int_equal(test_nerrors, 1);
 }
 
 /* A member of a real archive opens at the offset input_expand recorded. */
@@ -278,13 +220,13 @@ static void test_archive_member(void **state)
 	struct elf_image *img = NULL;
 
 	(void)state;
-	fx_path(path, sizeof(path), "O0/liblegacy.a");
+	test_fx_path(path, sizeof(path), "O0/liblegacy.a");
 	assert_int_equal(input_expand(&list, path), 0);
 	assert_int_equal(list.n, 2);
 	assert_string_equal(list.v[1].member, "common.o");
-	nerrors = 0;
-	assert_int_equal(elf_image_open(&list.v[1], &diag, &img), 0);
-	assert_int_equal(nerrors, 0);
+	test_nerrors = 0;
+	assert_int_equal(elf_image_open(&list.v[1], &test_diag, &img), 0);
+	assert_int_equal(test_nerrors, 0);
 	assert_int_equal(img->type, IMAGE_RELOCATABLE);
 	assert_ptr_equal(img->elf, img->member_elf);
 	assert_ptr_equal(img->display, list.v[1].display);
@@ -476,20 +418,20 @@ static void test_truncated_fixture(void **state)
 	int fd = mkstemp(path);
 
 	(void)state;
-	fx_path(src, sizeof(src), "O0/app");
+	test_fx_path(src, sizeof(src), "O0/app");
 	in = fopen(src, "rb");
 	out = fdopen(fd, "wb");
 	assert_int_equal(fread(buf, 1, sizeof(buf), in), sizeof(buf));
 	assert_int_equal(fwrite(buf, 1, sizeof(buf), out), sizeof(buf));
 	fclose(in);
 	fclose(out);
-	last_error[0] = '\0';
-	int rc = elf_image_open(&u, &diag, &img);
+	test_last_error[0] = '\0';
+	int rc = elf_image_open(&u, &test_diag, &img);
 
 	remove(path);
 	assert_int_equal(rc, -EIO);
 	assert_null(img);
-	assert_memory_equal(last_error, "app-truncated: truncated or corrupt", 35);
+	assert_memory_equal(test_last_error, "app-truncated: truncated or corrupt", 35);
 }
 
 /* A complete 52-byte ELF32 header is unsupported (32-bit), not truncated. */
@@ -512,12 +454,12 @@ static void test_elf32_header_only(void **state)
 	eh.e_ehsize = sizeof(eh);
 	assert_int_equal(fwrite(&eh, 1, sizeof(eh), out), 52);
 	fclose(out);
-	last_error[0] = '\0';
-	int rc = elf_image_open(&u, &diag, &img);
+	test_last_error[0] = '\0';
+	int rc = elf_image_open(&u, &test_diag, &img);
 
 	remove(path);
 	assert_int_equal(rc, -ENOEXEC);
-	assert_string_equal(last_error, "elf32.o: unsupported: 32-bit ELF (only x86-64 ELF64 is supported)");
+	assert_string_equal(test_last_error, "elf32.o: unsupported: 32-bit ELF (only x86-64 ELF64 is supported)");
 }
 
 int main(void)
@@ -547,5 +489,5 @@ int main(void)
 		cmocka_unit_test(test_elf32_header_only),
 	};
 
-	return cmocka_run_group_tests_name("elf_image", tests, setup, teardown);
+	return cmocka_run_group_tests_name("elf_image", tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

@@ -1,12 +1,6 @@
 /* Unit tests of the finding filter: which names a suppression matches, what leaves the report
  * (findings, functions touching only them, functions reaching those), baseline entries. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <stdio.h>
+#include "helpers.h"
 #include "finding_filter.h"
 
 static struct suppress_set sup;
@@ -17,18 +11,7 @@ static void suppress(const char *text)
 	assert_int_equal(suppress_parse(&sup, text, "t", NULL), 0);
 }
 
-static struct finding *add(struct module_report *r, enum kind k, const char *function,
-			   const char *symbol, const char *name)
-{
-	struct finding *f = &r->findings[r->nfindings++];
-
-	f->kind = k;
-	f->symbol = strdup(symbol);
-	f->demangled = strdup(name);
-	f->name = strdup(name);
-	f->function = function ? strdup(function) : NULL;
-	return f;
-}
+#define add test_finding_add
 
 static void function(struct module_report *r, const char *name, const char *uses, const char *via)
 {
@@ -48,13 +31,9 @@ static void function(struct module_report *r, const char *name, const char *uses
  * reaches it; _ZN6legacy7next_idEv owns the local static id. */
 static struct module_report *sample(void)
 {
-	struct module_report *r = calloc(1, sizeof(*r));
+	struct module_report *r = test_report_new("liblegacy.so", "liblegacy.so");
 	struct finding *f;
 
-	assert_non_null(r);
-	r->module = strdup("liblegacy.so");
-	r->findings = calloc(8, sizeof(*r->findings));
-	r->functions = calloc(8, sizeof(*r->functions));
 	f = add(r, KIND_MUTABLE_GLOBAL, NULL, "g_requests", "g_requests");
 	strlist_add(&f->readers, "legacy_words", false);
 	strlist_add(&f->writers, "legacy_words", false);

@@ -1,54 +1,13 @@
 /* Unit tests of findings: fingerprints, clone suffixes, string lists, and whole-analysis results. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <stdio.h>
-#include <unistd.h>
+#include "helpers.h"
 #include "analysis.h"
 #include "findings.h"
 
-static char last_error[1024];
-static struct rules *rules;
-
-static void capture(void *ctx, enum diag_level level, const char *msg)
-{
-	(void)ctx;
-	if (level == DIAG_ERROR)
-		snprintf(last_error, sizeof(last_error), "%s", msg);
-}
-
-static int setup(void **state)
-{
-	static const struct diag d = { capture, NULL };
-
-	(void)state;
-	rules = rules_new();
-	return rules && rules_load_builtin(rules, &d) == 0 ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	rules_free(rules);
-	return 0;
-}
-
-static void fx_path(char *out, size_t n, const char *rel)
-{
-	const char *base = getenv("FX");
-
-	snprintf(out, n, "%s/%s", base && *base ? base : "build/fixtures", rel);
-}
-
 static int run(struct input_unit *u, struct module_report **out)
 {
-	struct analysis_options o = { rules, LIBC_ANY, 2, { capture, NULL }, DISASM_ZYDIS };
+	struct analysis_options o = { test_rules, LIBC_ANY, 2, test_diag, DISASM_ZYDIS };
 
-	last_error[0] = '\0';
+	test_last_error[0] = '\0';
 	return analysis_run(&o, u, out);
 }
 
@@ -59,9 +18,9 @@ static struct module_report *analyze(const char *rel)
 	struct input_unit u = { .path = path, .display = path };
 	struct module_report *r = NULL;
 
-	fx_path(path, sizeof(path), rel);
+	test_fx_path(path, sizeof(path), rel);
 	assert_int_equal(run(&u, &r), 0);
-	assert_string_equal(last_error, "");
+	assert_string_equal(test_last_error, "");
 	return r;
 }
 
@@ -376,7 +335,7 @@ static void test_archive_member(void **state)
 	char fp[17];
 
 	(void)state;
-	fx_path(path, sizeof(path), "O0/liblegacy.a");
+	test_fx_path(path, sizeof(path), "O0/liblegacy.a");
 	assert_int_equal(input_expand(&list, path), 0);
 	assert_int_equal(list.n, 2);
 	assert_int_equal(run(&list.v[1], &r), 0);
@@ -456,7 +415,7 @@ static void test_unit_error(void **state)
 	(void)state;
 	assert_int_equal(run(&u, &r), -ENOENT);
 	assert_null(r);
-	assert_string_equal(last_error, "x.txt: not an ELF file or archive");
+	assert_string_equal(test_last_error, "x.txt: not an ELF file or archive");
 }
 
 static void test_open_error(void **state)
@@ -474,7 +433,7 @@ static void test_open_error(void **state)
 	assert_int_equal(run(&u, &r), -ENOEXEC);
 	unlink(path);
 	assert_null(r);
-	assert_string_equal(last_error, "notes.txt: not an ELF file");
+	assert_string_equal(test_last_error, "notes.txt: not an ELF file");
 }
 
 /* At -O2 remember() loads &names from the GOT and increments the node count through it, beyond
@@ -484,12 +443,12 @@ static void test_o2_remember_writes_names(void **state)
 {
 	char path[512];
 	struct input_unit u = { .path = path, .display = path };
-	struct analysis_options o = { rules, LIBC_ANY, 1, { capture, NULL }, DISASM_ZYDIS };
+	struct analysis_options o = { test_rules, LIBC_ANY, 1, test_diag, DISASM_ZYDIS };
 	struct module_report *r = NULL;
 	const struct finding *names = NULL;
 
 	(void)state;
-	fx_path(path, sizeof(path), "O2/legacy_cxx.o");
+	test_fx_path(path, sizeof(path), "O2/legacy_cxx.o");
 	assert_int_equal(analysis_run(&o, &u, &r), 0);
 	for (size_t i = 0; i < r->nfindings; i++)
 		if (!strcmp(r->findings[i].symbol, "_ZN6legacy8Registry5namesB5cxx11E"))
@@ -535,5 +494,5 @@ int main(void)
 		cmocka_unit_test(test_base_name_keeps_non_clone_dots),
 	};
 
-	return cmocka_run_group_tests_name("findings", tests, setup, teardown);
+	return cmocka_run_group_tests_name("findings", tests, test_rules_setup, test_rules_teardown);
 }

@@ -1,60 +1,22 @@
 /* Unit tests of the functions module: tables from symbols or discovery, loader roots, runtime. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <stdio.h>
+#include "helpers.h"
 #include "functions.h"
 
-struct module {
-	char path[512];
-	struct input_unit unit;
-	struct elf_image *img;
-	struct symbols *syms;
-	struct relocs *relocs;
-	struct xref_set *xrefs;
-	struct function_table *funcs;
-};
-
-static void capture(void *ctx, enum diag_level level, const char *msg)
+static struct test_module *load(const char *rel)
 {
-	(void)ctx;
-	if (level == DIAG_ERROR)
-		fail_msg("unexpected error: %s", msg);
-}
-
-static const struct diag diag = { capture, NULL };
-
-static struct module *load(const char *rel)
-{
-	struct module *m = calloc(1, sizeof(*m));
-	const char *base = getenv("FX");
+	struct test_module_opts o = { TM_FUNCTIONS, 1, 0, NULL, &test_diag_strict, DISASM_ZYDIS };
+	struct test_module *m = test_module_open(rel, &o);
 
 	assert_non_null(m);
-	snprintf(m->path, sizeof(m->path), "%s/%s", base && *base ? base : "build/fixtures", rel);
-	m->unit = (struct input_unit){ .path = m->path, .display = m->path };
-	assert_int_equal(elf_image_open(&m->unit, &diag, &m->img), 0);
-	assert_int_equal(symbols_load(m->img, &diag, &m->syms), 0);
-	assert_int_equal(relocs_load(m->img, &diag, &m->relocs), 0);
-	assert_int_equal(disasm_sweep(m->img, m->syms, m->relocs, 1, DISASM_ZYDIS, &diag, &m->xrefs), 0);
-	assert_int_equal(functions_build(m->img, m->syms, m->relocs, m->xrefs, &m->funcs), 0);
 	return m;
 }
 
-static void unload(struct module *m)
+static void unload(struct test_module *m)
 {
-	functions_free(m->funcs);
-	disasm_xrefs_free(m->xrefs);
-	relocs_free(m->relocs);
-	symbols_free(m->syms);
-	elf_image_free(m->img);
-	free(m);
+	test_module_free(m);
 }
 
-static const struct function *func_named(const struct module *m, const char *name)
+static const struct function *func_named(const struct test_module *m, const char *name)
 {
 	for (size_t i = 0; i < m->funcs->v.n; i++)
 		if (m->funcs->v.v[i].name && !strcmp(m->funcs->v.v[i].name, name))
@@ -64,7 +26,7 @@ static const struct function *func_named(const struct module *m, const char *nam
 }
 
 /* The names of the functions with init_root set, joined by spaces in address order. */
-static void init_roots(const struct module *m, char *out, size_t n)
+static void init_roots(const struct test_module *m, char *out, size_t n)
 {
 	size_t len = 0;
 
@@ -77,7 +39,7 @@ static void init_roots(const struct module *m, char *out, size_t n)
 
 static void test_from_symbols(void **state)
 {
-	struct module *m = load("O0/legacy.o");
+	struct test_module *m = load("O0/legacy.o");
 	const struct function *f = func_named(m, "legacy_tokenize");
 
 	(void)state;
@@ -96,7 +58,7 @@ static void test_from_symbols(void **state)
 /* A .o's constructor is found through the relocation of its .init_array slot. */
 static void test_init_root_relocatable(void **state)
 {
-	struct module *m = load("O0/legacy.o");
+	struct test_module *m = load("O0/legacy.o");
 	char roots[512];
 
 	(void)state;
@@ -107,7 +69,7 @@ static void test_init_root_relocatable(void **state)
 
 static void test_init_root_cxx(void **state)
 {
-	struct module *m = load("O0/legacy_cxx.o");
+	struct test_module *m = load("O0/legacy_cxx.o");
 	char roots[512];
 
 	(void)state;
@@ -119,7 +81,7 @@ static void test_init_root_cxx(void **state)
 /* A linked library: _init/_fini sections and RELATIVE-relocated init/fini array slots. */
 static void test_init_root_shared(void **state)
 {
-	struct module *m = load("O0/liblegacy.so");
+	struct test_module *m = load("O0/liblegacy.so");
 	char roots[512];
 
 	(void)state;
@@ -130,7 +92,7 @@ static void test_init_root_shared(void **state)
 
 static void test_runtime(void **state)
 {
-	struct module *m = load("O0/app");
+	struct test_module *m = load("O0/app");
 	static const char *const rt[] = { "_init", "_start", "deregister_tm_clones", "register_tm_clones",
 					  "__do_global_dtors_aux", "frame_dummy", "_fini" };
 	size_t n = 0;
@@ -149,8 +111,8 @@ static void test_runtime(void **state)
 /* Stripped: no names; every user function of the unstripped twin is found with the same extent. */
 static void test_stripped_discovery(void **state)
 {
-	struct module *s = load("O0/app-stripped");
-	struct module *a = load("O0/app");
+	struct test_module *s = load("O0/app-stripped");
+	struct test_module *a = load("O0/app");
 	size_t matched = 0;
 
 	(void)state;
@@ -180,8 +142,8 @@ static void test_stripped_discovery(void **state)
  * no function start (the guard would patch the middle of an instruction there). */
 static void test_stripped_misdecoded_call(void **state)
 {
-	struct module *s = load("asm/libmisdecode-stripped.so");
-	struct module *a = load("asm/libmisdecode.so");
+	struct test_module *s = load("asm/libmisdecode-stripped.so");
+	struct test_module *a = load("asm/libmisdecode.so");
 	const struct function *outer = func_named(a, "outer"), *inner = func_named(a, "inner");
 
 	(void)state;
@@ -198,8 +160,8 @@ static void test_stripped_misdecoded_call(void **state)
 /* Stripped: the constructor, the CRT array entries and .init/.fini are the loader-run roots. */
 static void test_stripped_init_roots(void **state)
 {
-	struct module *s = load("O0/app-stripped");
-	struct module *a = load("O0/app");
+	struct test_module *s = load("O0/app-stripped");
+	struct test_module *a = load("O0/app");
 	static const char *const roots[] = { "_init", "__do_global_dtors_aux", "frame_dummy", "legacy_init",
 					     "_fini" };
 	size_t n = 0;
@@ -222,7 +184,7 @@ static void test_stripped_init_roots(void **state)
 
 static void test_find(void **state)
 {
-	struct module *m = load("O0/legacy.o");
+	struct test_module *m = load("O0/legacy.o");
 	const struct function *f = func_named(m, "legacy_next");
 	long i = functions_find(m->funcs, f->addr);
 

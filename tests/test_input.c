@@ -1,25 +1,10 @@
 /* Unit tests of the input module: files, archives and directory trees into units, and errors. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <stdio.h>
 #include <sys/stat.h>
-#include <unistd.h>
+#include "helpers.h"
 #include "input.h"
 
 static char base[] = "/tmp/confine-test-input-XXXXXX";
 static char root[64];    /* the tree: base/tree */
-
-static void fx_path(char *out, size_t n, const char *rel)
-{
-	const char *base = getenv("FX");
-
-	snprintf(out, n, "%s/%s", base && *base ? base : "build/fixtures", rel);
-}
 
 static void at(char *out, size_t n, const char *rel)
 {
@@ -49,7 +34,7 @@ static int copy_fixture(const char *fixture, const char *rel)
 	FILE *in, *out;
 	int err = 0;
 
-	fx_path(src, sizeof(src), fixture);
+	test_fx_path(src, sizeof(src), fixture);
 	at(dst, sizeof(dst), rel);
 	in = fopen(src, "rb");
 	out = fopen(dst, "wb");

@@ -1,12 +1,5 @@
 /* Unit tests of patch plans: strategies and reasons, displaced instructions, and relocated code. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <errno.h>
+#include "helpers.h"
 #include "patch.h"
 
 #define ADDR 0x401000ULL

@@ -1,60 +1,20 @@
 /* Unit tests of policies: confined functions of a report, JSON round trip and errors, domains, selection. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <stdio.h>
+#include "helpers.h"
 #include "analysis.h"
 #include "policy.h"
-
-static char last_error[1024];
-static struct rules *rules;
-
-static void capture(void *ctx, enum diag_level level, const char *msg)
-{
-	(void)ctx;
-	if (level == DIAG_ERROR)
-		snprintf(last_error, sizeof(last_error), "%s", msg);
-}
-
-static const struct diag diag = { capture, NULL };
-
-static int setup(void **state)
-{
-	(void)state;
-	rules = rules_new();
-	return rules && rules_load_builtin(rules, &diag) == 0 ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	rules_free(rules);
-	return 0;
-}
-
-static void fx_path(char *out, size_t n, const char *rel)
-{
-	const char *base = getenv("FX");
-
-	snprintf(out, n, "%s/%s", base && *base ? base : "build/fixtures", rel);
-}
 
 /* Analyzes a fixture file; fails the test on error. */
 static struct module_report *analyze(const char *rel)
 {
 	char path[512];
 	struct input_unit u = { .path = path, .display = path };
-	struct analysis_options o = { rules, LIBC_ANY, 2, { capture, NULL }, DISASM_ZYDIS };
+	struct analysis_options o = { test_rules, LIBC_ANY, 2, test_diag, DISASM_ZYDIS };
 	struct module_report *r = NULL;
 
-	fx_path(path, sizeof(path), rel);
-	last_error[0] = '\0';
+	test_fx_path(path, sizeof(path), rel);
+	test_last_error[0] = '\0';
 	assert_int_equal(analysis_run(&o, &u, &r), 0);
-	assert_string_equal(last_error, "");
+	assert_string_equal(test_last_error, "");
 	return r;
 }
 
@@ -239,7 +199,7 @@ static void test_round_trip(void **state)
 	add_cxx_module(&p);
 	text = policy_render(&p, "0123456789abcdef");
 	assert_non_null(text);
-	assert_int_equal(policy_parse(text, "p.policy", &diag, &q, &digest), 0);
+	assert_int_equal(policy_parse(text, "p.policy", &test_diag, &q, &digest), 0);
 	assert_string_equal(digest, "0123456789abcdef");
 	assert_same_policy(&p, &q);
 	assert_ptr_equal(policy_find(&q, r->build_id), &q.mods[0]);
@@ -266,7 +226,7 @@ static void test_render_header(void **state)
 			    "# threads<TAB>aware|naive<TAB>evidence (the module); unit<TAB>index<TAB>language<TAB>aware|naive<TAB>evidence<TAB>name\n"
 			    "# address<TAB>size<TAB>entry_branches (bit i: a jump lands i bytes in)<TAB>uses<TAB>name<TAB>demangled<TAB>unit<TAB>state (touches state unprotected itself)\n"
 			    "confine-policy 2 version=0.1.0 rules=-\n");
-	assert_int_equal(policy_parse(text, "p.policy", &diag, &q, &digest), 0);
+	assert_int_equal(policy_parse(text, "p.policy", &test_diag, &q, &digest), 0);
 	assert_string_equal(digest, "-");
 	assert_int_equal(q.n, 0);
 	free(text);
@@ -285,7 +245,7 @@ static void test_parse_lines(void **state)
 	char *digest = NULL;
 
 	(void)state;
-	assert_int_equal(policy_parse(text, "p.policy", &diag, &p, &digest), 0);
+	assert_int_equal(policy_parse(text, "p.policy", &test_diag, &p, &digest), 0);
 	assert_string_equal(digest, "abc");
 	assert_int_equal(p.n, 2);
 	assert_string_equal(p.mods[0].path, "/lib/a.so");
@@ -321,7 +281,7 @@ static void test_parse_v2(void **state)
 	char *again;
 
 	(void)state;
-	assert_int_equal(policy_parse(text, "p.policy", &diag, &p, NULL), 0);
+	assert_int_equal(policy_parse(text, "p.policy", &test_diag, &p, NULL), 0);
 	assert_true(p.mods[0].aware.aware);
 	assert_string_equal(p.mods[0].aware.evidence, "uses pthread_mutex_lock");
 	assert_int_equal(p.mods[0].nunits, 2);
@@ -339,7 +299,7 @@ static void test_parse_v2(void **state)
 	/* It renders back to what it was read from. */
 	again = policy_render(&p, "abc");
 	assert_non_null(again);
-	assert_int_equal(policy_parse(again, "again", &diag, &q, NULL), 0);
+	assert_int_equal(policy_parse(again, "again", &test_diag, &q, NULL), 0);
 	assert_int_equal(q.mods[0].nunits, 2);
 	assert_int_equal(q.mods[0].fns[0].unit, 1);
 	assert_true(q.mods[0].fns[0].state);
@@ -356,9 +316,9 @@ static void expect_bad_line(const char *text, int line)
 	char want[128];
 
 	snprintf(want, sizeof(want), "p.policy:%d: not a confine policy line (write policies with 'confine policy')", line);
-	last_error[0] = '\0';
-	assert_int_equal(policy_parse(text, "p.policy", &diag, &p, NULL), -EINVAL);
-	assert_string_equal(last_error, want);
+	test_last_error[0] = '\0';
+	assert_int_equal(policy_parse(text, "p.policy", &test_diag, &p, NULL), -EINVAL);
+	assert_string_equal(test_last_error, want);
 	policy_clear(&p);
 }
 
@@ -534,5 +494,5 @@ int main(void)
 		cmocka_unit_test(test_digest),
 	};
 
-	return cmocka_run_group_tests_name("policy", tests, setup, teardown);
+	return cmocka_run_group_tests_name("policy", tests, test_rules_setup, test_rules_teardown);
 }

@@ -1,13 +1,7 @@
 /* Unit tests of the check report: the exact text lines (new, fixed, summary) and the JSON
  * document of a comparison. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
 #include <jansson.h>
-#include <stdio.h>
+#include "helpers.h"
 #include "report_check.h"
 
 static struct module_report *r;
@@ -16,17 +10,11 @@ static struct baseline base;
 static struct finding *add(enum kind k, const char *function, const char *name, const char *file,
 			   int line)
 {
-	struct finding *f = &r->findings[r->nfindings++];
+	struct finding *f = test_finding_add(r, k, function, name, name);
 
-	f->kind = k;
-	f->symbol = strdup(name);
-	f->demangled = strdup(name);
-	f->name = strdup(name);
-	f->function = function ? strdup(function) : NULL;
 	f->file = file ? strdup(file) : NULL;
 	f->line = line;
 	f->severity = SEVERITY_ERROR;
-	findings_fingerprint(k, "liblegacy.so", function, name, f->fingerprint);
 	return f;
 }
 
@@ -35,11 +23,7 @@ static int setup(void **state)
 	struct finding *f;
 
 	(void)state;
-	r = calloc(1, sizeof(*r));
-	r->path = strdup("build/v2/liblegacy.so");
-	r->display = strdup("build/v2/liblegacy.so");
-	r->module = strdup("liblegacy.so");
-	r->findings = calloc(8, sizeof(*r->findings));
+	r = test_report_new("build/v2/liblegacy.so", "liblegacy.so");
 	add(KIND_MUTABLE_STATIC, NULL, "s_fields", "src/legacy.c", 10);
 	f = add(KIND_NON_REENTRANT_CALL, "legacy_fields", "strtok", "src/legacy.c", 40);
 	f->alternative = strdup("strtok_r");

@@ -2,41 +2,17 @@
  * results (level, message, location, fingerprints, security severity), check's new findings,
  * notifications for unusable inputs, determinism. (tests/e2e/check_sarif.sh validates whole logs
  * against the SARIF 2.1.0 schema.) */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
 #include <jansson.h>
-#include <stdio.h>
+#include "helpers.h"
 #include "report_sarif.h"
 
 static const struct sarif_options repo = { "/repo", "/repo/build", NULL };
 
-static struct module_report *report(const char *path, const char *module)
-{
-	struct module_report *r = calloc(1, sizeof(*r));
-
-	assert_non_null(r);
-	r->path = strdup(path);
-	r->display = strdup(path);
-	r->module = strdup(module);
-	r->findings = calloc(16, sizeof(*r->findings));
-	assert_non_null(r->findings);
-	return r;
-}
-
 static struct finding *add(struct module_report *r, enum kind k, const char *function,
 			   const char *name, const char *file, int line)
 {
-	struct finding *f = &r->findings[r->nfindings++];
+	struct finding *f = test_finding_add(r, k, function, name, name);
 
-	f->kind = k;
-	f->symbol = strdup(name);
-	f->demangled = strdup(name);
-	f->name = strdup(name);
-	f->function = function ? strdup(function) : NULL;
 	f->file = file ? strdup(file) : NULL;
 	f->line = line;
 	f->severity = SEVERITY_ERROR;
@@ -47,7 +23,6 @@ static struct finding *add(struct module_report *r, enum kind k, const char *fun
 		f->section = strdup(".bss");
 		f->size = 4;
 	}
-	findings_fingerprint(k, r->module, function, name, f->fingerprint);
 	return f;
 }
 
@@ -132,7 +107,7 @@ static json_int_t int_at(json_t *doc, const char *result, const char *key)
 
 static void test_log_shape(void **state)
 {
-	struct module_report *r = report("/repo/build/liblegacy.so", "liblegacy.so");
+	struct module_report *r = test_report_new("/repo/build/liblegacy.so", "liblegacy.so");
 	json_t *doc, *rules;
 
 	(void)state;
@@ -176,7 +151,7 @@ static void test_log_shape(void **state)
 
 static struct module_report *history_report(void)
 {
-	struct module_report *r = report("lib/liblegacy.so", "liblegacy.so");
+	struct module_report *r = test_report_new("lib/liblegacy.so", "liblegacy.so");
 	struct finding *f;
 
 	f = add(r, KIND_MUTABLE_GLOBAL, NULL, "g_requests", "src/legacy.c", 7);

@@ -1,24 +1,7 @@
 /* Unit tests of the rules module: the line format, defaults, errors, lookup and the built-in set. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <stdio.h>
+#include "helpers.h"
 #include "rules.h"
 
-static char last_error[1024];
-
-static void capture(void *ctx, enum diag_level level, const char *msg)
-{
-	(void)ctx;
-	if (level == DIAG_ERROR)
-		snprintf(last_error, sizeof(last_error), "%s", msg);
-}
-
-static const struct diag diag = { capture, NULL };
 
 static void test_full_line(void **state)
 {
@@ -27,7 +10,7 @@ static void test_full_line(void **state)
 
 	(void)state;
 	assert_int_equal(rules_parse(r, "ctime tmbuf,asctime error state ctime_r,strftime glibc,posix __ctime64\n",
-				     "t", &diag), 0);
+				     "t", &test_diag), 0);
 	ru = rules_find(r, "ctime", LIBC_ANY);
 	assert_non_null(ru);
 	assert_string_equal(ru->group, "tmbuf,asctime");
@@ -48,7 +31,7 @@ static void test_user_defaults(void **state)
 	const struct rule *ru;
 
 	(void)state;
-	assert_int_equal(rules_parse(r, "# my API\n\nlegacy_parse   # trailing comment\n", "t", &diag), 0);
+	assert_int_equal(rules_parse(r, "# my API\n\nlegacy_parse   # trailing comment\n", "t", &test_diag), 0);
 	ru = rules_find(r, "legacy_parse", SOURCE_GLIBC);
 	assert_non_null(ru);
 	assert_string_equal(ru->group, "legacy_parse");
@@ -65,7 +48,7 @@ static void test_libc_selection(void **state)
 
 	(void)state;
 	assert_int_equal(rules_parse(r, "rand rand warning posix rand_r posix\n"
-					"getopt getopt error state - glibc\n", "t", &diag), 0);
+					"getopt getopt error state - glibc\n", "t", &test_diag), 0);
 	assert_non_null(rules_find(r, "rand", SOURCE_POSIX));
 	assert_null(rules_find(r, "rand", SOURCE_GLIBC));
 	assert_non_null(rules_find(r, "getopt", SOURCE_GLIBC));
@@ -79,8 +62,8 @@ static void test_replace(void **state)
 	struct rules *r = rules_new();
 
 	(void)state;
-	assert_int_equal(rules_parse(r, "strtok strtok error state strtok_r glibc\n", "a", &diag), 0);
-	assert_int_equal(rules_parse(r, "strtok strtok warning state - user\n", "b", &diag), 0);
+	assert_int_equal(rules_parse(r, "strtok strtok error state strtok_r glibc\n", "a", &test_diag), 0);
+	assert_int_equal(rules_parse(r, "strtok strtok warning state - user\n", "b", &test_diag), 0);
 	assert_int_equal(rules_count(r), 1);
 	assert_int_equal(rules_find(r, "strtok", LIBC_ANY)->severity, SEVERITY_WARNING);
 	rules_free(r);
@@ -90,9 +73,9 @@ static void expect_error(const char *text, const char *message)
 {
 	struct rules *r = rules_new();
 
-	last_error[0] = '\0';
-	assert_int_equal(rules_parse(r, text, "user.rules", &diag), -EINVAL);
-	assert_string_equal(last_error, message);
+	test_last_error[0] = '\0';
+	assert_int_equal(rules_parse(r, text, "user.rules", &test_diag), -EINVAL);
+	assert_string_equal(test_last_error, message);
 	rules_free(r);
 }
 
@@ -120,7 +103,7 @@ static void test_query(void **state)
 
 	(void)state;
 	assert_int_equal(rules_parse(r, "getcfg cfg error env - user - always\n"
-				     "setcfg cfg error env - user - arg1=NULL\n", "q", &diag), 0);
+				     "setcfg cfg error env - user - arg1=NULL\n", "q", &test_diag), 0);
 	assert_int_equal(rules_find(r, "getcfg", LIBC_ANY)->query, QUERY_ALWAYS);
 	assert_string_equal(rule_query_text(rules_find(r, "getcfg", LIBC_ANY), buf), "always");
 	assert_int_equal(rules_find(r, "setcfg", LIBC_ANY)->query_arg, 1);
@@ -134,7 +117,7 @@ static void test_builtin(void **state)
 	const struct rule *ru;
 
 	(void)state;
-	assert_int_equal(rules_load_builtin(r, &diag), 0);
+	assert_int_equal(rules_load_builtin(r, &test_diag), 0);
 	ru = rules_find(r, "localtime", LIBC_ANY);
 	assert_non_null(ru);
 	assert_string_equal(ru->group, "tmbuf");

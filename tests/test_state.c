@@ -1,23 +1,6 @@
 /* Unit tests of the state module: each variable of the fixtures, and why look-alikes are ignored. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <stdio.h>
+#include "helpers.h"
 #include "state.h"
-
-struct module {
-	char path[512];
-	struct input_unit unit;
-	struct elf_image *img;
-	struct symbols *syms;
-	struct debuginfo *dbg;
-	struct relocs *relocs;
-	struct state_set *set;
-};
 
 /* One expected variable: symbol, kind, name, owner (NULL at file scope), section, size, guarded. */
 struct want_var {
@@ -32,40 +15,17 @@ struct want_ignored {
 	const char *symbol, *reason;
 };
 
-static void capture(void *ctx, enum diag_level level, const char *msg)
+static void unload(struct test_module *m)
 {
-	(void)ctx;
-	if (level == DIAG_ERROR)
-		fail_msg("unexpected error: %s", msg);
+	test_module_free(m);
 }
 
-static const struct diag diag = { capture, NULL };
-
-static void unload(struct module *m)
+static struct test_module *load(const char *rel)
 {
-	if (!m)
-		return;
-	state_free(m->set);
-	relocs_free(m->relocs);
-	debuginfo_free(m->dbg);
-	symbols_free(m->syms);
-	elf_image_free(m->img);
-	free(m);
-}
-
-static struct module *load(const char *rel)
-{
-	struct module *m = calloc(1, sizeof(*m));
-	const char *base = getenv("FX");
+	struct test_module_opts o = { TM_STATE, 1, 0, NULL, &test_diag_strict, DISASM_ZYDIS };
+	struct test_module *m = test_module_open(rel, &o);
 
 	assert_non_null(m);
-	snprintf(m->path, sizeof(m->path), "%s/%s", base && *base ? base : "build/fixtures", rel);
-	m->unit = (struct input_unit){ .path = m->path, .display = m->path };
-	assert_int_equal(elf_image_open(&m->unit, &diag, &m->img), 0);
-	assert_int_equal(symbols_load(m->img, &diag, &m->syms), 0);
-	assert_int_equal(debuginfo_load(m->img, &diag, &m->dbg), 0);
-	assert_int_equal(relocs_load(m->img, &diag, &m->relocs), 0);
-	assert_int_equal(state_classify(m->img, m->syms, m->dbg, m->relocs, &m->set), 0);
 	return m;
 }
 
@@ -139,28 +99,28 @@ static const struct want_ignored legacy_ignored[] = {
 
 static void test_legacy_o0(void **state)
 {
-	struct module *m = load("O0/legacy.o");
+	struct test_module *m = load("O0/legacy.o");
 
 	(void)state;
-	expect_exactly(m->set, legacy_vars, N(legacy_vars), legacy_ignored, N(legacy_ignored));
+	expect_exactly(m->states, legacy_vars, N(legacy_vars), legacy_ignored, N(legacy_ignored));
 	unload(m);
 }
 
 static void test_legacy_o2(void **state)
 {
-	struct module *m = load("O2/legacy.o");
+	struct test_module *m = load("O2/legacy.o");
 
 	(void)state;
-	expect_exactly(m->set, legacy_vars, N(legacy_vars), legacy_ignored, N(legacy_ignored));
+	expect_exactly(m->states, legacy_vars, N(legacy_vars), legacy_ignored, N(legacy_ignored));
 	unload(m);
 }
 
 /* Declarations come from DWARF, relative to the compilation directory. */
 static void test_declarations(void **state)
 {
-	struct module *m = load("O0/legacy.o");
-	const struct state_var *tokens = var_named(m->set, "tokens.0");
-	const struct state_var *limit = var_named(m->set, "g_limit");
+	struct test_module *m = load("O0/legacy.o");
+	const struct state_var *tokens = var_named(m->states, "tokens.0");
+	const struct state_var *limit = var_named(m->states, "g_limit");
 
 	(void)state;
 	assert_string_equal(tokens->file, "fixtures/c/legacy.c");
@@ -200,37 +160,37 @@ static const struct want_var cxx_vars[] = {
 /* With DWARF, label()'s static const std::string is "const"; vtables and typeinfo are RELRO. */
 static void test_cxx_debug(void **state)
 {
-	struct module *m = load("O0/legacy_cxx.o");
+	struct test_module *m = load("O0/legacy_cxx.o");
 
 	(void)state;
-	expect_exactly(m->set, cxx_vars, N(cxx_vars), cxx_ignored, N(cxx_ignored));
+	expect_exactly(m->states, cxx_vars, N(cxx_vars), cxx_ignored, N(cxx_ignored));
 	unload(m);
 }
 
 /* Without DWARF the const is invisible: k is a guarded mutable local static named by pattern. */
 static void test_cxx_nodebug(void **state)
 {
-	struct module *m = load("O0/legacy_cxx-nodebug.o");
+	struct test_module *m = load("O0/legacy_cxx-nodebug.o");
 	static const struct want_var k = { "_ZZN6legacy5labelB5cxx11EvE1k", KIND_MUTABLE_LOCAL_STATIC, "k",
 					   "_ZN6legacy5labelB5cxx11Ev", ".bss", 32, true };
 
 	(void)state;
 	assert_null(m->img->dwarf);
 	for (size_t i = 0; i < N(cxx_vars); i++)
-		expect_var(m->set, &cxx_vars[i]);
-	expect_var(m->set, &k);
-	assert_int_equal(m->set->vars.n, N(cxx_vars) + 1);
+		expect_var(m->states, &cxx_vars[i]);
+	expect_var(m->states, &k);
+	assert_int_equal(m->states->vars.n, N(cxx_vars) + 1);
 	for (size_t i = 0; i < N(cxx_ignored) - 1; i++)
-		assert_string_equal(ignore_reason(m->set, cxx_ignored[i].symbol), cxx_ignored[i].reason);
-	assert_int_equal(m->set->ignored.n, N(cxx_ignored) - 1);
-	assert_null(var_named(m->set, "_ZZN6legacy7next_idEvE2id")->file);
+		assert_string_equal(ignore_reason(m->states, cxx_ignored[i].symbol), cxx_ignored[i].reason);
+	assert_int_equal(m->states->ignored.n, N(cxx_ignored) - 1);
+	assert_null(var_named(m->states, "_ZZN6legacy7next_idEvE2id")->file);
 	unload(m);
 }
 
 /* A linked executable: CRT objects, copy-relocated imports, and the library's state linked in. */
 static void test_app_nopie(void **state)
 {
-	struct module *m = load("O0/app-nopie");
+	struct test_module *m = load("O0/app-nopie");
 	static const struct want_var vars[] = {
 		{ "g_counter", KIND_MUTABLE_GLOBAL, "g_counter", NULL, ".bss", 4, false },
 		{ "g_limit", KIND_MUTABLE_GLOBAL, "g_limit", NULL, ".data", 4, false },
@@ -262,40 +222,40 @@ static void test_app_nopie(void **state)
 	};
 
 	(void)state;
-	expect_exactly(m->set, vars, N(vars), ign, N(ign));
+	expect_exactly(m->states, vars, N(vars), ign, N(ign));
 	unload(m);
 }
 
 /* A tentative definition compiled with -fcommon: a mutable global in no real section. */
 static void test_common(void **state)
 {
-	struct module *m = load("O0/common.o");
+	struct test_module *m = load("O0/common.o");
 	static const struct want_var v = { "g_shared_counter", KIND_MUTABLE_GLOBAL, "g_shared_counter", NULL,
 					   "COMMON", 4, false };
 
 	(void)state;
-	expect_exactly(m->set, &v, 1, NULL, 0);
-	assert_int_equal(m->set->vars.v[0].sym->shndx, SHN_COMMON);
+	expect_exactly(m->states, &v, 1, NULL, 0);
+	assert_int_equal(m->states->vars.v[0].sym->shndx, SHN_COMMON);
 	unload(m);
 }
 
 /* A shared library: RELRO covers k_names (PIC pointer table), typeinfo-like data stays out. */
 static void test_shared_relro(void **state)
 {
-	struct module *m = load("O0/liblegacy.so");
+	struct test_module *m = load("O0/liblegacy.so");
 
 	(void)state;
-	assert_string_equal(ignore_reason(m->set, "k_names"), "relro");
-	assert_string_equal(ignore_reason(m->set, "k_sizes"), "read-only");
-	assert_string_equal(ignore_reason(m->set, "t_depth"), "thread-local");
-	assert_string_equal(ignore_reason(m->set, "__dso_handle"), "compiler/CRT");
-	assert_int_equal(var_named(m->set, "g_shared_counter")->kind, KIND_MUTABLE_GLOBAL);
-	assert_string_equal(var_named(m->set, "g_shared_counter")->section, ".bss");
-	assert_int_equal(m->set->vars.n, 8);
+	assert_string_equal(ignore_reason(m->states, "k_names"), "relro");
+	assert_string_equal(ignore_reason(m->states, "k_sizes"), "read-only");
+	assert_string_equal(ignore_reason(m->states, "t_depth"), "thread-local");
+	assert_string_equal(ignore_reason(m->states, "__dso_handle"), "compiler/CRT");
+	assert_int_equal(var_named(m->states, "g_shared_counter")->kind, KIND_MUTABLE_GLOBAL);
+	assert_string_equal(var_named(m->states, "g_shared_counter")->section, ".bss");
+	assert_int_equal(m->states->vars.n, 8);
 	unload(m);
 }
 
-static uint64_t sym_addr(const struct module *m, const char *name)
+static uint64_t sym_addr(const struct test_module *m, const char *name)
 {
 	for (size_t i = 1; i < m->syms->symtab.n; i++)
 		if (!strcmp(m->syms->symtab.v[i].name, name))
@@ -306,7 +266,7 @@ static uint64_t sym_addr(const struct module *m, const char *name)
 
 static void test_is_mutable_addr(void **state)
 {
-	struct module *m = load("O0/app-nopie");
+	struct test_module *m = load("O0/app-nopie");
 
 	(void)state;
 	assert_true(state_is_mutable_addr(m->img, m->relocs, sym_addr(m, "g_counter")));
@@ -322,17 +282,17 @@ static void test_is_mutable_addr(void **state)
 
 static void test_find(void **state)
 {
-	struct module *m = load("O0/legacy.o");
-	const struct state_var *buf = var_named(m->set, "s_buffer");
-	long i = state_find(m->set, buf->addr);
+	struct test_module *m = load("O0/legacy.o");
+	const struct state_var *buf = var_named(m->states, "s_buffer");
+	long i = state_find(m->states, buf->addr);
 
 	(void)state;
 	assert_true(i >= 0);
-	assert_ptr_equal(&m->set->vars.v[i], buf);
-	assert_int_equal(state_find(m->set, buf->addr + 63), i);
-	assert_int_not_equal(state_find(m->set, buf->addr + 64), i);
-	assert_int_equal(state_find(m->set, sym_addr(m, "k_sizes")), -1);
-	assert_int_equal(state_find(m->set, sym_addr(m, "legacy_tokenize")), -1);
+	assert_ptr_equal(&m->states->vars.v[i], buf);
+	assert_int_equal(state_find(m->states, buf->addr + 63), i);
+	assert_int_not_equal(state_find(m->states, buf->addr + 64), i);
+	assert_int_equal(state_find(m->states, sym_addr(m, "k_sizes")), -1);
+	assert_int_equal(state_find(m->states, sym_addr(m, "legacy_tokenize")), -1);
 	unload(m);
 }
 
@@ -348,52 +308,52 @@ static const struct image_section *section_named(const struct elf_image *img, co
 /* Stripped: state known only by address is named section+0xOFFSET, once per address. */
 static void test_anonymous(void **state)
 {
-	struct module *m = load("O0/app-stripped");
+	struct test_module *m = load("O0/app-stripped");
 	const struct image_section *bss = section_named(m->img, ".bss"), *data = section_named(m->img, ".data");
 	uint64_t addrs[5] = { bss->addr + 0x40, data->addr + 0x10, bss->addr + 0x2c, bss->addr + 0x40, 0 };
 
 	(void)state;
-	assert_int_equal(m->set->vars.n, 0);
-	assert_int_equal(state_add_anonymous(m->set, m->img, addrs, 5), 0);
-	assert_int_equal(m->set->vars.n, 3);
-	assert_string_equal(m->set->vars.v[0].symbol, ".data+0x10");
-	assert_string_equal(m->set->vars.v[1].symbol, ".bss+0x2c");
-	assert_string_equal(m->set->vars.v[2].symbol, ".bss+0x40");
-	assert_string_equal(m->set->vars.v[2].name, ".bss+0x40");
-	assert_string_equal(m->set->vars.v[2].section, ".bss");
-	assert_int_equal(m->set->vars.v[2].kind, KIND_MUTABLE_STATIC);
-	assert_int_equal(m->set->vars.v[2].size, 0);
-	assert_null(m->set->vars.v[2].sym);
-	assert_int_equal(state_find(m->set, bss->addr + 0x2c), 1);
-	assert_int_equal(state_add_anonymous(m->set, m->img, addrs, 2), 0);
-	assert_int_equal(m->set->vars.n, 3);
+	assert_int_equal(m->states->vars.n, 0);
+	assert_int_equal(state_add_anonymous(m->states, m->img, addrs, 5), 0);
+	assert_int_equal(m->states->vars.n, 3);
+	assert_string_equal(m->states->vars.v[0].symbol, ".data+0x10");
+	assert_string_equal(m->states->vars.v[1].symbol, ".bss+0x2c");
+	assert_string_equal(m->states->vars.v[2].symbol, ".bss+0x40");
+	assert_string_equal(m->states->vars.v[2].name, ".bss+0x40");
+	assert_string_equal(m->states->vars.v[2].section, ".bss");
+	assert_int_equal(m->states->vars.v[2].kind, KIND_MUTABLE_STATIC);
+	assert_int_equal(m->states->vars.v[2].size, 0);
+	assert_null(m->states->vars.v[2].sym);
+	assert_int_equal(state_find(m->states, bss->addr + 0x2c), 1);
+	assert_int_equal(state_add_anonymous(m->states, m->img, addrs, 2), 0);
+	assert_int_equal(m->states->vars.n, 3);
 	unload(m);
 }
 
 /* Copy-relocated imports of a stripped PIE are ignored through .dynsym. */
 static void test_stripped_imports(void **state)
 {
-	struct module *m = load("O0/app-stripped");
+	struct test_module *m = load("O0/app-stripped");
 
 	(void)state;
-	assert_string_equal(ignore_reason(m->set, "stderr"), "imported (copy relocation)");
-	assert_string_equal(ignore_reason(m->set, "environ"), "imported (copy relocation)");
-	assert_string_equal(ignore_reason(m->set, "__environ"), "imported (copy relocation)");
-	assert_int_equal(m->set->ignored.n, 3);
+	assert_string_equal(ignore_reason(m->states, "stderr"), "imported (copy relocation)");
+	assert_string_equal(ignore_reason(m->states, "environ"), "imported (copy relocation)");
+	assert_string_equal(ignore_reason(m->states, "__environ"), "imported (copy relocation)");
+	assert_int_equal(m->states->ignored.n, 3);
 	unload(m);
 }
 
 /* A COMMON symbol's declaration comes from DWARF by name: the .o gives it no address. */
 static void test_common_declaration(void **state)
 {
-	struct module *m = load("O0/common.o");
+	struct test_module *m = load("O0/common.o");
 
 	(void)state;
-	assert_int_equal(m->set->vars.n, 1);
-	assert_string_equal(m->set->vars.v[0].section, "COMMON");
-	assert_non_null(m->set->vars.v[0].file);
-	assert_string_equal(m->set->vars.v[0].file, "fixtures/c/common.c");
-	assert_int_equal(m->set->vars.v[0].line, 2);
+	assert_int_equal(m->states->vars.n, 1);
+	assert_string_equal(m->states->vars.v[0].section, "COMMON");
+	assert_non_null(m->states->vars.v[0].file);
+	assert_string_equal(m->states->vars.v[0].file, "fixtures/c/common.c");
+	assert_int_equal(m->states->vars.v[0].line, 2);
 	unload(m);
 }
 
@@ -430,7 +390,7 @@ static void write_many_statics(const char *dir, int n)
 static size_t classify_many(int n)
 {
 	char dir[] = "/tmp/confine-state-XXXXXX", want[64];
-	struct module *m;
+	struct test_module *m;
 	size_t comparisons;
 
 	assert_non_null(mkdtemp(dir));
@@ -438,25 +398,25 @@ static size_t classify_many(int n)
 	setenv("FX", dir, 1);
 	m = load("big.o");
 	unsetenv("FX");
-	assert_int_equal(m->set->vars.n, 2 * (size_t)n + 1);
-	assert_int_equal(m->set->ignored.n, (size_t)n);
-	assert_string_equal(var_named(m->set, "_ZZN1aEvE1x")->owner, "_ZN1aEv");
+	assert_int_equal(m->states->vars.n, 2 * (size_t)n + 1);
+	assert_int_equal(m->states->ignored.n, (size_t)n);
+	assert_string_equal(var_named(m->states, "_ZZN1aEvE1x")->owner, "_ZN1aEv");
 	for (int i = 0; i < n; i += 997) {
 		const struct state_var *v;
 
 		snprintf(want, sizeof(want), "_ZZ7f%06dvE5count", i);
-		v = var_named(m->set, want);
+		v = var_named(m->states, want);
 		snprintf(want, sizeof(want), "_Z7f%06dv", i);
 		assert_string_equal(v->owner, want);
 		assert_string_equal(v->name, "count");
 		assert_true(v->guarded_init);
 		snprintf(want, sizeof(want), "g%06d.calls", i);
-		v = var_named(m->set, want);
+		v = var_named(m->states, want);
 		snprintf(want, sizeof(want), "g%06d", i);
 		assert_string_equal(v->owner, want);
 		assert_int_equal(v->kind, KIND_MUTABLE_LOCAL_STATIC);
 	}
-	comparisons = m->set->comparisons;
+	comparisons = m->states->comparisons;
 	unload(m);
 	snprintf(want, sizeof(want), "rm -rf '%s'", dir);
 	assert_int_equal(system(want), 0);

@@ -1,52 +1,23 @@
 /* Unit tests of the symbols module: demangling, lookups by address, COMMON layout, exported flags. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <stdio.h>
+#include "helpers.h"
 #include "symbols.h"
 
-struct loaded {
-	char path[512];
-	struct input_unit unit;
-	struct elf_image *img;
-	struct symbols *syms;
-};
 
-static char last_error[1024];
-
-static void capture(void *ctx, enum diag_level level, const char *msg)
+static struct test_module *load(const char *rel)
 {
-	(void)ctx;
-	if (level == DIAG_ERROR)
-		snprintf(last_error, sizeof(last_error), "%s", msg);
-}
+	struct test_module_opts o = { 0, 1, 0, NULL, &test_diag, DISASM_ZYDIS };
+	struct test_module *l;
 
-static const struct diag diag = { capture, NULL };
-
-static struct loaded *load(const char *rel)
-{
-	struct loaded *l = calloc(1, sizeof(*l));
-	const char *base = getenv("FX");
-
+	test_last_error[0] = '\0';
+	l = test_module_open(rel, &o);
 	assert_non_null(l);
-	snprintf(l->path, sizeof(l->path), "%s/%s", base && *base ? base : "build/fixtures", rel);
-	l->unit = (struct input_unit){ .path = l->path, .display = l->path };
-	last_error[0] = '\0';
-	assert_int_equal(elf_image_open(&l->unit, &diag, &l->img), 0);
-	assert_int_equal(symbols_load(l->img, &diag, &l->syms), 0);
-	assert_string_equal(last_error, "");
+	assert_string_equal(test_last_error, "");
 	return l;
 }
 
-static void unload(struct loaded *l)
+static void unload(struct test_module *l)
 {
-	symbols_free(l->syms);
-	elf_image_free(l->img);
-	free(l);
+	test_module_free(l);
 }
 
 /* The symbol named name in a table, or NULL; its index goes to *idx. */
@@ -61,7 +32,7 @@ static const struct sym *by_name(const struct sym_table *t, const char *name, si
 	return NULL;
 }
 
-static const struct sym *sym_named(const struct loaded *l, const char *name)
+static const struct sym *sym_named(const struct test_module *l, const char *name)
 {
 	const struct sym *y = by_name(&l->syms->symtab, name, NULL);
 
@@ -100,7 +71,7 @@ static void test_demangle(void **state)
 /* refs.o: the functions follow one another; store_imm is 11 bytes, then cmp_byte. */
 static void test_func_at(void **state)
 {
-	struct loaded *l = load("asm/refs.o");
+	struct test_module *l = load("asm/refs.o");
 	const struct sym *store_imm = sym_named(l, "store_imm"), *cmp_byte = sym_named(l, "cmp_byte");
 
 	(void)state;
@@ -116,7 +87,7 @@ static void test_func_at(void **state)
 
 static void test_func_start(void **state)
 {
-	struct loaded *l = load("asm/refs.o");
+	struct test_module *l = load("asm/refs.o");
 	const struct sym *helper = sym_named(l, "helper");
 
 	(void)state;
@@ -129,7 +100,7 @@ static void test_func_start(void **state)
 /* .data holds counter (8 bytes) then table (16); .bss holds flag (1). */
 static void test_object_at(void **state)
 {
-	struct loaded *l = load("asm/refs.o");
+	struct test_module *l = load("asm/refs.o");
 	const struct sym *counter = sym_named(l, "counter"), *table = sym_named(l, "table");
 	const struct sym *flag = sym_named(l, "flag");
 
@@ -148,7 +119,7 @@ static void test_object_at(void **state)
 /* Functions and objects indexed: 13 functions (one local), 4 objects (one TLS). */
 static void test_index_counts(void **state)
 {
-	struct loaded *l = load("asm/refs.o");
+	struct test_module *l = load("asm/refs.o");
 
 	(void)state;
 	assert_int_equal(l->syms->nfuncs, 13);
@@ -166,7 +137,7 @@ static void test_index_counts(void **state)
 
 static void test_by_index(void **state)
 {
-	struct loaded *l = load("asm/refs.o");
+	struct test_module *l = load("asm/refs.o");
 	size_t idx = 0;
 	const struct sym *strtok_sym = by_name(&l->syms->symtab, "strtok", &idx);
 
@@ -182,7 +153,7 @@ static void test_by_index(void **state)
 /* Symbols of a .o take their section's laid-out address. */
 static void test_relocatable_addresses(void **state)
 {
-	struct loaded *l = load("asm/refs.o");
+	struct test_module *l = load("asm/refs.o");
 	const struct sym *load_fn = sym_named(l, "load"), *table = sym_named(l, "table");
 
 	(void)state;
@@ -195,7 +166,7 @@ static void test_relocatable_addresses(void **state)
 /* A COMMON symbol is laid out after every section, 64-aligned, and indexed as an object. */
 static void test_common_layout(void **state)
 {
-	struct loaded *l = load("O0/common.o");
+	struct test_module *l = load("O0/common.o");
 	const struct sym *c = sym_named(l, "g_shared_counter");
 	uint64_t end = 0;
 
@@ -214,7 +185,7 @@ static void test_common_layout(void **state)
 
 static void test_exported_shared(void **state)
 {
-	struct loaded *l = load("O0/liblegacy.so");
+	struct test_module *l = load("O0/liblegacy.so");
 
 	(void)state;
 	assert_true(sym_named(l, "legacy_tokenize")->exported);
@@ -229,7 +200,7 @@ static void test_exported_shared(void **state)
 
 static void test_exported_relocatable(void **state)
 {
-	struct loaded *l = load("O0/legacy.o");
+	struct test_module *l = load("O0/legacy.o");
 
 	(void)state;
 	assert_true(sym_named(l, "legacy_tokenize")->exported);
@@ -244,7 +215,7 @@ static void test_exported_relocatable(void **state)
 /* An executable exports only what its .dynsym defines: main and its statics stay private. */
 static void test_exported_executable(void **state)
 {
-	struct loaded *l = load("O0/app");
+	struct test_module *l = load("O0/app");
 
 	(void)state;
 	assert_false(sym_named(l, "main")->exported);
@@ -256,7 +227,7 @@ static void test_exported_executable(void **state)
 /* Stripped: no .symtab, so the objects come from .dynsym (copy-relocated imports). */
 static void test_stripped(void **state)
 {
-	struct loaded *l = load("O0/app-stripped");
+	struct test_module *l = load("O0/app-stripped");
 
 	(void)state;
 	assert_int_equal(l->syms->symtab.n, 0);

@@ -1,42 +1,14 @@
 /* Unit tests for text: whole-file reads (contents, length, NUL bytes, errors) and trimming. */
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <cmocka.h>
+#include "helpers.h"
 #include "text.h"
 
-static char dir[] = "/tmp/confine-test-text-XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *write_file(const char *name, const char *bytes, size_t n)
+/* Writes n bytes to a file of the group's directory; returns its path (until the next call). */
+static const char *put(const char *name, const char *bytes, size_t n)
 {
 	static char path[256];
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(bytes, 1, n, f), n);
-	assert_int_equal(fclose(f), 0);
+	test_tmp_path(path, sizeof(path), name);
+	test_write_file(path, bytes, n);
 	return path;
 }
 
@@ -46,11 +18,11 @@ static void test_read(void **state)
 	size_t len = 0;
 
 	(void)state;
-	assert_int_equal(text_read_file(write_file("a", "one\ntwo\n", 8), &text, &len), 0);
+	assert_int_equal(text_read_file(put("a", "one\ntwo\n", 8), &text, &len), 0);
 	assert_string_equal(text, "one\ntwo\n");
 	assert_int_equal(len, 8);
 	free(text);
-	assert_int_equal(text_read_file(write_file("empty", "", 0), &text, NULL), 0);
+	assert_int_equal(text_read_file(put("empty", "", 0), &text, NULL), 0);
 	assert_string_equal(text, "");
 	free(text);
 }
@@ -66,7 +38,7 @@ static void test_read_large(void **state)
 	assert_non_null(big);
 	for (size_t i = 0; i < n; i++)
 		big[i] = (char)('a' + i % 26);
-	assert_int_equal(text_read_file(write_file("big", big, n), &text, &len), 0);
+	assert_int_equal(text_read_file(put("big", big, n), &text, &len), 0);
 	assert_int_equal(len, n);
 	assert_memory_equal(text, big, n);
 	assert_int_equal(text[n], '\0');
@@ -81,7 +53,7 @@ static void test_read_nul(void **state)
 	size_t len = 0;
 
 	(void)state;
-	assert_int_equal(text_read_file(write_file("nul", "ab\0cd", 5), &text, &len), 0);
+	assert_int_equal(text_read_file(put("nul", "ab\0cd", 5), &text, &len), 0);
 	assert_int_equal(len, 5);
 	assert_int_equal(strlen(text), 2);
 	free(text);
@@ -92,9 +64,9 @@ static void test_read_errors(void **state)
 	char path[256], *text = (char *)"untouched";
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/missing", dir);
+	snprintf(path, sizeof(path), "%s/missing", test_tmpdir);
 	assert_int_equal(text_read_file(path, &text, NULL), -ENOENT);
-	assert_int_equal(text_read_file(dir, &text, NULL), -EISDIR);
+	assert_int_equal(text_read_file(test_tmpdir, &text, NULL), -EISDIR);
 	assert_string_equal(text, "untouched");
 }
 
@@ -105,16 +77,16 @@ static void test_write(void **state)
 	char path[256], bad[300], *text = NULL;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/out", dir);
+	snprintf(path, sizeof(path), "%s/out", test_tmpdir);
 	assert_int_equal(text_write_file(path, "first version\n"), 0);
 	assert_int_equal(text_write_file(path, "two\n"), 0);
 	assert_int_equal(text_read_file(path, &text, NULL), 0);
 	assert_string_equal(text, "two\n");
 	free(text);
-	snprintf(bad, sizeof(bad), "%s/missing/out", dir);
+	snprintf(bad, sizeof(bad), "%s/missing/out", test_tmpdir);
 	assert_int_equal(text_write_file(bad, "x"), -ENOENT);
-	assert_int_equal(text_write_file(dir, "x"), -EISDIR);
-	snprintf(bad, sizeof(bad), "%s/out.tmp.%ld", dir, (long)getpid());
+	assert_int_equal(text_write_file(test_tmpdir, "x"), -EISDIR);
+	snprintf(bad, sizeof(bad), "%s/out.tmp.%ld", test_tmpdir, (long)getpid());
 	assert_int_equal(access(bad, F_OK), -1);
 	assert_int_equal(text_read_file(path, &text, NULL), 0);
 	assert_string_equal(text, "two\n");
@@ -143,5 +115,5 @@ int main(void)
 		cmocka_unit_test(test_trim),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

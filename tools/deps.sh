@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages that a make target needs, only those missing (apt-get as root, else sudo).
-# Usage: tools/deps.sh build|test|bench
+# Usage: tools/deps.sh build|test|bench|fuzz
 set -eu
 build="gcc g++ make pkg-config libelf-dev libdw-dev libcapstone-dev libjansson-dev libiberty-dev binutils libzydis-dev"
 test="$build libcmocka-dev clang python3-jsonschema man-db python3-yaml"
@@ -21,12 +21,14 @@ if ! command -v rustc >/dev/null 2>&1; then
 	test="$test rustc"
 	bench="$bench rustc"
 fi
+fuzz="$test libclang-rt-14-dev"
 [ "${1:-}" = bench ] && bench="$bench $(llvm_pkg)"
 case "${1:-build}" in
 build) want=$build ;;
 test) want=$test ;;
 bench) want=$bench ;;
-*) echo "deps.sh: unknown set '$1' (build, test or bench)" >&2; exit 2 ;;
+fuzz) want=$fuzz ;;
+*) echo "deps.sh: unknown set '$1' (build, test, bench or fuzz)" >&2; exit 2 ;;
 esac
 missing=""
 for p in $want; do

@@ -63,7 +63,12 @@ static void collect(void *ctx, enum diag_level level, const char *msg)
 	}
 	if ((int)level > log->verbosity)
 		return;
-	if (asprintf(&line, "%s%s", prefix, msg) < 0 || strlist_add(log->lines, line, false))
+	/* After a failed asprintf, line is indeterminate: never free it. */
+	if (asprintf(&line, "%s%s", prefix, msg) < 0) {
+		atomic_store(log->err, -ENOMEM);
+		return;
+	}
+	if (strlist_add(log->lines, line, false))
 		atomic_store(log->err, -ENOMEM);
 	free(line);
 }
