@@ -460,7 +460,9 @@ int policy_domains(const struct policy_module *m, const char *file, bool by_stat
 		const char *l = by_state ? label[find_root(parent, i)] : NULL;
 		char *name;
 
-		if (asprintf(&name, "%s%s%s", file, l ? ":" : "", l ? l : "") < 0)
+		if (!l)
+			err = strlist_add(names, file, false);   /* most starts: no formatting */
+		else if (asprintf(&name, "%s:%s", file, l) < 0)
 			err = -ENOMEM;
 		else {
 			err = strlist_add(names, name, false);
