@@ -8,6 +8,7 @@
 struct text_options {
 	bool color;         /* ANSI colours (the CLI sets it for a terminal without NO_COLOR) */
 	bool show_ignored;  /* list the data that is not a finding, with the reason */
+	bool show_protected; /* also list protected state (lock, atomic, once, signal flag) */
 };
 
 /* Renders every module, then a summary line. Returns a malloc'd string, NULL when out of memory. */

@@ -31,6 +31,9 @@ static const char usage[] =
 	FLEET_USAGE
 	"      --show-ignored\n"
 	"                     also list the data that is not a finding, with the reason\n"
+	"      --show-protected\n"
+	"                     text: also list protected state (a lock held at every access, atomic,\n"
+	"                     written once while initialising, a signal flag), tagged with how\n"
 	"      --no-color     no colour even on a terminal (NO_COLOR is honoured too)\n"
 	"  -v, --verbose      more messages on stderr (-vv: timings of each analysis stage)\n"
 	"  -h, --help         this help\n"
@@ -46,6 +49,7 @@ static const struct option longopts[] = {
 	{ "libc", required_argument, NULL, 'L' },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "show-ignored", no_argument, NULL, 'I' },
+	{ "show-protected", no_argument, NULL, 'U' },
 	{ "decoder", required_argument, NULL, 'D' },
 	{ "suppressions", required_argument, NULL, 'S' },
 	{ "source-root", required_argument, NULL, 'P' },
@@ -61,6 +65,7 @@ struct scan_opts {
 	const char *format;
 	const char *suppressions, *source_root;
 	bool show_ignored;
+	bool show_protected;
 	int verbosity;
 };
 
@@ -85,6 +90,9 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 			break;
 		case 'I':
 			o->show_ignored = true;
+			break;
+		case 'U':
+			o->show_protected = true;
 			break;
 		case 'S':
 			o->suppressions = optarg;
@@ -145,7 +153,7 @@ static char *render(const struct scan_opts *o, const struct pool_result *res,
 		sarif->errors = &errors;
 		text = report_sarif_render(ok, n, sarif);
 	} else {
-		struct text_options to = { o->c.color, o->show_ignored };
+		struct text_options to = { o->c.color, o->show_ignored, o->show_protected };
 
 		text = report_text_render(ok, n, &to);
 	}
