@@ -4,5 +4,5 @@
 #define CONFINE_VERSION "0.1.0"
 /* Raised whenever the analysis changes which functions the guard patches, or where: the guard's
  * cache entries of an earlier analysis are then recomputed, not trusted. */
-#define CONFINE_ANALYSIS_REVISION "3"
+#define CONFINE_ANALYSIS_REVISION "4"
 #endif
