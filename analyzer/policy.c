@@ -103,7 +103,8 @@ static int state_touchers(const struct module_report *r, const struct rules *rul
 			if (strlist_add(out, f->writers.v[k], false))
 				return -ENOMEM;
 	}
-	qsort(out->v, out->n, sizeof(char *), cmp_str);
+	if (out->n)   /* qsort(NULL, 0, ...) is undefined: a module may touch no state at all */
+		qsort(out->v, out->n, sizeof(char *), cmp_str);
 	return 0;
 }
 
