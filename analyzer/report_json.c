@@ -2,6 +2,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "baseline.h"
 #include "report_json.h"
 #include "version.h"
 
@@ -67,6 +68,7 @@ static json_t *finding(const struct finding *f)
 		json_object_set_new(o, "readers", strings(&f->readers));
 		json_object_set_new(o, "writers", strings(&f->writers));
 		json_object_set_new(o, "guarded_init", json_boolean(f->guarded_init));
+		json_object_set_new(o, "severity", json_string(rule_severity_name(baseline_severity(f))));
 	}
 	json_object_set_new(o, "fingerprint", json_string(f->fingerprint));
 	return o;
@@ -112,7 +114,8 @@ char *report_json_render(struct module_report *const *mods, size_t n, const stru
 
 	for (size_t i = 0; ms && i < n; i++)
 		json_array_append_new(ms, module(mods[i], show_ignored));
-	doc = json_pack("{s:s, s:s, s:o, s:o}", "tool", "confine", "version", CONFINE_VERSION,
+	doc = json_pack("{s:s, s:s, s:s, s:o, s:o}", "$schema", CONFINE_SCAN_SCHEMA, "tool", "confine",
+			"version", CONFINE_VERSION,
 			"modules", ms, "errors", errors ? strings(errors) : json_array());
 	if (!doc)
 		return NULL;

@@ -175,28 +175,39 @@ static const char *under(const char *root, const char *abs)
 	return NULL;
 }
 
-char *report_sarif_uri(const char *path, bool from_cwd, const struct sarif_options *o)
+char *report_sarif_path(const char *path, bool from_cwd, const struct sarif_options *o,
+			bool *outside)
 {
-	char *joined = NULL, *abs, *root, *uri = NULL;
+	char *joined = NULL, *abs, *root, *out = NULL;
 	const char *rel;
 
-	if (path[0] != '/' && !from_cwd) {
-		abs = normalize(path);
-		uri = abs ? encode("", abs) : NULL;
-		free(abs);
-		return uri;
-	}
+	*outside = false;
+	if (path[0] != '/' && !from_cwd)
+		return normalize(path);
 	if (path[0] != '/' && asprintf(&joined, "%s/%s", o->cwd, path) < 0)
 		return NULL;
 	abs = normalize(joined ? joined : path);
 	root = normalize(o->source_root);
 	if (abs && root) {
 		rel = under(root, abs);
-		uri = rel ? encode("", rel) : encode("file://", abs);
+		*outside = !rel;
+		out = strdup(rel ? rel : abs);
 	}
 	free(joined);
 	free(abs);
 	free(root);
+	return out;
+}
+
+char *report_sarif_uri(const char *path, bool from_cwd, const struct sarif_options *o)
+{
+	bool outside;
+	char *p = report_sarif_path(path, from_cwd, o, &outside), *uri;
+
+	if (!p)
+		return NULL;
+	uri = encode(outside ? "file://" : "", p);
+	free(p);
 	return uri;
 }
 
@@ -291,6 +302,17 @@ static char *message(const struct item *it, const char *function)
 		return NULL;
 	}
 	return buf;
+}
+
+char *report_sarif_message(const struct module_report *m, const struct finding *f)
+{
+	struct item it = { m, f, 1 };
+	char *function = function_of(f), *text = NULL;
+
+	if (!f->function || function)
+		text = message(&it, function);
+	free(function);
+	return text;
 }
 
 /* The source line from DWARF, or the binary itself at line 1 without debug info. */

@@ -7,6 +7,7 @@
 #include "finding_filter.h"
 #include "pool.h"
 #include "report_json.h"
+#include "report_lines.h"
 #include "report_sarif.h"
 #include "report_text.h"
 
@@ -16,7 +17,9 @@ static const char usage[] =
 	"mutable globals and statics, function-local statics, and calls to non-reentrant functions.\n"
 	"A directory is scanned recursively for ELF files and archives.\n"
 	"\n"
-	"  -f, --format FMT   text (default), json or sarif (SARIF 2.1.0, for code scanning)\n"
+	"  -f, --format FMT   text (default), json, sarif (SARIF 2.1.0, for code scanning), gcc\n"
+	"                     (file:line:col: warning: ... lines for editors) or github\n"
+	"                     (workflow commands: annotations in GitHub Actions)\n"
 	"  -o, --output FILE  write the report to FILE\n"
 	"      --rules FILE   add rules from FILE (format: rules/README.md); repeatable\n"
 	"      --libc SET     rule set: glibc, posix or any (default any)\n"
@@ -24,7 +27,8 @@ static const char usage[] =
 	"                     leave out the findings that a kind:pattern line of FILE matches\n"
 	"                     (pattern: a glob on the name, symbol, function or module file name)\n"
 	"      --source-root DIR\n"
-	"                     sarif: file URIs are relative to DIR (default: the current directory)\n"
+	"                     sarif, github: paths are relative to DIR (default: the current\n"
+	"                     directory)\n"
 	"  -j, --jobs N       parallel jobs (default: number of cores)\n"
 	"      --show-ignored also list the data that is not a finding, with the reason\n"
 	"      --no-color     no colour even on a terminal (NO_COLOR is honoured too)\n"
@@ -97,8 +101,9 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 			return -1;
 		}
 	}
-	if (strcmp(o->format, "text") && strcmp(o->format, "json") && strcmp(o->format, "sarif")) {
-		cli_error("--format: '%s' is not one of text, json, sarif", o->format);
+	if (strcmp(o->format, "text") && strcmp(o->format, "json") && strcmp(o->format, "sarif") &&
+	    report_lines_style(o->format) < 0) {
+		cli_error("--format: '%s' is not one of text, json, sarif, gcc, github", o->format);
 		return -1;
 	}
 	if (optind >= argc) {
@@ -134,6 +139,8 @@ static char *render(const struct scan_opts *o, const struct pool_result *res,
 	}
 	if (!strcmp(o->format, "json")) {
 		text = report_json_render(ok, n, &errors, o->show_ignored);
+	} else if (report_lines_style(o->format) >= 0) {
+		text = report_lines_render(ok, n, report_lines_style(o->format), sarif);
 	} else if (sarif) {
 		sarif->errors = &errors;
 		text = report_sarif_render(ok, n, sarif);
@@ -175,7 +182,7 @@ static int run(const struct scan_opts *o, char **paths, int npaths)
 	int status = EXIT_TROUBLE;
 	size_t suppressed = 0;
 	char *text = NULL, *root = NULL, *cwd = NULL;
-	bool sarif = !strcmp(o->format, "sarif");
+	bool sarif = !strcmp(o->format, "sarif") || !strcmp(o->format, "github");
 
 	if ((sarif && report_sarif_resolve(o->source_root, &root, &cwd, &d)) ||
 	    load_suppressions(o, &sup) || !(ao.rules = rules = cli_load_rules(&o->c)) ||
