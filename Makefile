@@ -184,6 +184,42 @@ bench-run: all $(BENCH_BINS)
 	@$(MAKE) --no-print-directory -j2 $(BENCH_BINS)
 	@bench/run.sh $(BUILD)
 
+# --- man pages and install ---------------------------------------------------------------------
+# The layout is fixed below PREFIX: confine finds the guard in ../lib, the guard finds its helper
+# from its own directory. DESTDIR is prepended to every path (staged installs, packaging).
+PREFIX ?= /usr/local
+INST := $(DESTDIR)$(PREFIX)
+
+.PHONY: man install uninstall
+
+$(GEN)/guard-options-man: tools/guard-options-man.c runtime_guard/guard_flags.inc
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 $(WARN) -Iruntime_guard -o $@ $<
+
+# Pages generated from the --help texts, the guard's option table and the READMEs (tools/man.sh).
+man: $(CONFINE) $(GEN)/guard-options-man
+	$(call msg,MAN,$(BUILD)/man)
+	$(Q)tools/man.sh $(CONFINE) $(GEN)/guard-options-man $(PREFIX) $(BUILD)/man
+
+install: all man
+	$(call msg,INSTALL,$(INST))
+	$(Q)install -d $(INST)/bin $(INST)/lib $(INST)/include $(INST)/share/doc/confine \
+		$(INST)/share/man/man1 $(INST)/share/man/man5 $(INST)/share/man/man7
+	$(Q)install -m 755 $(CONFINE) $(INST)/bin/confine
+	$(Q)install -m 755 $(GUARD_LIB) $(INST)/lib/libconfine_guard.so
+	$(Q)install -m 644 runtime_guard/confine.h $(INST)/include/confine.h
+	$(Q)for p in $(BUILD)/man/*.[157]; do install -m 644 $$p $(INST)/share/man/man$${p##*.}/ || exit 1; done
+	$(Q)install -m 644 README.md $(INST)/share/doc/confine/README.md
+	$(Q)install -m 644 rules/README.md $(INST)/share/doc/confine/rules.md
+	$(Q)for f in $(wildcard docs/*); do install -m 644 $$f $(INST)/share/doc/confine/ || exit 1; done
+
+uninstall:
+	$(call msg,RM,$(INST))
+	$(Q)rm -f $(INST)/bin/confine $(INST)/lib/libconfine_guard.so $(INST)/include/confine.h \
+		$(INST)/share/man/man[157]/confine.[157] $(INST)/share/man/man[157]/confine-*.[157]
+	$(Q)rm -rf $(INST)/share/doc/confine
+
 # --- fixtures -----------------------------------------------------------------------------------
 include fixtures/fixtures.mk
 

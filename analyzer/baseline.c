@@ -687,39 +687,10 @@ char *baseline_render(const struct baseline *b)
 	return buf;
 }
 
-/* Writes text to a new file beside path, then renames it over path. */
-static int write_replace(const char *path, const char *text)
-{
-	char *tmp = NULL;
-	size_t len = strlen(text);
-	int fd, err = 0;
-
-	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
-		return -ENOMEM;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0)
-		err = -errno;
-	for (size_t done = 0; !err && done < len;) {
-		ssize_t w = write(fd, text + done, len - done);
-
-		if (w < 0 && errno != EINTR)
-			err = -errno;
-		done += w > 0 ? (size_t)w : 0;
-	}
-	if (fd >= 0 && close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err && fd >= 0)
-		unlink(tmp);
-	free(tmp);
-	return err;
-}
-
 int baseline_save(const struct baseline *b, const char *path, const struct diag *d)
 {
 	char *text = baseline_render(b);
-	int err = text ? write_replace(path, text) : -ENOMEM;
+	int err = text ? text_write_file(path, text) : -ENOMEM;
 
 	if (err)
 		diag_log(d, DIAG_ERROR, "%s: cannot write baseline: %s", path, strerror(-err));

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "owners.h"
 #include "state.h"
 #include "vec.h"
 
@@ -112,41 +113,6 @@ static bool is_gcc_local(const char *name)
 	return true;
 }
 
-/* The owner of a C++ local static "_ZZ<encoding>E<entity>" is the function "_Z<encoding>". */
-static const char *cxx_owner(const struct symbols *syms, const char *name)
-{
-	const char *best = NULL;
-	size_t best_len = 0;
-
-	for (size_t i = 0; i < syms->nfuncs; i++) {
-		const char *f = syms->funcs[i]->name;
-		size_t len = strcspn(f, ".@");
-
-		if (len > 2 && len > best_len && !strncmp(f, "_Z", 2) && !strncmp(name + 3, f + 2, len - 2) &&
-		    name[len + 1] == 'E') {
-			best = f;
-			best_len = len;
-		}
-	}
-	return best;
-}
-
-/* clang names a function-local static "function.name". */
-static const char *clang_owner(const struct symbols *syms, const char *name)
-{
-	const char *dot = strchr(name, '.');
-
-	if (!dot || dot == name || !dot[1])
-		return NULL;
-	for (size_t i = 0; i < syms->nfuncs; i++) {
-		const char *f = syms->funcs[i]->name;
-
-		if (strlen(f) == (size_t)(dot - name) && !strncmp(f, name, dot - name))
-			return f;
-	}
-	return NULL;
-}
-
 /* The entity after the last "::" of a demangled name, outside any parentheses. */
 static char *last_component(const char *demangled)
 {
@@ -171,9 +137,10 @@ static int set_str(char **dst, const char *src)
 }
 
 /* Names a local static from its symbol alone, when DWARF cannot. */
-static int name_by_pattern(struct state_var *v, const struct symbols *syms)
+static int name_by_pattern(struct state_var *v, struct owners *own)
 {
 	const char *raw = v->sym->name, *owner;
+	int err = 0;
 	char *dm;
 
 	if (!strncmp(raw, "_ZZ", 3)) {
@@ -182,12 +149,15 @@ static int name_by_pattern(struct state_var *v, const struct symbols *syms)
 			return -ENOMEM;
 		v->name = last_component(dm);
 		free(dm);
-		return v->name ? set_str(&v->owner, cxx_owner(syms, raw)) : -ENOMEM;
+		owner = v->name ? owners_cxx(own, raw, &err) : NULL;
+		return v->name && !err ? set_str(&v->owner, owner) : -ENOMEM;
 	}
-	if (v->sym->bind == STB_LOCAL && (owner = clang_owner(syms, raw))) {
+	if (v->sym->bind == STB_LOCAL && (owner = owners_clang(own, raw, &err))) {
 		v->kind = KIND_MUTABLE_LOCAL_STATIC;
 		return set_str(&v->owner, owner) ? -ENOMEM : set_str(&v->name, strchr(raw, '.') + 1);
 	}
+	if (err)
+		return err;
 	if (v->sym->bind == STB_LOCAL && is_gcc_local(raw)) {
 		v->kind = KIND_MUTABLE_LOCAL_STATIC;
 		v->name = strndup(raw, strrchr(raw, '.') - raw);
@@ -197,7 +167,7 @@ static int name_by_pattern(struct state_var *v, const struct symbols *syms)
 	return v->name ? 0 : -ENOMEM;
 }
 
-static int name_object(struct state_var *v, const struct symbols *syms, const struct debuginfo *dbg)
+static int name_object(struct state_var *v, struct owners *own, const struct debuginfo *dbg)
 {
 	const struct dbg_var *dv = v->sym->shndx == SHN_COMMON ? debuginfo_var_named(dbg, v->sym->name)
 							       : debuginfo_var_at(dbg, v->addr);
@@ -216,7 +186,7 @@ static int name_object(struct state_var *v, const struct symbols *syms, const st
 	/* DWARF knows C++ globals by their unqualified name; the demangled symbol is clearer. */
 	if (dv && strncmp(v->sym->name, "_Z", 2))
 		return set_str(&v->name, dv->name);
-	return name_by_pattern(v, syms);
+	return name_by_pattern(v, own);
 }
 
 static int push_ignored(struct state_set *set, const char *symbol, const char *reason)
@@ -238,7 +208,7 @@ static void var_clear(struct state_var *v)
 }
 
 static int classify_one(struct state_set *set, const struct elf_image *img,
-			const struct symbols *syms, const struct debuginfo *dbg,
+			struct owners *own, const struct debuginfo *dbg,
 			const struct relocs *relocs, const struct sym *y)
 {
 	const char *why = ignore_reason(img, relocs, dbg, y);
@@ -247,28 +217,61 @@ static int classify_one(struct state_set *set, const struct elf_image *img,
 	if (why)
 		return push_ignored(set, y->name, why);
 	v.section = y->shndx == SHN_COMMON ? "COMMON" : img->secs[y->shndx].name;
-	if (name_object(&v, syms, dbg) || VEC_PUSH(&set->vars, v)) {
+	if (name_object(&v, own, dbg) || VEC_PUSH(&set->vars, v)) {
 		var_clear(&v);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
-/* A guard variable "_ZGV<X>" guards "_Z<X>": that static is initialised thread-safely. */
-static void fold_guards(struct state_set *set)
+static int cmp_symbol(const void *a, const void *b, void *ctx)
 {
+	const struct state_var *const *x = a, *const *y = b;
+
+	++*(size_t *)ctx;
+	return strcmp((*x)->symbol, (*y)->symbol);
+}
+
+/* The first of the C++ statics sorted by symbol whose symbol is "_Z" + rest, or n. */
+static size_t find_cxx(struct state_var **v, size_t n, const char *rest, size_t *comparisons)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		++*comparisons;
+		if (strcmp(v[mid]->symbol + 2, rest) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* A guard variable "_ZGV<X>" guards "_Z<X>": that static is initialised thread-safely. */
+static int fold_guards(struct state_set *set)
+{
+	struct state_var **cxx = malloc((set->vars.n + 1) * sizeof(*cxx));
+	size_t n = 0;
+
+	if (!cxx)
+		return -ENOMEM;
+	for (size_t k = 0; k < set->vars.n; k++)
+		if (!strncmp(set->vars.v[k].symbol, "_Z", 2))
+			cxx[n++] = &set->vars.v[k];
+	qsort_r(cxx, n, sizeof(*cxx), cmp_symbol, &set->comparisons);
 	for (size_t i = 0; i < set->ignored.n; i++) {
 		const char *g = set->ignored.v[i].symbol;
 
 		if (strncmp(g, "_ZGV", 4))
 			continue;
-		for (size_t k = 0; k < set->vars.n; k++) {
-			const char *s = set->vars.v[k].symbol;
-
-			if (!strncmp(s, "_Z", 2) && !strcmp(s + 2, g + 4))
-				set->vars.v[k].guarded_init = true;
-		}
+		for (size_t k = find_cxx(cxx, n, g + 4, &set->comparisons);
+		     k < n && !strcmp(cxx[k]->symbol + 2, g + 4); k++)
+			cxx[k]->guarded_init = true;
 	}
+	free(cxx);
+	return 0;
 }
 
 static int cmp_var(const void *a, const void *b)
@@ -282,15 +285,20 @@ int state_classify(const struct elf_image *img, const struct symbols *syms,
 		   const struct debuginfo *dbg, const struct relocs *relocs, struct state_set **out)
 {
 	struct state_set *set = calloc(1, sizeof(*set));
-	int err = set ? 0 : -ENOMEM;
+	struct owners *own = owners_new(syms);
+	int err = set && own ? 0 : -ENOMEM;
 
 	for (size_t i = 0; !err && i < syms->nobjects; i++)
-		err = classify_one(set, img, syms, dbg, relocs, syms->objects[i]);
+		err = classify_one(set, img, own, dbg, relocs, syms->objects[i]);
+	if (!err)
+		err = fold_guards(set);
+	if (set && own)
+		set->comparisons += owners_comparisons(own);
+	owners_free(own);
 	if (err) {
 		state_free(set);
 		return err;
 	}
-	fold_guards(set);
 	VEC_SORT(&set->vars, cmp_var);
 	*out = set;
 	return 0;

@@ -32,6 +32,7 @@ struct ignored_var {
 struct state_set {
 	VEC(struct state_var) vars;        /* sorted by address */
 	VEC(struct ignored_var) ignored;
+	size_t comparisons;                /* name comparisons made (tests check their growth) */
 };
 
 /* Classifies every defined data object. Returns 0 or -ENOMEM. */

@@ -1,9 +1,11 @@
-/* Text files: whole-file reads and the trimming every line-based format here uses. */
+/* Text files: whole-file reads and writes, and the trimming every line-based format here uses. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "text.h"
 
 /* Reads f to its end into a growing buffer; 0 or -errno. */
@@ -62,4 +64,54 @@ char *text_trim(char *s)
 	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
 		*--end = '\0';
 	return s;
+}
+
+static int write_fd(int fd, const char *text)
+{
+	size_t len = strlen(text);
+
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(fd, text + done, len - done);
+
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (w == 0)
+			return -EIO;
+		done += w > 0 ? (size_t)w : 0;
+	}
+	return 0;
+}
+
+static int write_direct(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	err = write_fd(fd, text);
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
+int text_write_file(const char *path, const char *text)
+{
+	struct stat st;
+	char *tmp = NULL;
+	int fd, err;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_direct(path, text);
+	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
+		return -ENOMEM;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	err = fd < 0 ? -errno : write_fd(fd, text);
+	if (fd >= 0 && close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err && fd >= 0)
+		unlink(tmp);
+	free(tmp);
+	return err;
 }

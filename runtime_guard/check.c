@@ -3,13 +3,11 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <string.h>
+#include "check.h"
 #include "domains.h"
-#include "guard.h"
+#include "options.h"
 #include "report.h"
 #include "threads.h"
-
-__thread int guard_busy GUARD_TLS;
-bool guard_ready GUARD_HIDDEN;
 
 /* Continuation for a function whose real definition cannot be found. */
 static long guard_enosys(void)
@@ -31,7 +29,7 @@ static void note_module(struct guard_fn *fn, void *real)
 
 /* dlsym may allocate (its error buffer) or fail: only the first call of each function, which
  * the constructor normally makes, pays for it. */
-void *guard_resolve(int index)
+void *check_resolve(int index)
 {
 	void *real = __atomic_load_n(&guard_resolved[index], __ATOMIC_ACQUIRE);
 
@@ -92,10 +90,10 @@ static void check_env(int index, uint64_t me, uintptr_t pc)
 		report_violation(&v);
 }
 
-void *guard_slow(uint64_t index, uintptr_t pc)
+void *check_slow(uint64_t index, uintptr_t pc)
 {
 	const struct guard_fn *fn = &guard_fns[index];
-	void *real = (int)index < guard_nfns ? guard_resolve((int)index) : fn->resume;
+	void *real = (int)index < guard_nfns ? check_resolve((int)index) : fn->resume;
 	int saved_errno = errno;
 
 	if (guard_ready && !guard_busy) {

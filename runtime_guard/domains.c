@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <string.h>
 #include "domains.h"
-#include "guard.h"
 #include "stack.h"
 
 struct domain {

@@ -4,6 +4,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "shared.h"
+
+/* Owner serials, one word per domain (0: unbound), read on every guarded call. */
+extern uint64_t guard_owner[MAX_DOMAINS] GUARD_HIDDEN;
 
 /* Registers the libc domains of the generated table (indices 0 .. guard_nlibc_domains-1). */
 void domains_init(void);

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rules.h"
+#include "shared.h"
 
-#define MAX_DOMAINS 256
 #define MAX_PER_FN 3
 
 /* Lifecycle hooks and the public API, exported beside the interposed functions. */
@@ -13,6 +13,7 @@ static const char *const fixed_exports[] = {
 	"confine_claim", "confine_release", "sigaction", "signal", "dlopen",
 };
 
+/* The libc domains take the first entries of the guard's domain table (MAX_DOMAINS). */
 struct table {
 	const char *domains[MAX_DOMAINS];
 	size_t ndomains;

@@ -1,77 +1,22 @@
 /* Guard: start-up (options, tables, real functions), fork and exit handling, and the public
- * API. Interposition itself lives in trampoline.S (libc) and signals.c. */
+ * API: the top layer, which nothing else in the runtime calls. Interposition itself lives in
+ * trampoline.S (libc) and signals.c. */
 #include <cpuid.h>
 #include <dlfcn.h>
 #include <errno.h>
-#include <link.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "check.h"
 #include "domains.h"
-#include "guard.h"
 #include "modules.h"
 #include "options.h"
 #include "report.h"
 #include "stack.h"
 #include "symbolize.h"
 #include "threads.h"
-
-struct guard_fn guard_fns[MAX_FNS] = {
-#define GUARD_FN(i, sym, rule, kind, d1, d2, d3) [i] = { #sym, rule, GUARD_##kind, { d1, d2, d3 }, NULL, NULL },
-#define GUARD_DOMAIN(i, name)
-#define GUARD_COUNTS(nfn, ndom)
-#include "guard_table.inc"
-#undef GUARD_FN
-#undef GUARD_DOMAIN
-#undef GUARD_COUNTS
-};
-
-#define GUARD_FN(i, sym, rule, kind, d1, d2, d3)
-#define GUARD_DOMAIN(i, name)
-#define GUARD_COUNTS(nfn, ndom) \
-	void *guard_resolved[nfn]; \
-	const int guard_nfns = nfn; \
-	int guard_nfns_total = nfn; \
-	const int guard_nlibc_domains = ndom;
-#include "guard_table.inc"
-#undef GUARD_FN
-#undef GUARD_DOMAIN
-#undef GUARD_COUNTS
-
-uint64_t guard_xsave_size;
-static uintptr_t own_lo, own_hi;
-static char own_path[512];
-
-const char *guard_own_path(void)
-{
-	return own_path;
-}
-
-bool guard_own_code(uintptr_t addr)
-{
-	return addr >= own_lo && addr < own_hi;
-}
-
-static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	uintptr_t probe = (uintptr_t)arg;
-
-	(void)size;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-
-		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && probe >= lo && probe < lo + ph->p_memsz) {
-			own_lo = lo;
-			own_hi = lo + ph->p_memsz;
-			snprintf(own_path, sizeof(own_path), "%s", info->dlpi_name);
-			return 1;
-		}
-	}
-	return 0;
-}
 
 static void die_on_options(const char *why)
 {
@@ -82,6 +27,7 @@ static void die_on_options(const char *why)
 /* Removes this library from LD_PRELOAD so that programs run from here run unguarded. */
 static void strip_preload(void)
 {
+	const char *own_path = shared_own_path();
 	const char *pre = getenv("LD_PRELOAD"), *base = strrchr(own_path, '/');
 	char out[4096] = "", item[1024];
 	int (*real_setenv)(const char *, const char *, int) = dlsym(RTLD_NEXT, "setenv");
@@ -150,7 +96,7 @@ static void detect_xsave(void)
 static void resolve_all(void)
 {
 	for (int i = 0; i < guard_nfns; i++)
-		guard_resolve(i);
+		check_resolve(i);
 }
 
 __attribute__((constructor(101))) static void guard_init(void)
@@ -162,9 +108,9 @@ __attribute__((constructor(101))) static void guard_init(void)
 		die_on_options(err);
 	if (report_init())
 		_exit(2);
-	dl_iterate_phdr(find_self, (void *)(uintptr_t)guard_init);
+	shared_find_self();
 	detect_xsave();
-	symbolize_init(own_path);
+	symbolize_init(shared_own_path());
 	stack_prime();
 	threads_init();
 	domains_init();

@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include "analysis.h"
 #include "domains.h"
-#include "guard.h"
 #include "modules.h"
+#include "options.h"
 #include "patcher.h"
 #include "policy.h"
 #include "text.h"
@@ -268,7 +268,7 @@ static void process(struct loaded *m, bool threaded)
 	const struct policy_module *pm;
 
 	m->done = true;
-	if (!strchr(m->path, '/') || !strcmp(m->path, guard_own_path()) ||
+	if (!strchr(m->path, '/') || !strcmp(m->path, shared_own_path()) ||
 	    !policy_module_selected(m->path, guard_flags.modules))
 		return;
 	pm = policy_for(m, &store);

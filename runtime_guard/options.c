@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "guard.h"
 #include "options.h"
 
 struct guard_flags guard_flags = {

@@ -11,12 +11,13 @@
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include "check.h"
 #include "domains.h"
-#include "guard.h"
 #include "maps.h"
 #include "patcher.h"
 #include "signals.h"
 #include "stack.h"
+#include "threads.h"
 
 #define TRAP_SLOTS (1 << 17)
 #define JUMP_SIZE 256            /* room for one jump trampoline */
@@ -32,7 +33,6 @@ struct trap {
 	int pending;                 /* a jump being written: just go to the trampoline */
 };
 
-extern char guard_slow_entry[];
 static struct trap traps[TRAP_SLOTS];
 static int mem_fd = -1;
 static int32_t serial_tp;
@@ -100,7 +100,7 @@ static void on_trap(int sig, siginfo_t *info, void *ctx)
 	 * not done), and walk into garbage. */
 	r[REG_RIP] = (greg_t)t->site;
 	guard_trap_rip = t->site;
-	r[REG_RIP] = (greg_t)guard_slow((uint64_t)t->fn, *(uintptr_t *)r[REG_RSP]);
+	r[REG_RIP] = (greg_t)check_slow((uint64_t)t->fn, *(uintptr_t *)r[REG_RSP]);
 	guard_trap_rip = 0;
 	/* The trapped instruction was a call: perform it. */
 	if (t->call_ra) {
@@ -265,7 +265,7 @@ static const uint8_t restore_state[] = {
 };
 
 /* entry: check the serial against the domain's owner; resume: the displaced instructions and
- * a jump back; slow: push the index and go through guard_slow_entry. Returns the entry, or 0
+ * a jump back; slow: push the index and go through check_slow_entry. Returns the entry, or 0
  * when the displaced instructions cannot be relocated here. */
 static uintptr_t emit_jump_tramp(struct emitter *e, const struct patch_job *j, uintptr_t *resume)
 {
@@ -275,7 +275,7 @@ static uintptr_t emit_jump_tramp(struct emitter *e, const struct patch_job *j, u
 	static const uint8_t push[] = { 0x68 }, jmp_mem[] = { 0xff, 0x25 };
 	size_t start = e->o, owner_at, jne_at, slow_at, slow_jmp_at;
 	uint64_t owner = (uint64_t)(uintptr_t)&guard_owner[j->domain];
-	uint64_t slow = (uint64_t)(uintptr_t)guard_slow_entry;
+	uint64_t slow = (uint64_t)(uintptr_t)check_slow_entry;
 	int n;
 
 	put(e, save_state, sizeof(save_state));

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "domains.h"
-#include "guard.h"
+#include "options.h"
 #include "outbuf.h"
 #include "report.h"
 #include "stack.h"
@@ -19,7 +19,6 @@ struct site {
 	uint64_t key;        /* fn index + 1 in the high bits, pc in the low ones; 0 = empty */
 };
 
-__thread int guard_in_signal GUARD_TLS;
 static struct site seen[DEDUP_SLOTS];
 static struct suppress_set suppressions;
 static uint64_t lock_owner;          /* serial of the reporting thread, 0 when free */
@@ -225,7 +224,7 @@ static void compose(struct outbuf *b, const struct violation *v)
 		nb = (size_t)domains_bound_at(v->domain, &bound);
 	for (size_t i = 0; i < nb; i++)
 		pcs[n + i] = (uintptr_t)bound[i];
-	symbolize(pcs, n + nb, frame_lines, true);
+	symbolize_frames(pcs, n + nb, frame_lines, true);
 	threads_describe(v->caller, &caller);
 	threads_describe(v->owner, &owner);
 	pid_prefix(b);

@@ -34,9 +34,6 @@ unsigned report_count(void);
 /* Of those, the ones past max_reports, not shown. */
 unsigned report_dropped(void);
 
-/* Nesting depth of signal handlers on this thread (set by the signal wrappers). */
-extern __thread int guard_in_signal __attribute__((tls_model("initial-exec"), visibility("hidden")));
-
 /* In a fork child: the report lock may have been held by a thread that is gone. */
 void report_after_fork(void);
 

@@ -5,8 +5,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include "guard.h"
-#include "report.h"
 #include "signals.h"
 #include "threads.h"
 

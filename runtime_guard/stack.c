@@ -1,7 +1,6 @@
 /* Stacks: glibc's backtrace(), primed at start-up (its first call mallocs and dlopens). */
 #include <execinfo.h>
 #include <stdint.h>
-#include "guard.h"
 #include "stack.h"
 
 void stack_prime(void)
@@ -25,7 +24,7 @@ int stack_capture(void **out, int max)
 			if ((uintptr_t)raw[t] == guard_trap_rip)
 				i = t + 1;
 	for (; i < n && k < max; i++)
-		if (!guard_own_code((uintptr_t)raw[i]))
+		if (!shared_own_code((uintptr_t)raw[i]))
 			out[k++] = raw[i];
 	return k;
 }
@@ -35,7 +34,7 @@ int stack_capture_from(uintptr_t pc, void **out, int max)
 	void *frames[64];
 	int n = stack_capture(frames, max - 1 < 64 ? max - 1 : 63), k = 0;
 
-	if ((n == 0 || (uintptr_t)frames[0] != pc) && !guard_own_code(pc))
+	if ((n == 0 || (uintptr_t)frames[0] != pc) && !shared_own_code(pc))
 		out[k++] = (void *)pc;
 	for (int i = 0; i < n && k < max; i++)
 		out[k++] = frames[i];

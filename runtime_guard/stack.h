@@ -3,9 +3,10 @@
 #define CONFINE_STACK_H
 
 #include <stdint.h>
+#include "shared.h"
 
 /* Set by the SIGTRAP handler while it checks a hooked call: the address the trap stopped at. */
-extern __thread uintptr_t guard_trap_rip __attribute__((tls_model("initial-exec"), visibility("hidden")));
+extern __thread uintptr_t guard_trap_rip GUARD_TLS;
 
 /* Runs the unwinder once, so that later captures neither allocate nor load libgcc_s. */
 void stack_prime(void);

@@ -280,7 +280,7 @@ void symbolize_after_fork(void)
 	sym_helper.failures = 0;
 }
 
-void symbolize(const uintptr_t *pcs, size_t n, char lines[][SYMBOL_LINE], bool helper)
+void symbolize_frames(const uintptr_t *pcs, size_t n, char lines[][SYMBOL_LINE], bool helper)
 {
 	if (n > 64)
 		n = 64;

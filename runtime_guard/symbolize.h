@@ -20,6 +20,6 @@ void symbolize_after_fork(void);
  * process names functions and source lines with libdw (time-limited); otherwise, or if that
  * fails, lines hold "(module+0xOFFSET)" from /proc/self/maps. No malloc, no stdio, no locks:
  * async-signal-safe (_Fork, execve, pipes and reads). */
-void symbolize(const uintptr_t *pcs, size_t n, char lines[][SYMBOL_LINE], bool helper);
+void symbolize_frames(const uintptr_t *pcs, size_t n, char lines[][SYMBOL_LINE], bool helper);
 
 #endif

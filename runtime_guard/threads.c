@@ -6,7 +6,6 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "guard.h"
 #include "threads.h"
 
 #define SLOTS 8192

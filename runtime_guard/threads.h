@@ -5,6 +5,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "shared.h"
+
+/* The calling thread's serial (| SERIAL_SIGNAL inside a signal handler): what the trampolines
+ * compare with the owner word. */
+extern __thread uint64_t guard_serial GUARD_TLS;
 
 struct thread_desc {
 	uint64_t serial;

@@ -1,6 +1,6 @@
 /* Trampolines: one per interposed libc function, all from one template. The fast path is a
  * TLS load of the thread's serial and one compare per domain against its owner word, then a
- * jump to the real function; anything else goes through guard_slow_entry to guard_slow(). */
+ * jump to the real function; anything else goes through check_slow_entry to check_slow(). */
 
 
 	.text
@@ -14,7 +14,7 @@
 	.endm
 
 /* guard_real[index] starts as the trampoline's own slow path, so the fast path needs no test
- * for "not resolved yet": guard_slow() stores the real function there once it knows it. */
+ * for "not resolved yet": check_slow() stores the real function there once it knows it. */
 	.macro TRAMPOLINE_STATE sym, index, d1, d2, d3
 	.globl	\sym
 	.type	\sym, @function
@@ -31,7 +31,7 @@
 guard_slow_\index:
 	pushq	$\index
 	.cfi_adjust_cfa_offset 8
-	jmp	guard_slow_entry
+	jmp	check_slow_entry
 	.cfi_endproc
 	.size	\sym, . - \sym
 	.endm
@@ -50,7 +50,7 @@ guard_slow_\index:
 guard_slow_\index:
 	pushq	$\index
 	.cfi_adjust_cfa_offset 8
-	jmp	guard_slow_entry
+	jmp	check_slow_entry
 	.cfi_endproc
 	.size	\sym, . - \sym
 	.endm
@@ -58,14 +58,14 @@ guard_slow_\index:
 /* Entered by jump with the function's index pushed above the caller's return address. Saves
  * everything the function could be passed or rely on: the flags, every general register, and
  * the whole vector state (xsave, sized at start-up; fxsave on CPUs without it). Calls
- * guard_slow(index, return address), puts its answer in the index's slot, restores it all and
+ * check_slow(index, return address), puts its answer in the index's slot, restores it all and
  * jumps there, leaving the stack as the caller left it. The unwind info describes the caller's
- * frame, so stacks taken inside guard_slow continue into the program. */
-	.globl	guard_slow_entry
-	.hidden	guard_slow_entry
-	.type	guard_slow_entry, @function
+ * frame, so stacks taken inside check_slow continue into the program. */
+	.globl	check_slow_entry
+	.hidden	check_slow_entry
+	.type	check_slow_entry, @function
 	.p2align 4
-guard_slow_entry:
+check_slow_entry:
 	.cfi_startproc
 	.cfi_def_cfa_offset 16
 	pushq	%rbp
@@ -107,7 +107,7 @@ guard_slow_entry:
 	xsave64	(%rsp)
 4:	movq	8(%rbp), %rdi
 	movq	16(%rbp), %rsi
-	call	guard_slow
+	call	check_slow
 	movq	%rax, 8(%rbp)
 	cmpq	$0, guard_xsave_size(%rip)
 	jz	5f
@@ -136,7 +136,7 @@ guard_slow_entry:
 	 * delivery skips. */
 	jmp	*-8(%rsp)
 	.cfi_endproc
-	.size	guard_slow_entry, . - guard_slow_entry
+	.size	check_slow_entry, . - check_slow_entry
 
 #define GUARD_FN(i, sym, rule, kind, d1, d2, d3) TRAMPOLINE_##kind sym, i, d1, d2, d3;
 #define GUARD_DOMAIN(i, name)

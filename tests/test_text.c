@@ -98,6 +98,29 @@ static void test_read_errors(void **state)
 	assert_string_equal(text, "untouched");
 }
 
+/* text_write_file replaces the whole file and leaves no temporary file; on error the old
+ * content stays. */
+static void test_write(void **state)
+{
+	char path[256], bad[300], *text = NULL;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/out", dir);
+	assert_int_equal(text_write_file(path, "first version\n"), 0);
+	assert_int_equal(text_write_file(path, "two\n"), 0);
+	assert_int_equal(text_read_file(path, &text, NULL), 0);
+	assert_string_equal(text, "two\n");
+	free(text);
+	snprintf(bad, sizeof(bad), "%s/missing/out", dir);
+	assert_int_equal(text_write_file(bad, "x"), -ENOENT);
+	assert_int_equal(text_write_file(dir, "x"), -EISDIR);
+	snprintf(bad, sizeof(bad), "%s/out.tmp.%ld", dir, (long)getpid());
+	assert_int_equal(access(bad, F_OK), -1);
+	assert_int_equal(text_read_file(path, &text, NULL), 0);
+	assert_string_equal(text, "two\n");
+	free(text);
+}
+
 static void test_trim(void **state)
 {
 	char a[] = " \t key = value \t\r", b[] = "", c[] = "   ", d[] = "x";
@@ -116,6 +139,7 @@ int main(void)
 		cmocka_unit_test(test_read_large),
 		cmocka_unit_test(test_read_nul),
 		cmocka_unit_test(test_read_errors),
+		cmocka_unit_test(test_write),
 		cmocka_unit_test(test_trim),
 	};
 

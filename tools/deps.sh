@@ -3,7 +3,7 @@
 # Usage: tools/deps.sh build|test|bench
 set -eu
 build="gcc g++ make pkg-config libelf-dev libdw-dev libcapstone-dev libjansson-dev libiberty-dev binutils"
-test="$build libcmocka-dev clang python3-jsonschema"
+test="$build libcmocka-dev clang python3-jsonschema man-db"
 # The bench scans the largest libLLVM: Debian 12 has libllvm14, later releases only newer ones.
 llvm_pkg() {
 	if dpkg-query -W -f='${Status}' libllvm14 2>/dev/null | grep -q 'ok installed' ||

@@ -12,6 +12,7 @@ if [ "${1:-}" = test ]; then
 	pkg-config --exists cmocka || fail "cmocka" libcmocka-dev
 	command -v g++ >/dev/null 2>&1 || fail "g++" g++
 	command -v clang >/dev/null 2>&1 || fail "clang" clang
+	command -v man >/dev/null 2>&1 || fail "man (man page tests)" man-db
 	{ /usr/bin/python3 -c 'import jsonschema' || python3 -c 'import jsonschema'; } >/dev/null 2>&1 ||
 		fail "python3 jsonschema (SARIF schema validation)" python3-jsonschema
 fi

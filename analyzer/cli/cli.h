@@ -52,7 +52,8 @@ int cli_expand(struct input_list *list, char **paths, int n);
  * start with ':') in one line. */
 void cli_bad_option(const char *cmd, int opt, char **argv);
 
-/* Writes text to --output or stdout; returns 0 or -1 (reported). */
+/* Writes text to --output (replaced at once: never a partial file) or stdout; returns 0 or -1
+ * (reported). */
 int cli_write(const struct common_opts *c, const char *text);
 
 #endif

@@ -20,7 +20,7 @@ static const char usage[] =
 	"  -o, --output FILE    the baseline file (default: standard output)\n"
 	"      --suppressions FILE\n"
 	"                       leave out the findings that a kind:pattern line of FILE matches\n"
-	"      --rules FILE     add rules from FILE (format: rules/README.md); repeatable\n"
+	"      --rules FILE     add rules from FILE (format: confine-rules(5)); repeatable\n"
 	"      --libc SET       rule set: glibc, posix or any (default any)\n"
 	"  -j, --jobs N         parallel jobs (default: number of cores)\n"
 	"  -v, --verbose        more messages on stderr\n"

@@ -32,7 +32,7 @@ static const char usage[] =
 	"      --source-root DIR\n"
 	"                       sarif, github: paths are relative to DIR (default: the current\n"
 	"                       directory)\n"
-	"      --rules FILE     add rules from FILE (format: rules/README.md); repeatable\n"
+	"      --rules FILE     add rules from FILE (format: confine-rules(5)); repeatable\n"
 	"      --libc SET       rule set: glibc, posix or any (default any)\n"
 	"  -j, --jobs N         parallel jobs (default: number of cores)\n"
 	"  -v, --verbose        more messages on stderr\n"

@@ -6,7 +6,13 @@
 static const char usage[] =
 	"usage: confine rules [--rules FILE]... [--libc glibc|posix|any]\n"
 	"Print the rules a scan would apply, one per line in the rule-file format\n"
-	"(function group severity category alternative source aliases; see rules/README.md).\n";
+	"(function group severity category alternative source aliases; see confine-rules(5)).\n"
+	"\n"
+	"      --rules FILE   add rules from FILE; repeatable\n"
+	"      --libc SET     rule set: glibc, posix or any (default any)\n"
+	"  -h, --help         this help\n"
+	"\n"
+	"Exit status: 0 printed, 2 a rules file is unusable or the command line is wrong.\n";
 
 static const struct option longopts[] = {
 	{ "rules", required_argument, NULL, 'R' },

@@ -23,9 +23,11 @@ static const char usage[] =
 	"  -h, --help       this help\n"
 	"\n"
 	"The guard library is found beside this program (../lib/libconfine_guard.so) unless\n"
-	"CONFINE_GUARD names it. Exit status: the program's own; 'exitcode' (default 66) when\n"
-	"violations were reported and it would have exited 0; 127 if it cannot be run (also\n"
-	"with --explain); 2 if the guard library is missing or the options are wrong.\n";
+	"CONFINE_GUARD names it. The guard's options, reports and limits: confine-guard(7).\n"
+	"\n"
+	"Exit status: the program's own; 'exitcode' (default 66) when violations were reported\n"
+	"and it would have exited 0; 127 if it cannot be run (also with --explain); 2 if the\n"
+	"guard library is missing or the options are wrong.\n";
 
 static void help_options(void)
 {
@@ -35,11 +37,12 @@ static void help_options(void)
 #undef GUARD_FLAG
 }
 
-/* The guard library beside this executable: BIN/../lib/libconfine_guard.so. */
+/* The guard library beside this executable: PREFIX/lib/libconfine_guard.so for PREFIX/bin/confine
+ * (a canonical path: it shows in LD_PRELOAD). */
 static int find_guard(char *out, size_t len)
 {
 	const char *env = getenv("CONFINE_GUARD");
-	char self[PATH_MAX];
+	char self[PATH_MAX], lib[PATH_MAX];
 	ssize_t n;
 	char *slash;
 
@@ -57,6 +60,9 @@ static int find_guard(char *out, size_t len)
 	*slash = '\0';
 	if ((size_t)snprintf(out, len, "%.*s/../lib/libconfine_guard.so", (int)(len - 32), self) >= len)
 		return -1;
+	if (!realpath(out, lib) || strlen(lib) >= len)
+		return -1;
+	strcpy(out, lib);
 	return access(out, R_OK);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "text.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -110,21 +111,17 @@ int cli_expand(struct input_list *list, char **paths, int n)
 
 int cli_write(const struct common_opts *c, const char *text)
 {
-	FILE *f = c->output ? fopen(c->output, "w") : stdout;
 	int err;
 
-	if (!f) {
-		cli_error("%s: cannot write: %s", c->output, strerror(errno));
+	if (c->output) {
+		if ((err = text_write_file(c->output, text)) == 0)
+			return 0;
+		cli_error("%s: cannot write: %s", c->output, strerror(-err));
 		return -1;
 	}
-	fputs(text, f);
-	err = ferror(f);
-	if (c->output)
-		err |= fclose(f);
-	else
-		err |= fflush(f);
-	if (err) {
-		cli_error("%s: write error", c->output ? c->output : "standard output");
+	fputs(text, stdout);
+	if (ferror(stdout) | fflush(stdout)) {
+		cli_error("standard output: write error");
 		return -1;
 	}
 	return 0;

@@ -11,7 +11,6 @@
 #include "cli.h"
 #include "elf_image.h"
 #include "explain.h"
-#include "guard.h"
 #include "options.h"
 #include "patch.h"
 #include "policy.h"

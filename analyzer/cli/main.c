@@ -19,9 +19,13 @@ static const char usage[] =
 	"  policy PATH...   write the runtime guard's policy (functions to confine, by build-id)\n"
 	"  rules            print the active rules (built-in, --rules files, --libc selection)\n"
 	"\n"
-	"Run 'confine COMMAND --help' for the options of a command.\n"
+	"options:\n"
 	"  -h, --help       this help\n"
-	"  -V, --version    print the version\n";
+	"  -V, --version    print the version\n"
+	"\n"
+	"Run 'confine COMMAND --help' for the options of a command. Manual pages: confine(1),\n"
+	"confine-COMMAND(1) for each command, confine-guard(7) for the runtime guard (its options\n"
+	"and reports), confine-rules(5) for rule files.\n";
 
 struct command {
 	const char *name;

@@ -1,7 +1,7 @@
-/* Guard internals shared by the runtime's modules: thread identity, domains, the function table
- * and the options. */
-#ifndef CONFINE_GUARD_H
-#define CONFINE_GUARD_H
+/* Shared guard state: the bottom layer of the runtime. The function table, the per-thread and
+ * process-wide flags every layer reads, and where the guard's own code lies. */
+#ifndef CONFINE_SHARED_H
+#define CONFINE_SHARED_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,6 +17,7 @@
 #define SERIAL_SIGNAL (1ULL << 62)
 #define SERIAL_MASK (SERIAL_SIGNAL - 1)
 
+/* Domains: the libc ones (generated, see gen_table.c) and the ones added at run time. */
 #define MAX_DOMAINS 4096
 #define STACK_MAX 24
 
@@ -35,41 +36,27 @@ struct guard_fn {
 	void *resume;                /* patched functions: where the check continues */
 };
 
-extern __thread uint64_t guard_serial GUARD_TLS;
-extern __thread int guard_busy GUARD_TLS;            /* inside the guard: no checks */
-extern uint64_t guard_owner[MAX_DOMAINS] GUARD_HIDDEN;
-extern void *guard_real[] GUARD_HIDDEN;       /* what trampolines jump to (trampoline.S) */
-extern void *guard_resolved[] GUARD_HIDDEN;   /* real functions, NULL until found */
 extern struct guard_fn guard_fns[MAX_FNS] GUARD_HIDDEN;
+extern void *guard_resolved[] GUARD_HIDDEN;   /* real functions, NULL until found */
 extern const int guard_nfns GUARD_HIDDEN;            /* interposed libc functions */
 extern int guard_nfns_total GUARD_HIDDEN;            /* with the patched ones */
-extern uint64_t guard_xsave_size GUARD_HIDDEN;       /* bytes for xsave, 0: use fxsave */
 extern const int guard_nlibc_domains GUARD_HIDDEN;
+extern uint64_t guard_xsave_size GUARD_HIDDEN;       /* bytes for xsave, 0: use fxsave */
 
-#define GF_TYPE_bool bool
-#define GF_TYPE_int int
-#define GF_TYPE_string const char *
-struct guard_flags {
-#define GUARD_FLAG(type, name, def, help) GF_TYPE_##type name;
-#include "guard_flags.inc"
-#undef GUARD_FLAG
-};
-extern struct guard_flags guard_flags GUARD_HIDDEN;
-
-/* The slow path of every trampoline: checks the call, binds or reports, and returns where to
- * continue (the real function). index: the function; pc: its caller's return address. */
-void *guard_slow(uint64_t index, uintptr_t pc) GUARD_HIDDEN;
-
-/* Whether addr lies in the guard's own code (its frames are dropped from reports). */
-bool guard_own_code(uintptr_t addr) GUARD_HIDDEN;
-
-/* Path of the guard library itself. */
-const char *guard_own_path(void) GUARD_HIDDEN;
+extern __thread int guard_busy GUARD_TLS;            /* inside the guard: no checks */
+/* Nesting depth of signal handlers on this thread (set by the signal wrappers). */
+extern __thread int guard_in_signal GUARD_TLS;
 
 /* Set once the constructor has run; before that, calls pass straight through. */
 extern bool guard_ready GUARD_HIDDEN;
 
-/* The real function behind table entry index (resolved on first use), or NULL. */
-void *guard_resolve(int index) GUARD_HIDDEN;
+/* Finds the guard library's own code and path. Call once, from the constructor. */
+void shared_find_self(void) GUARD_HIDDEN;
+
+/* Whether addr lies in the guard's own code (its frames are dropped from reports). */
+bool shared_own_code(uintptr_t addr) GUARD_HIDDEN;
+
+/* Path of the guard library itself ("" until shared_find_self ran). */
+const char *shared_own_path(void) GUARD_HIDDEN;
 
 #endif
