@@ -34,7 +34,9 @@ GUARD_SRCS := $(filter-out runtime_guard/gen_table.c,$(wildcard runtime_guard/*.
 GUARD_OBJS := $(GUARD_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/runtime_guard/trampoline.o
 GUARD_LIB := $(BUILD)/lib/libconfine_guard.so
 
-all: $(CONFINE) $(CORE_LIB) $(GUARD_LIB)
+SYMBOLIZER := $(BUILD)/libexec/confine/confine-symbolizer
+
+all: $(CONFINE) $(CORE_LIB) $(GUARD_LIB) $(SYMBOLIZER)
 
 # --- dependencies -----------------------------------------------------------------------------
 deps:
@@ -73,6 +75,12 @@ $(CONFINE): $(CLI_OBJS) $(CLI_GUARD_OBJS) $(CORE_LIB)
 	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJS) $(CLI_GUARD_OBJS) $(CORE_LIB) $(DEP_LIBS)
 
 # --- runtime guard -----------------------------------------------------------------------------
+# The guard's symbolizer, a program of its own: the guard finds it as ../libexec/confine/.
+$(SYMBOLIZER): $(BUILD)/obj/analyzer/symbolizer/symbolizer.o $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(OPT) -o $@ $^ $(DEP_LIBS)
+
 # The interposition table and export list are generated from the rules by the core's parser.
 $(GEN)/gen_table: runtime_guard/gen_table.c $(CORE_LIB)
 	$(call msg,CC,$<)
@@ -186,7 +194,7 @@ bench-run: all $(BENCH_BINS)
 
 # --- man pages and install ---------------------------------------------------------------------
 # The layout is fixed below PREFIX: confine finds the guard in ../lib, the guard finds its helper
-# from its own directory. DESTDIR is prepended to every path (staged installs, packaging).
+# in ../libexec/confine. DESTDIR is prepended to every path (staged installs, packaging).
 PREFIX ?= /usr/local
 INST := $(DESTDIR)$(PREFIX)
 
@@ -204,10 +212,11 @@ man: $(CONFINE) $(GEN)/guard-options-man
 
 install: all man
 	$(call msg,INSTALL,$(INST))
-	$(Q)install -d $(INST)/bin $(INST)/lib $(INST)/include $(INST)/share/doc/confine \
+	$(Q)install -d $(INST)/bin $(INST)/lib $(INST)/libexec/confine $(INST)/include $(INST)/share/doc/confine \
 		$(INST)/share/man/man1 $(INST)/share/man/man5 $(INST)/share/man/man7
 	$(Q)install -m 755 $(CONFINE) $(INST)/bin/confine
 	$(Q)install -m 755 $(GUARD_LIB) $(INST)/lib/libconfine_guard.so
+	$(Q)install -m 755 $(SYMBOLIZER) $(INST)/libexec/confine/confine-symbolizer
 	$(Q)install -m 644 runtime_guard/confine.h $(INST)/include/confine.h
 	$(Q)for p in $(BUILD)/man/*.[157]; do install -m 644 $$p $(INST)/share/man/man$${p##*.}/ || exit 1; done
 	$(Q)install -m 644 README.md $(INST)/share/doc/confine/README.md
@@ -218,7 +227,7 @@ uninstall:
 	$(call msg,RM,$(INST))
 	$(Q)rm -f $(INST)/bin/confine $(INST)/lib/libconfine_guard.so $(INST)/include/confine.h \
 		$(INST)/share/man/man[157]/confine.[157] $(INST)/share/man/man[157]/confine-*.[157]
-	$(Q)rm -rf $(INST)/share/doc/confine
+	$(Q)rm -rf $(INST)/share/doc/confine $(INST)/libexec/confine
 
 # --- fixtures -----------------------------------------------------------------------------------
 include fixtures/fixtures.mk

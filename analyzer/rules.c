@@ -131,15 +131,34 @@ static int parse_aliases(const char *s, struct rule *ru)
 	return 0;
 }
 
-/* Splits a line into at most 8 whitespace-separated fields; returns the count (8 means too many). */
+/* "always", or "argN=NULL" with N from 1 to 6 (a register argument). */
+static int parse_query(const char *s, struct rule *ru)
+{
+	char tail;
+
+	ru->query = QUERY_NEVER;
+	if (!s)
+		return 0;
+	if (!strcmp(s, "always")) {
+		ru->query = QUERY_ALWAYS;
+		return 0;
+	}
+	if (sscanf(s, "arg%d=NUL%c", &ru->query_arg, &tail) != 2 || tail != 'L' || strlen(s) != 9 ||
+	    ru->query_arg < 1 || ru->query_arg > 6)
+		return -1;
+	ru->query = QUERY_NULL_ARG;
+	return 0;
+}
+
+/* Splits a line into at most 9 whitespace-separated fields; returns the count (9 means too many). */
 static int split_fields(char *line, char **f)
 {
 	int n = 0;
 	char *save = NULL;
 
 	for (char *t = strtok_r(line, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
-		if (n == 8)
-			return 8;
+		if (n == 9)
+			return 9;
 		f[n++] = t;
 	}
 	return n;
@@ -147,14 +166,16 @@ static int split_fields(char *line, char **f)
 
 static const char *rule_from_fields(char **f, int n, struct rule *ru)
 {
-	if (n > 7)
-		return "too many fields (at most 7: function group severity category alternative source aliases)";
+	if (n > 8)
+		return "too many fields (at most 8: function group severity category alternative source aliases query)";
 	if (parse_severity(n > 2 ? opt_field(f[2]) : NULL, &ru->severity))
 		return "severity must be 'error' or 'warning'";
 	if (parse_category(n > 3 ? opt_field(f[3]) : NULL, &ru->category))
 		return "category must be 'state', 'env' or 'posix'";
 	if (parse_sources(n > 5 ? opt_field(f[5]) : NULL, &ru->sources))
 		return "source must be a comma-separated list of 'glibc', 'posix' and 'user'";
+	if (parse_query(n > 7 ? opt_field(f[7]) : NULL, ru))
+		return "query must be 'always' or 'argN=NULL' (N from 1 to 6)";
 	ru->name = strdup(f[0]);
 	ru->group = n > 1 && strcmp(f[1], "-") ? strdup(f[1]) : strdup(f[0]);
 	ru->alternative = n > 4 ? field_dup(f[4]) : NULL;
@@ -186,7 +207,7 @@ static int rules_insert(struct rules *r, struct rule *ru)
 static int parse_line(struct rules *r, char *line, const char *origin, int lineno,
 		      const struct diag *d)
 {
-	char *f[8];
+	char *f[9];
 	struct rule ru = { 0 };
 	const char *err;
 	int n;
@@ -320,6 +341,16 @@ const char *rule_category_name(enum rule_category c)
 	static const char *const names[] = { "state", "env", "posix" };
 
 	return names[c];
+}
+
+const char *rule_query_text(const struct rule *ru, char *buf)
+{
+	if (ru->query == QUERY_ALWAYS)
+		return "always";
+	if (ru->query != QUERY_NULL_ARG)
+		return "-";
+	snprintf(buf, 16, "arg%d=NULL", ru->query_arg);
+	return buf;
 }
 
 int rules_libc_parse(const char *s)

@@ -13,6 +13,10 @@ enum rule_category {
 	CATEGORY_POSIX,  /* POSIX lets it be unsafe; glibc documents it MT-Safe or does not annotate it */
 };
 
+/* When a call of a rule only reads (an env rule's setting queried, not written): never, always,
+ * or when argument query_arg (1-based) is NULL, as in setlocale(category, NULL). */
+enum rule_query { QUERY_NEVER, QUERY_ALWAYS, QUERY_NULL_ARG };
+
 /* Rule sources, selected with --libc; user rules are always active. */
 enum rule_source { SOURCE_GLIBC = 1, SOURCE_POSIX = 2, SOURCE_USER = 4 };
 #define LIBC_ANY (SOURCE_GLIBC | SOURCE_POSIX)
@@ -26,6 +30,8 @@ struct rule {
 	unsigned sources;   /* enum rule_source bits */
 	char **aliases;
 	size_t naliases;
+	enum rule_query query;
+	int query_arg;      /* QUERY_NULL_ARG: the argument (1 to 6) */
 };
 
 struct rules;
@@ -58,6 +64,9 @@ const struct rule *rules_at(const struct rules *r, size_t i);
 
 const char *rule_severity_name(enum rule_severity s);
 const char *rule_category_name(enum rule_category c);
+/* The query field as written in rule files ("arg2=NULL", "always"), or "-" for never; buf holds
+ * at least 16 bytes. */
+const char *rule_query_text(const struct rule *ru, char *buf);
 /* Maps "glibc", "posix" or "any" to a libc mask; -1 for anything else. */
 int rules_libc_parse(const char *s);
 

@@ -1,12 +1,25 @@
 /* Suppressions: parser of suppression files and an allocation-free glob matcher. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include "suppress.h"
 #include "text.h"
 
-static const char *parse_line(struct suppress_set *s, char *line)
+/* "unknown kind 'K' (one of ..., or * for all)", listing every kind. */
+static const char *unknown_kind(const char *kind, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "unknown kind '%.40s' (one of ", kind);
+
+	for (int k = 0; k < KIND__COUNT && n < len; k++)
+		n += (size_t)snprintf(buf + n, len - n, "%s, ", kind_name(k));
+	if (n < len)
+		snprintf(buf + n, len - n, "or * for all)");
+	return buf;
+}
+
+static const char *parse_line(struct suppress_set *s, char *line, char *buf, size_t len)
 {
 	char *colon, *kind, *pattern;
 	int k;
@@ -23,7 +36,7 @@ static const char *parse_line(struct suppress_set *s, char *line)
 	pattern = text_trim(colon + 1);
 	k = strcmp(kind, "*") ? kind_parse(kind) : -1;
 	if (k < 0 && strcmp(kind, "*"))
-		return "unknown kind (see the kinds in README.md, or * for all)";
+		return unknown_kind(kind, buf, len);
 	if (!*pattern || strlen(pattern) >= SUPPRESS_PATTERN)
 		return "the pattern is empty or longer than 127 characters";
 	if (s->n == SUPPRESS_MAX)
@@ -37,7 +50,7 @@ static const char *parse_line(struct suppress_set *s, char *line)
 
 int suppress_parse(struct suppress_set *s, const char *text, const char *origin, const struct diag *d)
 {
-	char line[512];
+	char line[512], why[256];
 	int lineno = 0;
 
 	while (*text) {
@@ -52,7 +65,7 @@ int suppress_parse(struct suppress_set *s, const char *text, const char *origin,
 		memcpy(line, text, len);
 		line[len] = '\0';
 		text += len + (text[len] == '\n');
-		if ((err = parse_line(s, line)) != NULL) {
+		if ((err = parse_line(s, line, why, sizeof(why))) != NULL) {
 			diag_log(d, DIAG_ERROR, "%s:%d: %s", origin, lineno, err);
 			return s->n == SUPPRESS_MAX ? -E2BIG : -EINVAL;
 		}

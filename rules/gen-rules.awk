@@ -43,9 +43,12 @@ function override(line,    o) {
 	if (o[4] != "=") cat[o[1]] = o[4]
 	if (o[5] != "=") altv[o[1]] = o[5]
 	if (o[6] != "=") alias[o[1]] = o[6]
+	if (o[7] != "=") query[o[1]] = o[7]
 }
 
 function emit(f,    a) {
 	a = (f in altv) ? altv[f] : ((f "_r") in known ? f "_r" : "-")
-	printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f, group[f], sev[f], cat[f], a, src[f], (f in alias) ? alias[f] : "-"
+	# The query field is the last and rarely set: written only where it is.
+	printf "%s\t%s\t%s\t%s\t%s\t%s\t%s%s\n", f, group[f], sev[f], cat[f], a, src[f], (f in alias) ? alias[f] : "-",
+		(f in query) ? "\t" query[f] : ""
 }

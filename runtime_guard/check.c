@@ -81,16 +81,42 @@ static void check_domain(int index, int d, uint64_t me, uintptr_t pc)
 	report_violation(&v);
 }
 
-static void check_env(int index, uint64_t me, uintptr_t pc)
+/* Env rules whose calls may only read (rules field query), as 1 + the argument that is NULL in
+ * a query (1 to 6), or 1 when every call is one; 0 for writers. */
+static const signed char query_arg[] = {
+#define GUARD_FN(i, sym, rule, kind, d1, d2, d3)
+#define GUARD_QUERY(i, arg) [i] = 1 + (arg),
+#define GUARD_DOMAIN(i, name)
+#define GUARD_COUNTS(nfn, ndom)
+#include "guard_table.inc"
+#undef GUARD_FN
+#undef GUARD_QUERY
+#undef GUARD_DOMAIN
+#undef GUARD_COUNTS
+	0
+};
+
+/* Whether this call only reads the setting: setlocale(LC_ALL, NULL) asks for the locale's name.
+ * regs holds the saved argument registers, %r9 first and %rdi last (trampoline.S). */
+static bool env_query(int index, const uint64_t *regs)
+{
+	int arg = index < (int)sizeof(query_arg) ? query_arg[index] - 1 : -1;
+
+	return arg == 0 || (arg > 0 && regs && regs[6 - arg] == 0);
+}
+
+static void check_env(int index, uint64_t me, uintptr_t pc, const uint64_t *regs)
 {
 	struct violation v = { .kind = KIND_ENV_WRITE, .fn = index, .domain = -1, .caller = me, .pc = pc };
 
+	if (env_query(index, regs))
+		return;
 	v.threads = threads_count();
 	if (v.threads > 1)
 		report_violation(&v);
 }
 
-void *check_slow(uint64_t index, uintptr_t pc)
+void *check_slow(uint64_t index, uintptr_t pc, const uint64_t *regs)
 {
 	const struct guard_fn *fn = &guard_fns[index];
 	void *real = (int)index < guard_nfns ? check_resolve((int)index) : fn->resume;
@@ -102,7 +128,7 @@ void *check_slow(uint64_t index, uintptr_t pc)
 		guard_busy = 1;
 		me = threads_self();
 		if (fn->kind == GUARD_ENV)
-			check_env((int)index, me, pc);
+			check_env((int)index, me, pc, regs);
 		for (int i = 0; fn->kind == GUARD_STATE && i < 3 && fn->domains[i] >= 0; i++)
 			check_domain((int)index, fn->domains[i], me, pc);
 		guard_busy = 0;

@@ -13,8 +13,9 @@ extern void *guard_real[] GUARD_HIDDEN;   /* what trampolines jump to (trampolin
 extern char check_slow_entry[] GUARD_HIDDEN;
 
 /* The slow path of every trampoline: checks the call, binds or reports, and returns where to
- * continue (the real function). index: the function; pc: its caller's return address. */
-void *check_slow(uint64_t index, uintptr_t pc) GUARD_HIDDEN;
+ * continue (the real function). index: the function; pc: its caller's return address; regs:
+ * the call's argument registers as saved, %r9 first and %rdi last (NULL when unknown). */
+void *check_slow(uint64_t index, uintptr_t pc, const uint64_t *regs) GUARD_HIDDEN;
 
 /* The real function behind table entry index (resolved on first use), or NULL. */
 void *check_resolve(int index) GUARD_HIDDEN;

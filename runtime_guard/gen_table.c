@@ -63,8 +63,19 @@ static void domains_of(struct table *t, const struct rule *ru, int d[MAX_PER_FN]
 	}
 }
 
+/* An env rule's calls that only read (rule field query): GUARD_QUERY(index, N), N the argument
+ * whose NULL makes the call a query, 0 for always. Optional for the table's readers. */
+static void emit_query(FILE *out, int idx, const struct rule *ru)
+{
+	if (ru->category != CATEGORY_ENV || ru->query == QUERY_NEVER)
+		return;
+	fprintf(out, "#ifdef GUARD_QUERY\nGUARD_QUERY(%d, %d)\n#endif\n", idx,
+		ru->query == QUERY_ALWAYS ? 0 : ru->query_arg);
+}
+
 static void emit_fn(FILE *out, int *idx, const char *sym, const struct rule *ru, const int d[MAX_PER_FN])
 {
+	emit_query(out, *idx, ru);
 	fprintf(out, "GUARD_FN(%d, %s, \"%s\", %s, %d, %d, %d)\n", (*idx)++, sym, ru->name,
 		ru->category == CATEGORY_STATE ? "STATE" : "ENV", d[0], d[1], d[2]);
 }

@@ -106,6 +106,10 @@ __attribute__((constructor(101))) static void guard_init(void)
 	guard_busy = 1;
 	if (options_parse(secure_getenv("CONFINE_OPTIONS"), err, sizeof(err)))
 		die_on_options(err);
+	if (guard_flags.help) {
+		options_help(STDERR_FILENO);
+		_exit(0);
+	}
 	if (report_init())
 		_exit(2);
 	shared_find_self();

@@ -15,11 +15,12 @@ struct guard_flags guard_flags = {
 /* Strings point into this copy of the option text. */
 static char text_copy[4096];
 
+/* Booleans as the sanitizers take them. */
 static int set_bool(bool *out, const char *v)
 {
-	if (!strcmp(v, "1") || !strcmp(v, "true"))
+	if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"))
 		*out = true;
-	else if (!strcmp(v, "0") || !strcmp(v, "false"))
+	else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no"))
 		*out = false;
 	else
 		return -1;
@@ -45,7 +46,7 @@ static int set_string(const char **out, const char *v)
 
 static const char *type_hint(const char *type)
 {
-	return !strcmp(type, "bool") ? "0 or 1" : !strcmp(type, "int") ? "a number" : "a string";
+	return !strcmp(type, "bool") ? "0/1, true/false or yes/no" : !strcmp(type, "int") ? "a number" : "a string";
 }
 
 static int set_one(char *key, char *value, char *err, size_t errlen)
@@ -59,7 +60,7 @@ static int set_one(char *key, char *value, char *err, size_t errlen)
 	}
 #include "guard_flags.inc"
 #undef GUARD_FLAG
-	snprintf(err, errlen, "unknown option '%s' (see: confine run --help-options)", key);
+	snprintf(err, errlen, "unknown option '%s' (help=1 lists them)", key);
 	return -1;
 }
 
@@ -97,9 +98,43 @@ static int check_values(char *err, size_t errlen)
 	return check_log_path(err, errlen);
 }
 
+/* Whether s starts with "NAME=" for an option NAME: a ',' before it separates options. */
+static bool key_at(const char *s)
+{
+	size_t n = strcspn(s, "=:, \t\n");
+
+	if (s[n] != '=')
+		return false;
+#define GUARD_FLAG(type, name, def, help)                                                          \
+	if (n == sizeof(#name) - 1 && !strncmp(s, #name, n))                                         \
+		return true;
+#include "guard_flags.inc"
+#undef GUARD_FLAG
+	return false;
+}
+
+static bool separator_at(const char *p)
+{
+	return *p == ':' || *p == ' ' || *p == '\t' || *p == '\n' || (*p == ',' && key_at(p + 1));
+}
+
+static int parse_item(char *item, char *err, size_t errlen)
+{
+	char *eq = strchr(item, '=');
+
+	if (!*item)
+		return 0;
+	if (!eq) {
+		snprintf(err, errlen, "'%s' is not key=value", item);
+		return -1;
+	}
+	*eq = '\0';
+	return set_one(item, eq + 1, err, errlen);
+}
+
 int options_parse(const char *text, char *err, size_t errlen)
 {
-	char *item, *save = NULL;
+	char *start = text_copy;
 
 	if (!text || !*text)
 		return 0;
@@ -108,16 +143,38 @@ int options_parse(const char *text, char *err, size_t errlen)
 		return -1;
 	}
 	strcpy(text_copy, text);
-	for (item = strtok_r(text_copy, ":", &save); item; item = strtok_r(NULL, ":", &save)) {
-		char *eq = strchr(item, '=');
+	for (char *p = text_copy;; p++) {
+		bool end = *p == '\0';
 
-		if (!eq) {
-			snprintf(err, errlen, "'%s' is not key=value", item);
+		if (!end && !separator_at(p))
+			continue;
+		*p = '\0';
+		if (parse_item(start, err, errlen))
 			return -1;
-		}
-		*eq = '\0';
-		if (set_one(item, eq + 1, err, errlen))
-			return -1;
+		if (end)
+			break;
+		start = p + 1;
 	}
-	return check_values(err, errlen);
+	/* help=1 only prints the table: the other values need not be usable here. */
+	return guard_flags.help ? 0 : check_values(err, errlen);
+}
+
+/* One line at a time with write(2): this runs in the guard's constructor too. */
+void options_help(int fd)
+{
+	static const char head[] =
+		"Guard options: CONFINE_OPTIONS='key=value key=value' (or confine run --options).\n"
+		"':' or spaces separate options, and ',' before a key; booleans are 0/1, true/false or\n"
+		"yes/no. The manual: confine-guard(7).\n";
+	char line[512];
+	int n;
+
+	if (write(fd, head, sizeof(head) - 1) < 0)
+		return;
+#define GUARD_FLAG(type, name, def, help)                                                          \
+	n = snprintf(line, sizeof(line), "  %-24s %s\n", #name "=" #def, help);                    \
+	if (write(fd, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0)               \
+		return;
+#include "guard_flags.inc"
+#undef GUARD_FLAG
 }

@@ -1,4 +1,4 @@
-/* Options: parses CONFINE_OPTIONS ("key=value:key=value") into guard_flags. */
+/* Options: parses CONFINE_OPTIONS ("key=value:key=value", sanitizer style) into guard_flags. */
 #ifndef CONFINE_OPTIONS_H
 #define CONFINE_OPTIONS_H
 
@@ -16,7 +16,12 @@ struct guard_flags {
 };
 extern struct guard_flags guard_flags GUARD_HIDDEN;
 
-/* Parses text (NULL or empty: defaults). Returns 0, or -1 with a one-line reason in err. */
+/* Parses text (NULL or empty: defaults): key=value items separated by ':', spaces, or a ','
+ * followed by an option's key (a ',' elsewhere belongs to the value, as in modules=a,b).
+ * Returns 0, or -1 with a one-line reason in err. With help=1 the values are not checked. */
 int options_parse(const char *text, char *err, size_t errlen);
+
+/* Writes the table of options (name=default and help, from guard_flags.inc) to fd. */
+void options_help(int fd);
 
 #endif

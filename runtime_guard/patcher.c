@@ -100,7 +100,7 @@ static void on_trap(int sig, siginfo_t *info, void *ctx)
 	 * not done), and walk into garbage. */
 	r[REG_RIP] = (greg_t)t->site;
 	guard_trap_rip = t->site;
-	r[REG_RIP] = (greg_t)check_slow((uint64_t)t->fn, *(uintptr_t *)r[REG_RSP]);
+	r[REG_RIP] = (greg_t)check_slow((uint64_t)t->fn, *(uintptr_t *)r[REG_RSP], NULL);
 	guard_trap_rip = 0;
 	/* The trapped instruction was a call: perform it. */
 	if (t->call_ra) {

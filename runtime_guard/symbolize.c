@@ -30,8 +30,8 @@ void symbolize_init(const char *guard_path)
 	if (env && *env) {
 		snprintf(helper_path, sizeof(helper_path), "%s", env);
 	} else if (guard_path && (slash = strrchr(guard_path, '/'))) {
-		snprintf(helper_path, sizeof(helper_path), "%.*s/../bin/confine", (int)(slash - guard_path),
-			 guard_path);
+		snprintf(helper_path, sizeof(helper_path), "%.*s/../libexec/confine/confine-symbolizer",
+			 (int)(slash - guard_path), guard_path);
 	}
 	if (helper_path[0] && access(helper_path, X_OK) != 0)
 		helper_path[0] = '\0';
@@ -87,7 +87,7 @@ static void spawn_helper(int fd, pid_t parent)
 {
 	char pid[24];
 	struct outbuf b = { pid, sizeof(pid), 0 };
-	char *argv[] = { helper_path, "__symbolize", pid, NULL };
+	char *argv[] = { helper_path, pid, NULL };
 	char *envp[] = { NULL };   /* no LD_PRELOAD: the helper runs unguarded */
 
 	outbuf_dec(&b, (uint64_t)parent);

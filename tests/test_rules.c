@@ -103,8 +103,29 @@ static void test_errors(void **state)
 	expect_error("f g error racy\n", "user.rules:1: category must be 'state', 'env' or 'posix'");
 	expect_error("\n\nf g error state - musl\n",
 		     "user.rules:3: source must be a comma-separated list of 'glibc', 'posix' and 'user'");
-	expect_error("a b error state - user - extra\n",
-		     "user.rules:1: too many fields (at most 7: function group severity category alternative source aliases)");
+	expect_error("a b error state - user - - extra\n",
+		     "user.rules:1: too many fields (at most 8: function group severity category alternative source aliases query)");
+	expect_error("a b error env - - - arg7=NULL\n",
+		     "user.rules:1: query must be 'always' or 'argN=NULL' (N from 1 to 6)");
+	expect_error("a b error env - - - arg2=NULLx\n",
+		     "user.rules:1: query must be 'always' or 'argN=NULL' (N from 1 to 6)");
+	expect_error("a b error env - - - sometimes\n",
+		     "user.rules:1: query must be 'always' or 'argN=NULL' (N from 1 to 6)");
+}
+
+static void test_query(void **state)
+{
+	struct rules *r = rules_new();
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(rules_parse(r, "getcfg cfg error env - user - always\n"
+				     "setcfg cfg error env - user - arg1=NULL\n", "q", &diag), 0);
+	assert_int_equal(rules_find(r, "getcfg", LIBC_ANY)->query, QUERY_ALWAYS);
+	assert_string_equal(rule_query_text(rules_find(r, "getcfg", LIBC_ANY), buf), "always");
+	assert_int_equal(rules_find(r, "setcfg", LIBC_ANY)->query_arg, 1);
+	assert_string_equal(rule_query_text(rules_find(r, "setcfg", LIBC_ANY), buf), "arg1=NULL");
+	rules_free(r);
 }
 
 static void test_builtin(void **state)
@@ -124,6 +145,10 @@ static void test_builtin(void **state)
 	assert_int_equal(rules_find(r, "rand", LIBC_ANY)->category, CATEGORY_POSIX);
 	assert_int_equal(rules_find(r, "setenv", LIBC_ANY)->category, CATEGORY_ENV);
 	assert_int_equal(rules_find(r, "setlocale", LIBC_ANY)->category, CATEGORY_ENV);
+	/* setlocale(category, NULL) reads the locale's name: a query. */
+	assert_int_equal(rules_find(r, "setlocale", LIBC_ANY)->query, QUERY_NULL_ARG);
+	assert_int_equal(rules_find(r, "setlocale", LIBC_ANY)->query_arg, 2);
+	assert_int_equal(rules_find(r, "setenv", LIBC_ANY)->query, QUERY_NEVER);
 	assert_int_equal(rules_find(r, "exit", LIBC_ANY)->severity, SEVERITY_WARNING);
 	assert_ptr_equal(rules_find(r, "__xpg_basename", LIBC_ANY), rules_find(r, "basename", LIBC_ANY));
 	assert_null(rules_find(r, "strtok_r", LIBC_ANY));
@@ -151,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_builtin),
+		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_libc_parse),
 	};
 

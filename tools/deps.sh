@@ -15,6 +15,12 @@ llvm_pkg() {
 	echo "${newest:-libllvm14}"
 }
 bench="$test valgrind"
+# The executor example's host is Rust: Debian's rustc, unless a rustc (rustup's) is on PATH.
+if ! command -v rustc >/dev/null 2>&1; then
+	build="$build rustc"
+	test="$test rustc"
+	bench="$bench rustc"
+fi
 [ "${1:-}" = bench ] && bench="$bench $(llvm_pkg)"
 case "${1:-build}" in
 build) want=$build ;;

@@ -51,9 +51,9 @@ files_and_env() {
 the runtime guard, preloaded by \\fBconfine run\\fR (found from the directory of \\fBconfine\\fR:
 \\fI../lib\\fR)
 .TP
-.I $prefix/bin/confine
-also the guard's symbolizer (\\fBconfine __symbolize\\fR, found from the guard's directory:
-\\fI../bin\\fR)
+.I $prefix/libexec/confine/confine\\-symbolizer
+the guard's symbolizer, a helper process that turns addresses into function, file and line
+(found from the guard's directory: \\fI../libexec/confine\\fR)
 .TP
 .I $prefix/include/confine.h
 \\fBconfine_claim\\fR() and \\fBconfine_release\\fR(), declared weak

@@ -28,6 +28,8 @@ static const char *field(const char *s)
 
 static void print_rule(const struct rule *ru)
 {
+	char query[16];
+
 	static const char *const sources[] = { "-", "glibc", "posix", "glibc,posix", "user",
 					       "glibc,user", "posix,user", "glibc,posix,user" };
 
@@ -35,7 +37,11 @@ static void print_rule(const struct rule *ru)
 	       rule_category_name(ru->category), field(ru->alternative), sources[ru->sources & 7]);
 	for (size_t i = 0; i < ru->naliases; i++)
 		printf("%s%s", i ? "," : "", ru->aliases[i]);
-	printf("%s\n", ru->naliases ? "" : "-");
+	printf("%s", ru->naliases ? "" : "-");
+	/* Like rules/libc.rules: the last field only where it is set. */
+	if (ru->query != QUERY_NEVER)
+		printf("\t%s", rule_query_text(ru, query));
+	printf("\n");
 }
 
 int cmd_rules(int argc, char **argv)
@@ -63,7 +69,7 @@ int cmd_rules(int argc, char **argv)
 	strlist_free(&c.rule_files);
 	if (!r)
 		return EXIT_TROUBLE;
-	printf("# function\tgroup\tseverity\tcategory\talternative\tsource\taliases\n");
+	printf("# function\tgroup\tseverity\tcategory\talternative\tsource\taliases\tquery\n");
 	for (size_t i = 0; i < rules_count(r); i++) {
 		const struct rule *ru = rules_at(r, i);
 

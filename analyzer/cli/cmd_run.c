@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "explain.h"
+#include "options.h"
 
 static const char usage[] =
 	"usage: confine run [--options KEY=VAL:...] [--explain] -- PROGRAM [ARGS...]\n"
@@ -16,7 +17,8 @@ static const char usage[] =
 	"libraries, patched at their entry) must run on the thread that owns its domain; other\n"
 	"calls are reported.\n"
 	"\n"
-	"  --options OPTS   guard options, key=value separated by ':' (added to CONFINE_OPTIONS)\n"
+	"  --options OPTS   guard options, key=value separated by ':' or spaces (added to\n"
+	"                   CONFINE_OPTIONS)\n"
 	"  --explain        print the patch plan (what is confined in each module, how, and why not)\n"
 	"                   without running the program\n"
 	"  --help-options   list the guard options with their defaults\n"
@@ -31,10 +33,8 @@ static const char usage[] =
 
 static void help_options(void)
 {
-	printf("Guard options (CONFINE_OPTIONS=key=value:key=value, or confine run --options):\n");
-#define GUARD_FLAG(type, name, def, help) printf("  %-24s %s\n", #name "=" #def, help);
-#include "guard_flags.inc"
-#undef GUARD_FLAG
+	fflush(stdout);
+	options_help(STDOUT_FILENO);
 }
 
 /* The guard library beside this executable: PREFIX/lib/libconfine_guard.so for PREFIX/bin/confine

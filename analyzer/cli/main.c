@@ -39,7 +39,6 @@ static const struct command commands[] = {
 	{ "rules", cmd_rules },
 	{ "run", cmd_run },
 	{ "policy", cmd_policy },
-	{ "__symbolize", cmd_symbolize },
 };
 
 int main(int argc, char **argv)

@@ -111,7 +111,7 @@ printf 'mutable-static:s_x\nglobal:g_requests\n' >bad-sup.txt
 for cmd in "check -b b.txt" "scan" "baseline"; do
 	# shellcheck disable=SC2086
 	assert_exit 2 "$CONFINE" $cmd --suppressions bad-sup.txt h/v1-O0/liblegacy.so
-	assert_line "$TMP/exit.err" "confine: error: bad-sup.txt:2: unknown kind (see the kinds in README.md, or * for all)"
+	assert_line "$TMP/exit.err" "confine: error: bad-sup.txt:2: unknown kind 'global' (one of mutable-global, mutable-static, mutable-local-static, non-reentrant-call, cross-thread-call, signal-reentry, env-write, or * for all)"
 done
 assert_exit 2 "$CONFINE" check -b b.txt --suppressions nosuch.txt h/v1-O0/liblegacy.so
 assert_line "$TMP/exit.err" "confine: error: nosuch.txt: cannot read suppressions: No such file or directory"

@@ -65,7 +65,7 @@ assert_golden guard/bad_item.txt guard_case O2 tmbuf verbosity
 printf 'cross-thread:gmtime\n' >"$TMP/bad.supp"
 guard_case O2 tmbuf "suppressions=$TMP/bad.supp" >"$TMP/bad"
 assert_line "$TMP/bad" "exit 2"
-assert_line "$TMP/bad" "confine: CONFINE_OPTIONS: $TMP/bad.supp:1: unknown kind (see the kinds in README.md, or * for all)"
+assert_line "$TMP/bad" "confine: CONFINE_OPTIONS: $TMP/bad.supp:1: unknown kind 'cross-thread' (one of mutable-global, mutable-static, mutable-local-static, non-reentrant-call, cross-thread-call, signal-reentry, env-write, or * for all)"
 guard_case O2 tmbuf "suppressions=$TMP/missing.supp" >"$TMP/missing"
 assert_line "$TMP/missing" "exit 2"
 assert_line "$TMP/missing" "confine: CONFINE_OPTIONS: $TMP/missing.supp: cannot read suppressions: No such file or directory"

@@ -7,7 +7,7 @@ prefix=/opt/confine
 inst="$root$prefix"
 make --no-print-directory -s -C "$ROOT" install BUILD="$BUILD" DESTDIR="$root" PREFIX=$prefix \
 	>"$TMP/install.out" 2>&1 || fail "make install: $(tail -5 "$TMP/install.out")"
-for f in bin/confine lib/libconfine_guard.so include/confine.h share/doc/confine/README.md \
+for f in bin/confine lib/libconfine_guard.so libexec/confine/confine-symbolizer include/confine.h share/doc/confine/README.md \
 	share/doc/confine/rules.md share/man/man1/confine.1 share/man/man5/confine-rules.5 \
 	share/man/man7/confine-guard.7; do
 	[ -f "$inst/$f" ] || fail "make install did not install $prefix/$f"
@@ -43,7 +43,8 @@ for cmd in "" scan baseline check run policy rules; do
 	"$inst/bin/confine" $cmd --help | grep -n "README" && fail "confine $cmd --help names a README"
 done
 
-# The installed tool works from its prefix: scan, check, run (guard and symbolizer found there).
+# The installed tool works from its prefix: scan, check, run (guard and symbolizer found there,
+# not in the build tree).
 unset CONFINE_GUARD CONFINE_SYMBOLIZER
 cd "$TMP" || exit 1
 "$CONFINE" scan "$FX/O0/legacy.o" >build-scan.txt 2>&1
@@ -58,6 +59,12 @@ echo "$inst/lib/libconfine_guard.so" | cmp -s - "$TMP/exit.out" ||
 assert_exit 66 "$inst/bin/confine" run --options patch=0 -- "$FX/guard/O2/scenarios" tmbuf
 grep -q '^    #0 0x[0-9a-f]* gmtime_thread fixtures/guard/scenarios.c:[0-9]* (scenarios+0x[0-9a-f]*)$' \
 	"$TMP/exit.err" || fail "the installed guard's report has no symbolized frame: $(head -5 "$TMP/exit.err")"
+# Without the installed symbolizer, frames show module+offset only: it was the one used.
+mv "$inst/libexec/confine/confine-symbolizer" "$TMP/helper"
+assert_exit 66 "$inst/bin/confine" run --options patch=0 -- "$FX/guard/O2/scenarios" tmbuf
+grep -q '^    #0 0x[0-9a-f]* (scenarios+0x[0-9a-f]*)$' "$TMP/exit.err" ||
+	fail "without the installed symbolizer: $(grep '#0' "$TMP/exit.err" | head -2)"
+mv "$TMP/helper" "$inst/libexec/confine/confine-symbolizer"
 cd "$ROOT" || exit 1
 
 make --no-print-directory -s -C "$ROOT" uninstall BUILD="$BUILD" DESTDIR="$root" PREFIX=$prefix \

@@ -261,9 +261,9 @@ printf 'legacy_tokenize parser error global -\n' >cat.rules
 expect_usage "confine: cat.rules:1: category must be 'state', 'env' or 'posix'" scan --rules cat.rules legacy.o
 printf 'legacy_tokenize parser error state - musl\n' >src.rules
 expect_usage "confine: src.rules:1: source must be a comma-separated list of 'glibc', 'posix' and 'user'" scan --rules src.rules legacy.o
-printf 'ok_fn\nlegacy_tokenize parser error state - user a,b extra\n' >many.rules
-expect_usage "confine: many.rules:2: too many fields (at most 7: function group severity category alternative source aliases)" scan --rules many.rules legacy.o
-expect_usage "confine: many.rules:2: too many fields (at most 7: function group severity category alternative source aliases)" rules --rules many.rules
+printf 'ok_fn\nlegacy_tokenize parser error state - user a,b - extra\n' >many.rules
+expect_usage "confine: many.rules:2: too many fields (at most 8: function group severity category alternative source aliases query)" scan --rules many.rules legacy.o
+expect_usage "confine: many.rules:2: too many fields (at most 8: function group severity category alternative source aliases query)" rules --rules many.rules
 
 # A rules path that is a directory: one line naming it (the reason is not pinned: today it is
 # a wrong one, "Cannot allocate memory").

@@ -1,14 +1,15 @@
-/* confine __symbolize PID: the runtime guard's helper. Says "confine-symbolizer PID" (its own),
- * then reads return addresses of process PID (hex, one per line; a blank line ends a batch) and
- * writes "function file:line (module+0xOFFSET)" for each, so that libdw's allocation and
- * locking happen in this process, never in the guarded one. It runs until stdin closes. */
+/* confine-symbolizer PID: the runtime guard's helper, installed in PREFIX/libexec/confine/ and
+ * found from the guard's own directory (../libexec/confine/). Says "confine-symbolizer PID" (its
+ * own), then reads return addresses of process PID (hex, one per line; a blank line ends a
+ * batch) and writes "function file:line (module+0xOFFSET)" for each, so that libdw's allocation
+ * and locking happen in this process, never in the guarded one. It runs until stdin closes. */
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "cli.h"
 #include "symbols.h"
 
 static const Dwfl_Callbacks proc_callbacks = {
@@ -125,7 +126,20 @@ static void answers_free(struct answers *a)
 	free(a);
 }
 
-int cmd_symbolize(int argc, char **argv)
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("confine-symbolizer: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int main(int argc, char **argv)
 {
 	struct answers *cache;
 	Dwfl *dwfl;
@@ -133,18 +147,18 @@ int cmd_symbolize(int argc, char **argv)
 	int pid;
 
 	if (argc != 2 || (pid = atoi(argv[1])) <= 0) {
-		cli_error("usage: confine __symbolize PID (internal: used by the runtime guard)");
-		return EXIT_TROUBLE;
+		fail("usage: confine-symbolizer PID (internal: the runtime guard starts it)");
+		return 2;
 	}
 	dwfl = dwfl_begin(&proc_callbacks);
 	if (!dwfl || dwfl_linux_proc_report(dwfl, pid) != 0 || dwfl_report_end(dwfl, NULL, NULL) != 0) {
-		cli_error("cannot read the modules of process %d: %s", pid, dwfl_errmsg(-1));
-		return EXIT_TROUBLE;
+		fail("cannot read the modules of process %d: %s", pid, dwfl_errmsg(-1));
+		return 2;
 	}
 	if (!(cache = calloc(1, sizeof(*cache)))) {
-		cli_error("out of memory");
+		fail("out of memory");
 		dwfl_end(dwfl);
-		return EXIT_TROUBLE;
+		return 2;
 	}
 	printf("confine-symbolizer %d\n", (int)getpid());
 	fflush(stdout);
@@ -156,5 +170,5 @@ int cmd_symbolize(int argc, char **argv)
 	}
 	answers_free(cache);
 	dwfl_end(dwfl);
-	return fflush(stdout) ? EXIT_TROUBLE : EXIT_CLEAN;
+	return fflush(stdout) ? 2 : 0;
 }

@@ -1,0 +1,25 @@
+# The guard's defaults on small hosts (fixtures/hosts, -O0 and -O2): correct multi-threaded
+# programs stay silent and keep their own exit status; incorrect ones are still reported.
+export XDG_CACHE_HOME="$TMP/cache"
+
+hosts_normalize() {
+	sed -E -e 's/==[0-9]+==/==PID==/g' -e 's/tid=[0-9]+/tid=N/g' \
+		-e 's/#([0-9]+) 0x[0-9a-f]+ /#\1 0xADDR /' -e 's/\+0x[0-9a-f]+\)/+0xOFF)/' |
+		grep -v -e 'libc\.so\.6+' -e '(ld-linux'
+}
+
+# host_case OPT HOST [ARGS [CONFINE_OPTIONS]]: exit status, stdout, normalised stderr.
+host_case() {
+	(cd "$FX/hosts/$1" && CONFINE_OPTIONS="${4:-}" "$CONFINE" run -- "./$2" ${3:-} >"$TMP/out" 2>"$TMP/err")
+	echo "exit $?"
+	echo "--- stdout"
+	cat "$TMP/out"
+	echo "--- stderr"
+	hosts_normalize <"$TMP/err"
+}
+
+for opt in O0 O2; do
+	# setlocale(category, NULL) only reads: no env-write while the other thread runs.
+	assert_golden "guard/hosts/setlocale.txt" host_case $opt setlocale
+	assert_golden "guard/hosts/$opt/setlocale-write.txt" host_case $opt setlocale write
+done
