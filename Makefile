@@ -19,7 +19,8 @@ WARN := -Wall -Wextra -Werror
 CFLAGS_ALL = -std=gnu11 $(OPT) -fPIC $(WARN) -D_GNU_SOURCE -Ianalyzer $(DEP_CFLAGS) -MMD -MP $(CFLAGS)
 
 CORE_SRCS := $(wildcard analyzer/*.c)
-CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/analyzer/rules_data.o
+CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/analyzer/rules_data.o \
+	$(BUILD)/obj/analyzer/graph_page.o
 CLI_SRCS := $(wildcard analyzer/cli/*.c)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 CORE_LIB := $(BUILD)/lib/libconfine.a
@@ -60,6 +61,11 @@ $(BUILD)/obj/analyzer/rules_data.o: analyzer/rules_data.S rules/libc.rules
 	$(call msg,AS,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -c -DRULES_FILE='"rules/libc.rules"' $< -o $@
+
+$(BUILD)/obj/analyzer/graph_page.o: analyzer/graph_page.S analyzer/graph_page.html
+	$(call msg,AS,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -c -DPAGE_FILE='"analyzer/graph_page.html"' $< -o $@
 
 $(CORE_LIB): $(CORE_OBJS)
 	$(call msg,AR,$@)

@@ -21,6 +21,8 @@ struct debuginfo {
 	size_t n;
 	Dwarf *dw;           /* borrowed from the image; NULL without debug info */
 	struct cu_cache *cus; /* built on first use */
+	char **joined;       /* compilation directory + "../" paths of out-of-tree sources (owned) */
+	size_t njoined;
 };
 
 /* Collects every variable with a static address (DW_OP_addr). Without DWARF the set is empty.

@@ -52,6 +52,8 @@ struct function_report {
 	char *demangled;
 	uint64_t addr, size;
 	bool guard, direct, init_only, exported;
+	bool callback;           /* its address is stored in data (callback tables, vtables) */
+	bool address_taken;      /* its address is taken in code (thread start routines, callbacks) */
 	bool anchored;           /* the start is certain: see struct function */
 	uint32_t entry_branches; /* bit i: a branch lands i bytes after the entry (0 < i < 32) */
 	struct strlist uses;     /* state and rules it touches itself */

@@ -36,7 +36,8 @@ char *report_sarif_uri(const char *path, bool from_cwd, const struct sarif_optio
 char *report_sarif_path(const char *path, bool from_cwd, const struct sarif_options *o,
 			bool *outside);
 
-/* Resolves the source root (NULL: the current directory) and the current directory to absolute
+/* Resolves the source root (NULL: the repository root, the nearest directory holding .git
+ * from the current one upwards, else the current directory) and the current directory to absolute
  * paths without symbolic links, for struct sarif_options. On success *root and *cwd are malloc'd;
  * returns -errno after logging "DIR: cannot use as source root: reason". */
 int report_sarif_resolve(const char *source_root, char **root, char **cwd, const struct diag *d);

@@ -123,7 +123,7 @@ sed -n '/^```yaml$/,/^```$/p' "$ROOT/README.md" | sed '1d;$d' >inline.yml
 sed '/^#/d' "$ROOT/docs/github-workflow.yml" | cmp -s - inline.yml ||
 	fail "the workflow in README.md differs from docs/github-workflow.yml"
 for want in 'confine check --baseline "$BASELINE" --format sarif -o confine.sarif $BINARIES' \
-	'uses: github/codeql-action/upload-sarif@v3' "if: always() && hashFiles('confine.sarif') != ''" \
+	'uses: github/codeql-action/upload-sarif@v4' 'actions: read' "if: always() && hashFiles('confine.sarif') != ''" \
 	'security-events: write' 'make -C "$RUNNER_TEMP/confine" deps all' \
 	'name: Show new and fixed findings in the log'; do
 	grep -qF -- "$want" "$ROOT/docs/github-workflow.yml" || fail "docs/github-workflow.yml lacks: $want"
