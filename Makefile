@@ -14,7 +14,7 @@ endif
 
 PKGS := libelf libdw capstone jansson
 DEP_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liberty -lpthread
+DEP_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lZydis -liberty -lpthread
 WARN := -Wall -Wextra -Werror
 CFLAGS_ALL = -std=gnu11 $(OPT) -fPIC $(WARN) -D_GNU_SOURCE -Ianalyzer $(DEP_CFLAGS) -MMD -MP $(CFLAGS)
 

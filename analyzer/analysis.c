@@ -40,6 +40,9 @@ static int timed(const struct analysis_options *o, const struct input_unit *u, c
 	return err;
 }
 
+/* Each stage is announced to the progress display before it runs, and timed after. */
+#define STAGE(name, call) (diag_progress(d, name, 0, 0), timed(o, u, name, &t, (call)))
+
 static int run_stages(const struct analysis_options *o, const struct input_unit *u,
 		      struct stages *s)
 {
@@ -47,19 +50,19 @@ static int run_stages(const struct analysis_options *o, const struct input_unit 
 	double t = now_ms();
 	int err;
 
-	if ((err = timed(o, u, "open", &t, elf_image_open(u, d, &s->img))) ||
-	    (err = timed(o, u, "symbols", &t, symbols_load(s->img, d, &s->syms))) ||
-	    (err = timed(o, u, "debuginfo", &t, debuginfo_load(s->img, d, &s->dbg))) ||
-	    (err = timed(o, u, "relocs", &t, relocs_load(s->img, d, &s->relocs))) ||
-	    (err = timed(o, u, "state", &t, state_classify(s->img, s->syms, s->dbg, s->relocs, &s->states))) ||
-	    (err = timed(o, u, "plt", &t, disasm_plt_load(s->img, d, &s->plt))) ||
-	    (err = timed(o, u, "sweep", &t, disasm_sweep(s->img, s->syms, s->relocs, o->jobs, d, &s->xrefs))) ||
-	    (err = timed(o, u, "functions", &t, functions_build(s->img, s->syms, s->relocs, s->xrefs, &s->funcs))))
+	if ((err = STAGE("reading", elf_image_open(u, d, &s->img))) ||
+	    (err = STAGE("symbols", symbols_load(s->img, d, &s->syms))) ||
+	    (err = STAGE("debug info", debuginfo_load(s->img, d, &s->dbg))) ||
+	    (err = STAGE("relocations", relocs_load(s->img, d, &s->relocs))) ||
+	    (err = STAGE("state", state_classify(s->img, s->syms, s->dbg, s->relocs, &s->states))) ||
+	    (err = STAGE("PLT", disasm_plt_load(s->img, d, &s->plt))) ||
+	    (err = STAGE("decoding", disasm_sweep(s->img, s->syms, s->relocs, o->jobs, o->decoder, d, &s->xrefs))) ||
+	    (err = STAGE("functions", functions_build(s->img, s->syms, s->relocs, s->xrefs, &s->funcs))))
 		return err;
 	struct callgraph_input ci = {
 		s->img, s->syms, s->relocs, s->plt, s->funcs, s->states, s->xrefs, o->rules, o->libc,
 	};
-	err = timed(o, u, "callgraph", &t, callgraph_build(&ci, &s->cg));
+	err = STAGE("call graph", callgraph_build(&ci, &s->cg));
 	/* The references are the largest structure of a big module and findings do not need them. */
 	disasm_xrefs_free(s->xrefs);
 	s->xrefs = NULL;
@@ -80,6 +83,7 @@ int analysis_run(const struct analysis_options *o, const struct input_unit *u,
 	if (!err) {
 		struct findings_input fi = { u, s.img, s.dbg, s.states, s.funcs, s.cg };
 
+		diag_progress(&o->diag, "findings", 0, 0);
 		err = findings_build(&fi, out);
 	}
 	if (err == -ENOMEM)

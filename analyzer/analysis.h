@@ -3,6 +3,7 @@
 #define CONFINE_ANALYSIS_H
 
 #include "diag.h"
+#include "disasm.h"
 #include "findings.h"
 #include "input.h"
 #include "rules.h"
@@ -13,6 +14,7 @@ struct analysis_options {
 	unsigned libc;               /* LIBC_ANY, SOURCE_GLIBC or SOURCE_POSIX */
 	int jobs;                    /* decoding threads for this module (>= 1) */
 	struct diag diag;            /* where errors and warnings go */
+	enum disasm_decoder decoder; /* DISASM_ZYDIS (default) or DISASM_CAPSTONE alone */
 };
 
 /* Analyzes one unit. On success *out owns the report (free with module_report_free). On error

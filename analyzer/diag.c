@@ -15,3 +15,12 @@ void diag_log(const struct diag *d, enum diag_level level, const char *fmt, ...)
 	va_end(ap);
 	d->fn(d->ctx, level, buf);
 }
+
+void diag_progress(const struct diag *d, const char *stage, uint64_t done, uint64_t total)
+{
+	if (total)
+		diag_log(d, DIAG_PROGRESS, "%s %llu/%llu", stage, (unsigned long long)done,
+			 (unsigned long long)total);
+	else
+		diag_log(d, DIAG_PROGRESS, "%s", stage);
+}

@@ -1,5 +1,7 @@
-/* Disassembly: a linear sweep of code sections with cs_disasm_iter, split into chunks at function
- * starts so that worker threads can share it and the merged result stays in address order. */
+/* Disassembly: a linear sweep of code sections, function by function (Zydis for every instruction,
+ * capstone for those the analysis reads), split into chunks at function starts so that worker
+ * threads can share it and the merged result stays in address order. */
+#include <Zydis/Zydis.h>
 #include <capstone/capstone.h>
 #include <errno.h>
 #include <pthread.h>
@@ -41,9 +43,12 @@ struct sweep {
 	size_t nspans;
 	bool absolute;          /* non-PIE executable: absolute addresses appear in code */
 	bool all_jumps;         /* no symbol table: keep every jump for function discovery */
+	enum disasm_decoder decoder;
 	VEC(struct chunk) chunks;
 	atomic_size_t next;
 	const struct diag *d;
+	uint64_t code_bytes;              /* what the chunks cover, for progress */
+	atomic_uint_fast64_t decoded;     /* of it, in chunks done */
 };
 
 static bool is_plt_name(const char *name)
@@ -419,42 +424,153 @@ static void on_insn_rel(struct sweep *sw, struct chunk *c, const cs_insn *in)
 		on_branch(sw, c, in, (uint64_t)x->operands[0].imm);
 }
 
-static void sweep_chunk(struct sweep *sw, csh h, cs_insn *in, struct chunk *c)
-{
-	const struct image_section *s = &sw->img->secs[c->sec];
-	size_t size, left;
-	const uint8_t *base = elf_image_section_bytes(sw->img, c->sec, &size), *p;
-	uint64_t addr = c->lo;
-	bool rel = sw->img->type == IMAGE_RELOCATABLE;
+/* A worker's decoders: capstone, and Zydis in front of it unless --decoder capstone. */
+struct decoders {
+	csh h;
+	cs_insn *in;
+	bool zydis;
+	ZydisDecoder zd;
+};
 
-	if (!base || c->lo - s->addr >= size)
-		return;
-	p = base + (c->lo - s->addr);
-	left = c->hi - c->lo;
-	/* About one reference per 30 bytes of code: reserving that up front avoids regrowing (and
-	 * leaving copies behind in the thread's malloc arena); the unused tail is never touched. */
-	c->out.cap = left / 24 + 16;
-	c->out.v = malloc(c->out.cap * sizeof(struct xref));
-	if (!c->out.v) {
-		c->err = -ENOMEM;
-		return;
+static bool tracking(const struct chunk *c)
+{
+	for (int i = 0; i < TRACKED; i++)
+		if (c->track[i].family >= 0)
+			return true;
+	return false;
+}
+
+/* Whether the ModRM form addresses memory without a base register: RIP-relative, or an
+ * absolute disp32 (with or without an index), which REX.B does not change. */
+static bool rip_relative(const ZydisDecodedInstruction *zi)
+{
+	return (zi->attributes & ZYDIS_ATTRIB_HAS_MODRM) && zi->raw.modrm.mod == 0 && zi->raw.modrm.rm == 5;
+}
+
+static bool no_base(const ZydisDecodedInstruction *zi)
+{
+	if (!(zi->attributes & ZYDIS_ATTRIB_HAS_MODRM))
+		return zi->raw.disp.size != 0;   /* mov moffs */
+	return zi->raw.modrm.mod == 0 && (zi->raw.modrm.rm == 5 || (zi->raw.modrm.rm == 4 && zi->raw.sib.base == 5));
+}
+
+/* Forms whose length or validity capstone 4 sees otherwise than Zydis (VEX, EVEX and XOP forms,
+ * newer system instructions, reserved NOPs, ud0/ud1, mov with a bad segment register): capstone
+ * decides these, so that the sweep stays on capstone's instruction boundaries. */
+static bool capstone_decides(const ZydisDecodedInstruction *zi)
+{
+	if (zi->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
+		return true;
+	if (zi->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT)
+		return zi->opcode == 0x8c || zi->opcode == 0x8e;
+	if (zi->opcode_map != ZYDIS_OPCODE_MAP_0F)
+		return true;
+	switch (zi->opcode) {
+	case 0x01: case 0x0d: case 0x19: case 0x1a: case 0x1b: case 0x1c: case 0x1d: case 0x1e:
+	case 0xae: case 0xb9: case 0xc7: case 0xff:
+		return true;
+	default:
+		return false;
 	}
-	if (left > size - (c->lo - s->addr))
-		left = size - (c->lo - s->addr);
+}
+
+/* Whether capstone must see the instruction Zydis decoded at addr: anything the analysis can
+ * record (a relative branch, a RIP-relative operand, a relocated field, absolute addresses in
+ * a non-PIE executable), and the forms capstone decides. A superset is harmless (only slower);
+ * a miss would lose a reference. */
+static bool needs_detail(const struct sweep *sw, const ZydisDecodedInstruction *zi, uint64_t addr,
+			 size_t *ri)
+{
+	const struct relocs *r = sw->relocs;
+
+	if (zi->raw.imm[0].is_relative || zi->raw.imm[1].is_relative || rip_relative(zi) ||
+	    capstone_decides(zi))
+		return true;
+	if (sw->absolute && (zi->raw.imm[0].size || no_base(zi)))
+		return true;
+	if (sw->img->type != IMAGE_RELOCATABLE)
+		return false;
+	while (*ri < r->ncode && r->code[*ri].offset < addr)
+		++*ri;
+	return *ri < r->ncode && r->code[*ri].offset < addr + zi->length;
+}
+
+/* Decodes one function's bytes [addr, addr + left): a watch never crosses a function start and
+ * decoding restarts at each, so the result does not depend on how the sweep is cut into chunks. */
+static void sweep_span(struct sweep *sw, struct decoders *dc, struct chunk *c, const uint8_t *p,
+		       uint64_t addr, size_t left)
+{
+	bool rel = sw->img->type == IMAGE_RELOCATABLE;
+	size_t ri = rel ? relocs_code_first(sw->relocs, addr) : 0;
+	ZydisDecodedInstruction zi;
+
+	for (int i = 0; i < TRACKED; i++)
+		c->track[i].family = -1;
 	while (left && !c->err) {
-		if (!cs_disasm_iter(h, &p, &left, &addr, in)) {
+		if (dc->zydis && !tracking(c) &&
+		    ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dc->zd, NULL, p, left, &zi)) &&
+		    !needs_detail(sw, &zi, addr, &ri)) {
+			p += zi.length;
+			left -= zi.length;
+			addr += zi.length;
+			continue;
+		}
+		if (!cs_disasm_iter(dc->h, &p, &left, &addr, dc->in)) {
 			/* Undecodable byte (data or padding): resynchronise on the next one. */
 			p++;
 			left--;
 			addr++;
 			continue;
 		}
-		track_step(c, in);
+		track_step(c, dc->in);
 		if (rel)
-			on_insn_rel(sw, c, in);
+			on_insn_rel(sw, c, dc->in);
 		else
-			on_insn_linked(sw, c, in);
+			on_insn_linked(sw, c, dc->in);
 	}
+}
+
+/* Index of the first function starting above addr. */
+static size_t func_after(const struct symbols *syms, uint64_t addr)
+{
+	size_t lo = 0, hi = syms->nfuncs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (syms->funcs[mid]->addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void sweep_chunk(struct sweep *sw, struct decoders *dc, struct chunk *c)
+{
+	const struct image_section *s = &sw->img->secs[c->sec];
+	size_t size, k = func_after(sw->syms, c->lo);
+	const uint8_t *base = elf_image_section_bytes(sw->img, c->sec, &size);
+	uint64_t lo = c->lo, end = s->addr + size < c->hi ? s->addr + size : c->hi;
+
+	if (!base || c->lo - s->addr >= size)
+		return;
+	/* About one reference per 30 bytes of code: reserving that up front avoids regrowing (and
+	 * leaving copies behind in the thread's malloc arena); the unused tail is never touched. */
+	c->out.cap = (c->hi - c->lo) / 24 + 16;
+	c->out.v = malloc(c->out.cap * sizeof(struct xref));
+	if (!c->out.v) {
+		c->err = -ENOMEM;
+		return;
+	}
+	while (lo < end && !c->err) {
+		uint64_t hi = k < sw->syms->nfuncs && sw->syms->funcs[k]->addr < end ? sw->syms->funcs[k++]->addr : end;
+
+		sweep_span(sw, dc, c, base + (lo - s->addr), lo, hi - lo);
+		lo = hi;
+	}
+	/* Code is read once: its pages need not stay for the later stages of a big module. */
+	elf_image_release(sw->img, base + (c->lo - s->addr), end - c->lo);
 }
 
 struct worker {
@@ -463,30 +579,47 @@ struct worker {
 	int err;
 };
 
+static int decoders_open(const struct sweep *sw, struct decoders *dc)
+{
+	cs_err ce = cs_open(CS_ARCH_X86, CS_MODE_64, &dc->h);
+
+	if (ce == CS_ERR_OK)
+		ce = cs_option(dc->h, CS_OPT_DETAIL, CS_OPT_ON);
+	if (ce != CS_ERR_OK) {
+		diag_log(sw->d, DIAG_ERROR, "%s: cannot start the disassembler (%s)", sw->img->display,
+			 cs_strerror(ce));
+		return -EIO;
+	}
+	dc->zydis = sw->decoder == DISASM_ZYDIS;
+	if (dc->zydis &&
+	    (!ZYAN_SUCCESS(ZydisDecoderInit(&dc->zd, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
+	     !ZYAN_SUCCESS(ZydisDecoderEnableMode(&dc->zd, ZYDIS_DECODER_MODE_MINIMAL, ZYAN_TRUE)))) {
+		diag_log(sw->d, DIAG_ERROR, "%s: cannot start the Zydis decoder", sw->img->display);
+		return -EIO;
+	}
+	dc->in = cs_malloc(dc->h);
+	return dc->in ? 0 : -ENOMEM;
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
 	struct sweep *sw = w->sw;
-	cs_insn *in;
-	csh h;
-	cs_err ce;
+	struct decoders dc = { 0 };
 	size_t i;
 
-	ce = cs_open(CS_ARCH_X86, CS_MODE_64, &h);
-	if (ce == CS_ERR_OK)
-		ce = cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-	if (ce != CS_ERR_OK) {
-		diag_log(sw->d, DIAG_ERROR, "%s: cannot start the disassembler (%s)", sw->img->display,
-			 cs_strerror(ce));
-		w->err = -EIO;
-		return NULL;
+	w->err = decoders_open(sw, &dc);
+	while (!w->err && (i = atomic_fetch_add(&sw->next, 1)) < sw->chunks.n) {
+		struct chunk *c = &sw->chunks.v[i];
+
+		sweep_chunk(sw, &dc, c);
+		diag_progress(sw->d, "decoding", atomic_fetch_add(&sw->decoded, c->hi - c->lo) + (c->hi - c->lo),
+			      sw->code_bytes);
 	}
-	in = cs_malloc(h);
-	while (in && (i = atomic_fetch_add(&sw->next, 1)) < sw->chunks.n)
-		sweep_chunk(sw, h, in, &sw->chunks.v[i]);
-	w->err = in ? 0 : -ENOMEM;
-	cs_free(in, 1);
-	cs_close(&h);
+	if (dc.in)
+		cs_free(dc.in, 1);
+	if (dc.h)
+		cs_close(&dc.h);
 	return NULL;
 }
 
@@ -539,6 +672,16 @@ static int make_chunks(struct sweep *sw, int jobs)
 	return 0;
 }
 
+/* The bytes the chunks cover: the measure of the decoding stage's progress. */
+static uint64_t code_bytes(const struct sweep *sw)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < sw->chunks.n; i++)
+		n += sw->chunks.v[i].hi - sw->chunks.v[i].lo;
+	return n;
+}
+
 static int run_workers(struct sweep *sw, int jobs)
 {
 	struct worker *ws = calloc((size_t)jobs, sizeof(*ws));
@@ -584,9 +727,9 @@ static int collect(struct sweep *sw, struct xref_set *x)
 }
 
 int disasm_sweep(const struct elf_image *img, const struct symbols *syms, const struct relocs *r,
-		 int jobs, const struct diag *d, struct xref_set **out)
+		 int jobs, enum disasm_decoder decoder, const struct diag *d, struct xref_set **out)
 {
-	struct sweep sw = { .img = img, .syms = syms, .relocs = r, .d = d };
+	struct sweep sw = { .img = img, .syms = syms, .relocs = r, .decoder = decoder, .d = d };
 	struct xref_set *x = calloc(1, sizeof(*x));
 	int err = x ? 0 : -ENOMEM;
 
@@ -598,6 +741,8 @@ int disasm_sweep(const struct elf_image *img, const struct symbols *syms, const 
 		err = build_spans(&sw);
 	if (!err)
 		err = make_chunks(&sw, jobs);
+	if (!err)
+		sw.code_bytes = code_bytes(&sw);
 	if (!err)
 		err = run_workers(&sw, jobs);
 	if (!err)

@@ -1,4 +1,4 @@
-/* Disassembly: decodes the module's code with capstone and records its references. */
+/* Disassembly: decodes the module's code (Zydis, and capstone for detail) and records its references. */
 #ifndef CONFINE_DISASM_H
 #define CONFINE_DISASM_H
 
@@ -73,11 +73,17 @@ struct plt_map {
 	VEC(struct plt_stub) v;   /* sorted by jmp_addr */
 };
 
+enum disasm_decoder {
+	DISASM_ZYDIS,          /* Zydis decodes every instruction; capstone details those that matter */
+	DISASM_CAPSTONE,       /* capstone alone (the reference: same references, slower) */
+};
+
 /* Decodes every executable section except PLTs, splitting the work over jobs threads, and
- * records calls, jumps to other functions and references to writable data or code. Returns 0,
- * -ENOMEM, or -EIO when capstone cannot start (logged with cs_strerror). */
+ * records calls, jumps to other functions and references to writable data or code. The result
+ * is the same for every jobs and decoder. Returns 0, -ENOMEM, or -EIO when a decoder cannot
+ * start (logged, with cs_strerror for capstone). */
 int disasm_sweep(const struct elf_image *img, const struct symbols *syms, const struct relocs *r,
-		 int jobs, const struct diag *d, struct xref_set **out);
+		 int jobs, enum disasm_decoder decoder, const struct diag *d, struct xref_set **out);
 void disasm_xrefs_free(struct xref_set *x);
 
 /* Decodes .plt, .plt.sec and .plt.got and records the GOT slot each stub jumps through. */

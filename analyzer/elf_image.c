@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "elf_image.h"
@@ -168,6 +169,22 @@ static int load_sections(struct elf_image *img, const struct diag *d, size_t fsi
 	return 0;
 }
 
+/* A whole file (not an archive member) is also mapped read-only for section bytes: pages the
+ * sweep has decoded can then be given back (elf_image_release), which libelf's own mapping
+ * does not promise. Without the mapping, section bytes come from libelf. */
+static void map_file(struct elf_image *img, size_t fsize)
+{
+	void *m;
+
+	if (img->member_elf || !fsize)
+		return;
+	m = mmap(NULL, fsize, PROT_READ, MAP_PRIVATE, img->fd, 0);
+	if (m != MAP_FAILED) {
+		img->map = m;
+		img->map_size = fsize;
+	}
+}
+
 static int cmp_sec_addr(const void *a, const void *b, void *ctx)
 {
 	const struct elf_image *img = ctx;
@@ -279,22 +296,39 @@ static int open_elf(struct elf_image *img, const struct input_unit *u, const str
 	return 0;
 }
 
+/* The .o's bytes for dwfl, which writes its relocations into them: a private (copy-on-write)
+ * mapping of the file, so only the pages dwfl changes take memory; a copy if mapping fails. */
+static char *dwfl_bytes(struct elf_image *img, const char *raw, size_t size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int64_t base = img->member_elf ? elf_getbase(img->member_elf) : 0;
+	size_t delta = base > 0 ? (size_t)base % (size_t)page : 0;
+	void *m = base >= 0 ? mmap(NULL, size + delta, PROT_READ | PROT_WRITE, MAP_PRIVATE, img->fd,
+				   (off_t)((size_t)base - delta)) : MAP_FAILED;
+
+	if (m != MAP_FAILED) {
+		img->dwfl_map = m;
+		img->dwfl_map_len = size + delta;
+		return (char *)m + delta;
+	}
+	img->mem_copy = malloc(size);
+	return img->mem_copy ? memcpy(img->mem_copy, raw, size) : NULL;
+}
+
 /* libdwfl lays out the sections of a .o (sh_addr) and applies relocations to its DWARF. */
 static int relocate_with_dwfl(struct elf_image *img, const struct diag *d)
 {
 	size_t size;
-	char *raw = elf_rawfile(img->elf, &size);
+	char *raw = elf_rawfile(img->elf, &size), *bytes;
 	GElf_Addr bias;
 
 	if (!raw)
 		return fail(d, img, -EIO, "cannot read", elf_errmsg(-1));
-	img->mem_copy = malloc(size);
+	bytes = dwfl_bytes(img, raw, size);
 	img->dwfl = dwfl_begin(&offline_callbacks);
-	if (!img->mem_copy || !img->dwfl)
+	if (!bytes || !img->dwfl)
 		return -ENOMEM;
-	memcpy(img->mem_copy, raw, size);
-	img->dwfl_mod = dwfl_report_offline_memory(img->dwfl, img->display, img->display,
-						   img->mem_copy, size);
+	img->dwfl_mod = dwfl_report_offline_memory(img->dwfl, img->display, img->display, bytes, size);
 	if (!img->dwfl_mod || dwfl_report_end(img->dwfl, NULL, NULL) != 0)
 		return fail(d, img, -EIO, "corrupt relocatable object", dwfl_errmsg(-1));
 	img->dwfl_elf = dwfl_module_getelf(img->dwfl_mod, &bias);
@@ -362,6 +396,8 @@ int elf_image_open(const struct input_unit *u, const struct diag *d, struct elf_
 		err = relocate_with_dwfl(img, d);
 	if (!err)
 		err = load_sections(img, d, fsize);
+	if (!err)
+		map_file(img, fsize);
 	if (!err && img->dwfl_elf)
 		borrow_layout(img);
 	if (!err)
@@ -386,6 +422,10 @@ void elf_image_free(struct elf_image *img)
 	if (img->dwfl)
 		dwfl_end(img->dwfl);
 	free(img->mem_copy);
+	if (img->dwfl_map)
+		munmap(img->dwfl_map, img->dwfl_map_len);
+	if (img->map)
+		munmap(img->map, img->map_size);
 	elf_end(img->member_elf);
 	elf_end(img->file_elf);
 	if (img->fd >= 0)
@@ -421,11 +461,27 @@ const uint8_t *elf_image_section_bytes(const struct elf_image *img, size_t idx, 
 	*size = 0;
 	if (idx == 0 || idx >= img->nsecs || img->secs[idx].type == SHT_NOBITS)
 		return NULL;
+	if (img->map) {
+		*size = img->secs[idx].size;
+		return img->map + img->secs[idx].offset;
+	}
 	data = elf_rawdata(img->secs[idx].scn, NULL);
 	if (!data || !data->d_buf)
 		return NULL;
 	*size = data->d_size;
 	return data->d_buf;
+}
+
+void elf_image_release(const struct elf_image *img, const uint8_t *p, size_t n)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
+
+	if (!img->map || p < img->map || n > img->map_size || p - img->map > (ptrdiff_t)(img->map_size - n))
+		return;
+	lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+	hi = ((uintptr_t)p + n) & ~(page - 1);
+	if (lo < hi)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
 const char *elf_image_type_name(enum image_type t)

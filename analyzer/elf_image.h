@@ -28,7 +28,11 @@ struct elf_image {
 	Dwfl *dwfl;                  /* only for .o files, which need relocated DWARF */
 	Dwfl_Module *dwfl_mod;
 	Elf *dwfl_elf;               /* dwfl's copy of a .o: the source of its section layout */
-	char *mem_copy;              /* the .o bytes handed to dwfl */
+	char *mem_copy;              /* the .o bytes handed to dwfl, when they could not be mapped */
+	void *dwfl_map;              /* else their private (copy-on-write) mapping */
+	size_t dwfl_map_len;
+	uint8_t *map;                /* the whole file read-only (not for archive members), or NULL */
+	size_t map_size;
 	Dwarf *dwarf;                /* NULL without debug info */
 	bool own_dwarf;
 	GElf_Ehdr ehdr;
@@ -60,6 +64,10 @@ const struct image_section *elf_image_section_at(const struct elf_image *img, ui
 
 /* Raw bytes of a section (NULL for SHT_NOBITS or on error); size in *size. */
 const uint8_t *elf_image_section_bytes(const struct elf_image *img, size_t idx, size_t *size);
+
+/* Gives back the memory of the whole pages of [p, p + n), bytes of this image's file mapping
+ * (section bytes); they are read again from the file if used later. Other memory is left alone. */
+void elf_image_release(const struct elf_image *img, const uint8_t *p, size_t n);
 
 /* Whether a section named so holds function pointers the loader calls (.init_array, .fini_array,
  * .preinit_array, .ctors, .dtors, with or without a priority suffix). */

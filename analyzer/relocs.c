@@ -131,6 +131,11 @@ static size_t lower_bound(const struct reloc *v, size_t n, uint64_t addr)
 	return lo;
 }
 
+size_t relocs_code_first(const struct relocs *r, uint64_t addr)
+{
+	return lower_bound(r->code, r->ncode, addr);
+}
+
 const struct reloc *relocs_code_in(const struct relocs *r, uint64_t lo, uint64_t hi, size_t *n)
 {
 	size_t i = lower_bound(r->code, r->ncode, lo), j = i;

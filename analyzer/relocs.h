@@ -27,6 +27,9 @@ struct relocs {
 int relocs_load(const struct elf_image *img, const struct diag *d, struct relocs **out);
 void relocs_free(struct relocs *r);
 
+/* Index in r->code of the first code relocation at or after addr. */
+size_t relocs_code_first(const struct relocs *r, uint64_t addr);
+
 /* Code relocations with offset in [lo, hi); the count goes to *n. */
 const struct reloc *relocs_code_in(const struct relocs *r, uint64_t lo, uint64_t hi, size_t *n);
 

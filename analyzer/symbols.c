@@ -279,7 +279,9 @@ char *symbols_demangle(const char *name)
 	size_t len = strcspn(name, "@");
 	char *plain = strndup(name, len), *dm;
 
-	if (!plain || strncmp(plain, "_Z", 2))
+	/* C++ and legacy Rust (_ZN...17h<hash>E) start with _Z, Rust v0 with _R; libiberty's
+	 * automatic style tells them apart (and drops the legacy hash). */
+	if (!plain || (strncmp(plain, "_Z", 2) && strncmp(plain, "_R", 2)))
 		return plain;
 	dm = cplus_demangle(plain, DMGL_PARAMS | DMGL_ANSI);
 	if (!dm)

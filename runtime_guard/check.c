@@ -68,7 +68,7 @@ static void check_domain(int index, int d, uint64_t me, uintptr_t pc)
 			report_violation(&v);
 			return;
 		}
-		domains_bind(d, me, pc);
+		domains_bind(d, me, pc, guard_fns[index].entry);
 		v.owner = __atomic_load_n(&guard_owner[d], __ATOMIC_ACQUIRE);
 	}
 	if (v.owner == me) {

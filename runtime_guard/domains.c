@@ -9,6 +9,7 @@ struct domain {
 	char name[64];
 	void *bound_at[STACK_MAX];
 	int nbound;
+	bool entry_first;      /* bound_at[0] is a patched function's entry, not a return address */
 };
 
 /* Owner serials, read on every guarded call: kept dense and apart from the cold metadata. */
@@ -68,27 +69,29 @@ const char *domains_name(int d)
 	return d >= 0 && d < domains_count() ? domains[d].name : "?";
 }
 
-static void store_stack(int d, void *const *frames, int n)
+static void store_stack(int d, void *const *frames, int n, bool entry_first)
 {
 	memcpy(domains[d].bound_at, frames, (size_t)n * sizeof(*frames));
 	domains[d].nbound = n;
+	domains[d].entry_first = entry_first;
 }
 
 /* Only the winner of the race to bind records its stack (a report in the instant between the
  * two may show the previous one). */
-bool domains_bind(int d, uint64_t serial, uintptr_t pc)
+bool domains_bind(int d, uint64_t serial, uintptr_t pc, uintptr_t entry)
 {
 	uint64_t expected = 0;
 	void *frames[STACK_MAX];
-	int n;
+	int n = entry != 0;
 
 	if (__atomic_load_n(&guard_owner[d], __ATOMIC_ACQUIRE) != 0)
 		return false;
-	n = stack_capture_from(pc, frames, STACK_MAX);
+	frames[0] = (void *)entry;
+	n += stack_capture_from(pc, frames + n, STACK_MAX - n);
 	if (!__atomic_compare_exchange_n(&guard_owner[d], &expected, serial, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
 		return false;
-	store_stack(d, frames, n);
+	store_stack(d, frames, n, entry != 0);
 	return true;
 }
 
@@ -97,7 +100,7 @@ uint64_t domains_claim(int d, uint64_t serial)
 	void *frames[STACK_MAX];
 	int n = stack_capture(frames, STACK_MAX);
 
-	store_stack(d, frames, n);
+	store_stack(d, frames, n, false);
 	return __atomic_exchange_n(&guard_owner[d], serial, __ATOMIC_ACQ_REL);
 }
 
@@ -106,9 +109,10 @@ void domains_release(int d)
 	__atomic_store_n(&guard_owner[d], 0, __ATOMIC_RELEASE);
 }
 
-int domains_bound_at(int d, void *const **frames)
+int domains_bound_at(int d, void *const **frames, bool *entry_first)
 {
 	*frames = domains[d].bound_at;
+	*entry_first = domains[d].entry_first;
 	return domains[d].nbound;
 }
 

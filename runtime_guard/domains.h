@@ -22,15 +22,17 @@ int domains_count(void);
 const char *domains_name(int d);
 
 /* Binds an unbound domain to serial (first caller wins) and records where: the stack from pc
- * (the caller's return address); false if another thread won. */
-bool domains_bind(int d, uint64_t serial, uintptr_t pc);
+ * (the caller's return address), after entry when not 0 (a patched function: the stack then
+ * starts at that function and names its caller); false if another thread won. */
+bool domains_bind(int d, uint64_t serial, uintptr_t pc, uintptr_t entry);
 
 /* Binds d to serial whatever its owner; returns the previous owner (0: none). */
 uint64_t domains_claim(int d, uint64_t serial);
 void domains_release(int d);
 
-/* The stack recorded when d was last bound. */
-int domains_bound_at(int d, void *const **frames);
+/* The stack recorded when d was last bound; *entry_first tells that frames[0] is a function's
+ * entry rather than a return address. */
+int domains_bound_at(int d, void *const **frames, bool *entry_first);
 
 /* In a fork child: domains of threads that did not survive the fork become unbound. */
 void domains_after_fork(uint64_t survivor);

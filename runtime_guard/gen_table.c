@@ -10,7 +10,7 @@
 
 /* Lifecycle hooks and the public API, exported beside the interposed functions. */
 static const char *const fixed_exports[] = {
-	"confine_claim", "confine_release", "sigaction", "signal", "dlopen",
+	"confine_claim", "confine_release", "sigaction", "signal", "dlopen", "dlclose",
 };
 
 /* The libc domains take the first entries of the guard's domain table (MAX_DOMAINS). */

@@ -20,6 +20,7 @@
 #include "policy.h"
 #include "text.h"
 #include "report.h"
+#include "symbolize.h"
 #include "threads.h"
 #include "version.h"
 
@@ -29,6 +30,7 @@ struct loaded {
 	char path[PATH_MAX];
 	uintptr_t bias, text_lo, text_hi;
 	bool main, done;
+	bool loaded;     /* still in the link map (see forget_unloaded) */
 };
 
 static struct loaded mods[MAX_MODULES];
@@ -153,6 +155,8 @@ static void cache_save(const char *build_id, const struct policy *store)
 static void analysis_diag(void *ctx, enum diag_level level, const char *msg)
 {
 	(void)ctx;
+	if (level == DIAG_PROGRESS)
+		return;
 	if (level == DIAG_ERROR)
 		say(0, "cannot analyze %s", msg);
 	else
@@ -162,7 +166,7 @@ static void analysis_diag(void *ctx, enum diag_level level, const char *msg)
 static int analyze(const char *path, struct policy *store)
 {
 	struct input_unit u = { .path = (char *)path, .display = (char *)path };
-	struct analysis_options o = { rules, LIBC_ANY, 1, { analysis_diag, NULL } };
+	struct analysis_options o = { rules, LIBC_ANY, 1, { analysis_diag, NULL }, DISASM_ZYDIS };
 	struct module_report *r = NULL;
 	int err = analysis_run(&o, &u, &r);
 
@@ -194,14 +198,14 @@ static const struct policy_module *policy_for(const struct loaded *m, struct pol
 }
 
 /* A guard_fns entry for a patched function; -1 when the table is full. */
-static int add_fn(const struct policy_fn *f, const char *module, int domain)
+static int add_fn(const struct policy_fn *f, const char *module, int domain, uintptr_t entry)
 {
 	int i = guard_nfns_total;
 
 	if (i >= MAX_FNS || domain < 0)
 		return -1;
 	guard_fns[i] = (struct guard_fn){ strdup(f->demangled), NULL, GUARD_STATE, { domain, -1, -1 },
-					  module, NULL };
+					  module, NULL, entry };
 	__atomic_store_n(&guard_nfns_total, i + 1, __ATOMIC_RELEASE);
 	return i;
 }
@@ -249,7 +253,8 @@ static void confine(const struct loaded *m, const struct policy_module *pm, bool
 	for (size_t i = 0; i < pm->nfns; i++) {
 		plan_one(m, &pm->fns[i], &jobs[i]);
 		jobs[i].domain = domains_add(names.v[i]);
-		jobs[i].fn = jobs[i].plan.strategy == PATCH_SKIP ? -1 : add_fn(&pm->fns[i], module, jobs[i].domain);
+		jobs[i].fn = jobs[i].plan.strategy == PATCH_SKIP ? -1 : add_fn(&pm->fns[i], module, jobs[i].domain,
+										m->bias + pm->fns[i].addr);
 		if (jobs[i].plan.strategy != PATCH_SKIP && jobs[i].fn < 0) {
 			jobs[i].plan.strategy = PATCH_SKIP;
 			jobs[i].why = "too many confined functions";
@@ -339,6 +344,35 @@ void modules_rescan(void)
 	pthread_mutex_unlock(&lock);
 }
 
+static int mark_loaded(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	(void)size;
+	(void)ctx;
+	for (int i = 1; i < nmods; i++)
+		if (mods[i].bias == info->dlpi_addr && !strcmp(mods[i].path, info->dlpi_name))
+			mods[i].loaded = true;
+	return 0;
+}
+
+/* Forgets the libraries that are no longer loaded: loaded again, even at the same address,
+ * they are new code to confine. */
+static void forget_unloaded(void)
+{
+	int kept = 1;
+
+	pthread_mutex_lock(&lock);
+	for (int i = 1; i < nmods; i++)
+		mods[i].loaded = false;
+	dl_iterate_phdr(mark_loaded, NULL);
+	for (int i = 1; i < nmods; i++)
+		if (mods[i].loaded)
+			mods[kept++] = mods[i];
+	if (kept < nmods)
+		symbolize_forget();
+	nmods = nmods ? kept : 0;
+	pthread_mutex_unlock(&lock);
+}
+
 /* A library loaded later is confined before dlopen returns to its caller. */
 GUARD_EXPORT void *dlopen(const char *file, int mode)
 {
@@ -351,4 +385,18 @@ GUARD_EXPORT void *dlopen(const char *file, int mode)
 	if (h && guard_ready)
 		modules_rescan();
 	return h;
+}
+
+/* An unloaded library is forgotten, so that loading it again patches it again. */
+GUARD_EXPORT int dlclose(void *handle)
+{
+	static int (*real)(void *);
+	int r;
+
+	if (!real)
+		real = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
+	r = real ? real(handle) : -1;
+	if (r == 0 && guard_ready && guard_flags.patch)
+		forget_unloaded();
+	return r;
 }

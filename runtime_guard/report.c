@@ -215,16 +215,20 @@ static void summary_line(struct outbuf *b, const struct violation *v, const stru
 static void compose(struct outbuf *b, const struct violation *v)
 {
 	const struct guard_fn *fn = &guard_fns[v->fn];
-	uintptr_t pcs[2 * STACK_MAX];
+	uintptr_t pcs[2 * STACK_MAX], lookup[2 * STACK_MAX];
 	void *const *bound = NULL;
 	struct thread_desc caller, owner;
 	size_t n = violating_stack(v->pc, pcs), nb = 0;
+	bool entry_first = false;
 
 	if (v->domain >= 0 && v->owner && !v->owner_glob)
-		nb = (size_t)domains_bound_at(v->domain, &bound);
+		nb = (size_t)domains_bound_at(v->domain, &bound, &entry_first);
 	for (size_t i = 0; i < nb; i++)
 		pcs[n + i] = (uintptr_t)bound[i];
-	symbolize_frames(pcs, n + nb, frame_lines, true);
+	memcpy(lookup, pcs, (n + nb) * sizeof(*pcs));
+	if (nb && entry_first)
+		lookup[n] |= SYMBOLIZE_EXACT;
+	symbolize_frames(lookup, n + nb, frame_lines, true);
 	threads_describe(v->caller, &caller);
 	threads_describe(v->owner, &owner);
 	pid_prefix(b);

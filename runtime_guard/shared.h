@@ -34,6 +34,7 @@ struct guard_fn {
 	int domains[3];              /* -1 terminated */
 	const char *module;          /* file name of the module holding it; NULL until known */
 	void *resume;                /* patched functions: where the check continues */
+	uintptr_t entry;             /* patched functions: their address (0 for libc's) */
 };
 
 extern struct guard_fn guard_fns[MAX_FNS] GUARD_HIDDEN;

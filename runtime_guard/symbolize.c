@@ -63,7 +63,7 @@ static bool describe(const struct mapping *m, void *ctx)
 static void from_maps(uintptr_t pc, char line[SYMBOL_LINE])
 {
 	static char buf[1 << 16];
-	struct lookup l = { pc, line };
+	struct lookup l = { pc & ~SYMBOLIZE_EXACT, line };
 
 	if (!maps_each(buf, sizeof(buf), describe, &l))
 		strcpy(line, "(unknown module)");
@@ -210,7 +210,9 @@ static bool send_addresses(int fd, const uintptr_t *pcs, size_t n)
 	struct outbuf b = { buf, sizeof(buf), 0 };
 
 	for (size_t i = 0; i < n && i < 64; i++) {
-		outbuf_hex(&b, pcs[i]);
+		if (pcs[i] & SYMBOLIZE_EXACT)
+			outbuf_str(&b, "=");
+		outbuf_hex(&b, pcs[i] & ~SYMBOLIZE_EXACT);
 		outbuf_str(&b, "\n");
 	}
 	outbuf_str(&b, "\n");   /* end of the batch: the helper answers it */
@@ -253,11 +255,22 @@ static void reap_helper(void)
 		;
 }
 
+/* Set by symbolize_forget: the helper knows modules that are gone. */
+static int helper_stale;
+
+void symbolize_forget(void)
+{
+	__atomic_store_n(&helper_stale, 1, __ATOMIC_RELEASE);
+}
+
 static bool from_helper(const uintptr_t *pcs, size_t n, char lines[][SYMBOL_LINE])
 {
 	static char answer[64 * SYMBOL_LINE + 64];
 	bool ok;
 
+	/* Closing its socket ends the helper (end of input); the next one reads the maps afresh. */
+	if (__atomic_exchange_n(&helper_stale, 0, __ATOMIC_ACQ_REL) && sym_helper.owner == getpid())
+		helper_stop(false);
 	if (sym_helper.owner && sym_helper.owner != getpid())
 		helper_stop(false);
 	if (sym_helper.failures >= 3 || (!sym_helper.owner && !helper_start())) {

@@ -8,6 +8,10 @@
 
 #define SYMBOL_LINE 256
 
+/* Or'ed into an address given to symbolize_frames: it is a function's entry, looked up as it
+ * is, not as a return address (whose call is the instruction before it). */
+#define SYMBOLIZE_EXACT (1ULL << 63)
+
 /* Finds the helper (CONFINE_SYMBOLIZER, else ../bin/confine beside the guard library). Call at
  * start-up. */
 void symbolize_init(const char *guard_path);
@@ -16,7 +20,11 @@ void symbolize_init(const char *guard_path);
  * the program can reuse the descriptor number. */
 void symbolize_after_fork(void);
 
-/* Fills lines[i] for each of n return addresses. With helper set, a fresh `confine __symbolize`
+/* The modules changed (dlclose): the helper's names and cache may be stale, so the next report
+ * starts a fresh one. Async-signal-safe. */
+void symbolize_forget(void);
+
+/* Fills lines[i] for each of n return addresses. With helper set, a `confine-symbolizer`
  * process names functions and source lines with libdw (time-limited); otherwise, or if that
  * fails, lines hold "(module+0xOFFSET)" from /proc/self/maps. No malloc, no stdio, no locks:
  * async-signal-safe (_Fork, execve, pipes and reads). */

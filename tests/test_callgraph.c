@@ -54,7 +54,7 @@ static struct module *load_with(const char *rel, unsigned libc, const char *user
 	assert_int_equal(relocs_load(m->img, &diag, &m->relocs), 0);
 	assert_int_equal(state_classify(m->img, m->syms, m->dbg, m->relocs, &m->states), 0);
 	assert_int_equal(disasm_plt_load(m->img, &diag, &m->plt), 0);
-	assert_int_equal(disasm_sweep(m->img, m->syms, m->relocs, 2, &diag, &m->xrefs), 0);
+	assert_int_equal(disasm_sweep(m->img, m->syms, m->relocs, 2, DISASM_ZYDIS, &diag, &m->xrefs), 0);
 	assert_int_equal(functions_build(m->img, m->syms, m->relocs, m->xrefs, &m->funcs), 0);
 	struct callgraph_input in = { m->img, m->syms, m->relocs, m->plt, m->funcs, m->states, m->xrefs,
 				      m->rules, libc };

@@ -44,7 +44,7 @@ static void unload(struct module *m)
 }
 
 /* Opens a fixture and runs every stage up to the sweep; NULL on any error. */
-static struct module *load(const char *rel, int jobs)
+static struct module *load_with(const char *rel, int jobs, enum disasm_decoder decoder)
 {
 	struct module *m = calloc(1, sizeof(*m));
 	const char *base = getenv("FX");
@@ -55,11 +55,16 @@ static struct module *load(const char *rel, int jobs)
 	m->unit = (struct input_unit){ .path = m->path, .display = m->path };
 	if (elf_image_open(&m->unit, &diag, &m->img) || symbols_load(m->img, &diag, &m->syms) ||
 	    relocs_load(m->img, &diag, &m->relocs) || disasm_plt_load(m->img, &diag, &m->plt) ||
-	    disasm_sweep(m->img, m->syms, m->relocs, jobs, &diag, &m->xrefs)) {
+	    disasm_sweep(m->img, m->syms, m->relocs, jobs, decoder, &diag, &m->xrefs)) {
 		unload(m);
 		return NULL;
 	}
 	return m;
+}
+
+static struct module *load(const char *rel, int jobs)
+{
+	return load_with(rel, jobs, DISASM_ZYDIS);
 }
 
 static int setup(void **state)
@@ -255,6 +260,44 @@ static void test_order_and_jobs(void **state)
 	}
 	assert_null(xref_next(&b));
 	unload(m);
+}
+
+/* Both references lists are the same, entry by entry. */
+static void expect_same(const struct module *m, const struct module *n)
+{
+	struct xref_iter a = { .set = m->xrefs }, b = { .set = n->xrefs };
+	const struct xref *x, *y;
+
+	assert_int_equal(m->xrefs->n, n->xrefs->n);
+	while ((x = xref_next(&a)) != NULL) {
+		y = xref_next(&b);
+		assert_non_null(y);
+		assert_memory_equal(x, y, sizeof(*x));
+	}
+	assert_null(xref_next(&b));
+}
+
+/* Zydis in front of capstone finds exactly what capstone alone finds, with any number of
+ * threads, on every kind of fixture (relocatable, PIE, non-PIE, stripped, misdecoding data). */
+static void test_decoders_agree(void **state)
+{
+	static const char *const files[] = {
+		"asm/refs.o", "asm/libmisdecode-stripped.so", "O0/legacy.o", "O2/legacy_cxx.o", "O0/app-dyn",
+		"O2/app-nopie", "O0/app-stripped", "O2/liblegacy-noplt.so",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		struct module *cs = load_with(files[i], 1, DISASM_CAPSTONE);
+		struct module *zy = load_with(files[i], 3, DISASM_ZYDIS);
+
+		assert_non_null(cs);
+		assert_non_null(zy);
+		assert_true(cs->xrefs->n > 0);
+		expect_same(cs, zy);
+		unload(cs);
+		unload(zy);
+	}
 }
 
 static const struct image_section *section_named(const struct elf_image *img, const char *name)
@@ -473,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_local_call),
 		cmocka_unit_test(test_order_and_jobs),
+		cmocka_unit_test(test_decoders_agree),
 		cmocka_unit_test(test_plt_stubs),
 		cmocka_unit_test(test_plt_calls_of_main),
 		cmocka_unit_test(test_plt_slot_bounds),

@@ -46,7 +46,7 @@ static void fx_path(char *out, size_t n, const char *rel)
 
 static int run(struct input_unit *u, struct module_report **out)
 {
-	struct analysis_options o = { rules, LIBC_ANY, 2, { capture, NULL } };
+	struct analysis_options o = { rules, LIBC_ANY, 2, { capture, NULL }, DISASM_ZYDIS };
 
 	last_error[0] = '\0';
 	return analysis_run(&o, u, out);
@@ -477,7 +477,7 @@ static void test_o2_remember_writes_names(void **state)
 {
 	char path[512];
 	struct input_unit u = { .path = path, .display = path };
-	struct analysis_options o = { rules, LIBC_ANY, 1, { capture, NULL } };
+	struct analysis_options o = { rules, LIBC_ANY, 1, { capture, NULL }, DISASM_ZYDIS };
 	struct module_report *r = NULL;
 	const struct finding *names = NULL;
 

@@ -39,7 +39,7 @@ static struct module *load(const char *rel)
 	assert_int_equal(elf_image_open(&m->unit, &diag, &m->img), 0);
 	assert_int_equal(symbols_load(m->img, &diag, &m->syms), 0);
 	assert_int_equal(relocs_load(m->img, &diag, &m->relocs), 0);
-	assert_int_equal(disasm_sweep(m->img, m->syms, m->relocs, 1, &diag, &m->xrefs), 0);
+	assert_int_equal(disasm_sweep(m->img, m->syms, m->relocs, 1, DISASM_ZYDIS, &diag, &m->xrefs), 0);
 	assert_int_equal(functions_build(m->img, m->syms, m->relocs, m->xrefs, &m->funcs), 0);
 	return m;
 }

@@ -48,7 +48,7 @@ static struct module_report *analyze(const char *rel)
 {
 	char path[512];
 	struct input_unit u = { .path = path, .display = path };
-	struct analysis_options o = { rules, LIBC_ANY, 2, { capture, NULL } };
+	struct analysis_options o = { rules, LIBC_ANY, 2, { capture, NULL }, DISASM_ZYDIS };
 	struct module_report *r = NULL;
 
 	fx_path(path, sizeof(path), rel);

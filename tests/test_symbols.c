@@ -89,6 +89,10 @@ static void test_demangle(void **state)
 	expect_demangled("_ZN6legacy5splitEPc@@LEGACY_1", "legacy::split(char*)");
 	expect_demangled("_ZN6legacy8Registry5countE", "legacy::Registry::count");
 	expect_demangled("_ZZN6legacy7next_idEvE2id", "legacy::next_id()::id");
+	/* Rust: legacy mangling (the hash dropped) and v0. */
+	expect_demangled("_ZN4host11call_legacy17h07dcabb699a8fba1E", "host::call_legacy");
+	expect_demangled("_RNvMNtNtNtCsjrHSEGnQ3l9_3std4sync4mpmc7contextNtB2_7Context3new",
+			 "<std::sync::mpmc::context::Context>::new");
 	expect_demangled("_Znot-a-mangled-name", "_Znot-a-mangled-name");
 	expect_demangled("", "");
 }

@@ -2,7 +2,7 @@
 # Installs the Debian packages that a make target needs, only those missing (apt-get as root, else sudo).
 # Usage: tools/deps.sh build|test|bench
 set -eu
-build="gcc g++ make pkg-config libelf-dev libdw-dev libcapstone-dev libjansson-dev libiberty-dev binutils"
+build="gcc g++ make pkg-config libelf-dev libdw-dev libcapstone-dev libjansson-dev libiberty-dev binutils libzydis-dev"
 test="$build libcmocka-dev clang python3-jsonschema man-db"
 # The graph page is tested in a real browser; the workflow example is parsed as YAML.
 test="$test chromium python3-yaml"

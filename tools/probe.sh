@@ -7,6 +7,7 @@ pkg-config --exists libelf || fail "libelf" libelf-dev
 pkg-config --exists libdw || fail "libdw" libdw-dev
 pkg-config --exists capstone || fail "capstone" libcapstone-dev
 pkg-config --exists jansson || fail "jansson" libjansson-dev
+[ -f /usr/include/Zydis/Zydis.h ] || fail "Zydis (x86 decoder)" libzydis-dev
 [ -f /usr/include/libiberty/demangle.h ] || fail "libiberty (demangler)" libiberty-dev
 if [ "${1:-}" = test ]; then
 	pkg-config --exists cmocka || fail "cmocka" libcmocka-dev

@@ -22,6 +22,7 @@ struct common_opts {
 	int jobs;
 	bool color;
 	const char *output;     /* NULL: standard output */
+	enum disasm_decoder decoder;   /* --decoder: zydis (default) or capstone */
 };
 
 int cmd_scan(int argc, char **argv);

@@ -124,7 +124,7 @@ static int run(const struct graph_opts *o, char **paths, int npaths)
 	struct pool_result res = { 0 };
 	struct suppress_set *sup = NULL;
 	struct rules *rules = NULL;
-	struct analysis_options ao = { .libc = o->c.libc };
+	struct analysis_options ao = { .libc = o->c.libc, .decoder = o->c.decoder };
 	struct diag d = { print_error, NULL };
 	int status = EXIT_TROUBLE;
 	size_t suppressed = 0;

@@ -31,7 +31,9 @@ static const char usage[] =
 	"                     sarif, github: paths are relative to DIR (default: the\n"
 	"                     repository root: the nearest directory holding .git, from\n"
 	"                     the current one up; else the current directory)\n"
-	"  -j, --jobs N       parallel jobs (default: number of cores)\n"
+	"  -j, --jobs N       parallel jobs (default: number of cores); the report is the same for any N\n"
+	"      --decoder NAME zydis (default: Zydis decodes, capstone details what matters) or\n"
+	"                     capstone (capstone alone: the same report, about twice the CPU)\n"
 	"      --show-ignored\n"
 	"                     also list the data that is not a finding, with the reason\n"
 	"\n"
@@ -64,6 +66,7 @@ static const struct option longopts[] = {
 	{ "libc", required_argument, NULL, 'L' },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "show-ignored", no_argument, NULL, 'I' },
+	{ "decoder", required_argument, NULL, 'D' },
 	{ "suppressions", required_argument, NULL, 'S' },
 	{ "source-root", required_argument, NULL, 'P' },
 	{ "kind", required_argument, NULL, 'K' },
@@ -280,7 +283,7 @@ static int run(const struct scan_opts *o, char **paths, int npaths)
 	struct pool_result res = { 0 };
 	struct suppress_set *sup = NULL;
 	struct rules *rules = NULL;
-	struct analysis_options ao = { .libc = o->c.libc };
+	struct analysis_options ao = { .libc = o->c.libc, .decoder = o->c.decoder };
 	struct sarif_options so = { 0 };
 	struct diag d = { print_error, NULL };
 	int status = EXIT_TROUBLE;

@@ -69,6 +69,13 @@ int cli_common_option(struct common_opts *c, int opt, const char *arg)
 		c->output = arg;
 		c->color = false;
 		return 1;
+	case 'D':
+		if (strcmp(arg, "zydis") && strcmp(arg, "capstone")) {
+			cli_error("--decoder: '%s' is not one of zydis, capstone", arg);
+			return -1;
+		}
+		c->decoder = strcmp(arg, "zydis") ? DISASM_CAPSTONE : DISASM_ZYDIS;
+		return 1;
 	default:
 		return 0;
 	}

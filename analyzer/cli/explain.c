@@ -110,7 +110,7 @@ static int module_policy(const char *path, const struct policy *file, const stru
 			 struct policy *store, const struct policy_module **pm)
 {
 	struct input_unit u = { .path = (char *)path, .display = (char *)path };
-	struct analysis_options o = { rules, LIBC_ANY, 2, { print_diag, NULL } };
+	struct analysis_options o = { rules, LIBC_ANY, 2, { print_diag, NULL }, DISASM_ZYDIS };
 	struct module_report *r = NULL;
 	char bid[41];
 	int err;

@@ -1,13 +1,23 @@
-/* Pool: worker threads take units from a shared counter; the caller's thread draws progress. */
+/* Pool: worker threads take units from a shared counter; the caller's thread draws progress from
+ * what their analyses report (DIAG_PROGRESS). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 #include "pool.h"
+
+/* Where one worker thread is, for the progress line: its unit and the last DIAG_PROGRESS text. */
+struct slot {
+	struct pool *pool;
+	pthread_mutex_t lock;
+	size_t unit;              /* SIZE_MAX: idle */
+	char stage[64];           /* "decoding 1234/5678" */
+};
 
 struct pool {
 	const struct input_list *units;
@@ -17,13 +27,24 @@ struct pool {
 	atomic_size_t next, done;
 	atomic_int err;
 	int verbosity;
+	struct slot *slots;       /* one per thread */
+	int nslots;
 };
 
 struct unit_log {
 	struct strlist *lines;
 	atomic_int *err;
 	int verbosity;
+	struct slot *slot;
 };
+
+static void slot_set(struct slot *sl, size_t unit, const char *stage)
+{
+	pthread_mutex_lock(&sl->lock);
+	sl->unit = unit;
+	snprintf(sl->stage, sizeof(sl->stage), "%s", stage);
+	pthread_mutex_unlock(&sl->lock);
+}
 
 static void collect(void *ctx, enum diag_level level, const char *msg)
 {
@@ -31,6 +52,10 @@ static void collect(void *ctx, enum diag_level level, const char *msg)
 	const char *prefix = level == DIAG_ERROR ? "error: " : level == DIAG_WARN ? "warning: " : "";
 	char *line;
 
+	if (level == DIAG_PROGRESS) {
+		slot_set(log->slot, log->slot->unit, msg);
+		return;
+	}
 	if ((int)level > log->verbosity)
 		return;
 	if (asprintf(&line, "%s%s", prefix, msg) < 0 || strlist_add(log->lines, line, false))
@@ -40,17 +65,20 @@ static void collect(void *ctx, enum diag_level level, const char *msg)
 
 static void *work(void *arg)
 {
-	struct pool *p = arg;
+	struct slot *sl = arg;
+	struct pool *p = sl->pool;
 	size_t i;
 
 	while ((i = atomic_fetch_add(&p->next, 1)) < p->units->n) {
-		struct unit_log log = { &p->res->messages[i], &p->err, p->verbosity };
+		struct unit_log log = { &p->res->messages[i], &p->err, p->verbosity, sl };
 		struct analysis_options o = *p->base;
 
 		o.jobs = p->unit_jobs;
 		o.diag = (struct diag){ collect, &log };
+		slot_set(sl, i, "starting");
 		if (analysis_run(&o, &p->units->v[i], &p->res->reports[i]) < 0)
 			p->res->reports[i] = NULL;
+		slot_set(sl, SIZE_MAX, "");
 		atomic_fetch_add(&p->done, 1);
 	}
 	return NULL;
@@ -64,7 +92,53 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Waits for the workers, drawing "scanning N/M" once the scan has taken more than a moment. */
+/* The busy worker on the earliest input (the one the user waits for): its unit (SIZE_MAX when
+ * all are idle) and its stage, "STAGE NN%" when the stage is measured. */
+static size_t oldest(struct pool *p, char *stage, size_t len)
+{
+	size_t best = SIZE_MAX;
+	unsigned long long done, total;
+
+	for (int k = 0; k < p->nslots; k++) {
+		struct slot *sl = &p->slots[k];
+
+		pthread_mutex_lock(&sl->lock);
+		if (sl->unit < best) {
+			best = sl->unit;
+			snprintf(stage, len, "%s", sl->stage);
+		}
+		pthread_mutex_unlock(&sl->lock);
+	}
+	char *sp = strrchr(stage, ' ');
+	if (sp && sscanf(sp + 1, "%llu/%llu", &done, &total) == 2 && total)
+		snprintf(sp, len - (size_t)(sp - stage), " %llu%%", (done < total ? done : total) * 100 / total);
+	return best;
+}
+
+/* "confine: 3/10 done; lib/libfoo.so: decoding 45% (12 s)", cut to the terminal's width. */
+static void draw(struct pool *p, double elapsed)
+{
+	struct winsize ws;
+	int width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 40 ? ws.ws_col : 80;
+	char head[64], stage[64] = "", tail[96];
+	size_t unit = oldest(p, stage, sizeof(stage));
+	const char *name = unit < p->units->n ? p->units->v[unit].display : "";
+	int room;
+
+	snprintf(head, sizeof(head), "confine: %zu/%zu done%s", atomic_load(&p->done), p->units->n,
+		 *name ? "; " : "");
+	snprintf(tail, sizeof(tail), "%s%s (%.0f s)", *name ? ": " : "", stage, elapsed);
+	room = width - 1 - (int)strlen(head) - (int)strlen(tail);
+	/* A long path is cut at the left: its file name is at the end. */
+	if (room < 8)
+		room = 8;
+	if ((int)strlen(name) > room)
+		fprintf(stderr, "\r%s...%s%s\033[K", head, name + strlen(name) - (room - 3), tail);
+	else
+		fprintf(stderr, "\r%s%s%s\033[K", head, name, tail);
+}
+
+/* Waits for the workers, drawing the progress line once the scan has taken more than a moment. */
 static void wait_with_progress(struct pool *p, bool progress)
 {
 	double start = now();
@@ -75,7 +149,7 @@ static void wait_with_progress(struct pool *p, bool progress)
 		usleep(100 * 1000);
 		if (now() - start < 0.5)
 			continue;
-		fprintf(stderr, "\rconfine: scanning %zu/%zu ...", atomic_load(&p->done), n);
+		draw(p, now() - start);
 		drawn = true;
 	}
 	if (drawn)
@@ -95,22 +169,33 @@ int pool_run(const struct input_list *units, const struct analysis_options *o, i
 	out->reports = calloc(units->n + 1, sizeof(*out->reports));
 	out->messages = calloc(units->n + 1, sizeof(*out->messages));
 	tids = calloc((size_t)nthreads, sizeof(*tids));
-	if (!out->reports || !out->messages || !tids) {
+	p.slots = calloc((size_t)nthreads, sizeof(*p.slots));
+	if (!out->reports || !out->messages || !tids || !p.slots) {
 		free(tids);
+		free(p.slots);
 		return -ENOMEM;
 	}
 	if ((size_t)nthreads > units->n)
 		nthreads = units->n ? (int)units->n : 1;
+	p.nslots = nthreads;
+	for (int i = 0; i < nthreads; i++) {
+		p.slots[i].pool = &p;
+		p.slots[i].unit = SIZE_MAX;
+		pthread_mutex_init(&p.slots[i].lock, NULL);
+	}
 	p.unit_jobs = jobs / nthreads > 1 ? jobs / nthreads : 1;
 	for (int i = 0; i < nthreads; i++, started++)
-		if (pthread_create(&tids[i], NULL, work, &p) != 0)
+		if (pthread_create(&tids[i], NULL, work, &p.slots[i]) != 0)
 			break;
 	if (!started)
-		work(&p);
+		work(&p.slots[0]);
 	wait_with_progress(&p, progress && started);
 	for (int i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
+	for (int i = 0; i < nthreads; i++)
+		pthread_mutex_destroy(&p.slots[i].lock);
 	free(tids);
+	free(p.slots);
 	for (size_t i = 0; i < units->n; i++)
 		out->failed += out->reports[i] == NULL;
 	return atomic_load(&p.err);

@@ -1,8 +1,9 @@
 /* confine-symbolizer PID: the runtime guard's helper, installed in PREFIX/libexec/confine/ and
  * found from the guard's own directory (../libexec/confine/). Says "confine-symbolizer PID" (its
- * own), then reads return addresses of process PID (hex, one per line; a blank line ends a
- * batch) and writes "function file:line (module+0xOFFSET)" for each, so that libdw's allocation
- * and locking happen in this process, never in the guarded one. It runs until stdin closes. */
+ * own), then reads return addresses of process PID (hex, one per line, or "=hex" for an address
+ * to look up as it is, such as a function's entry; a blank line ends a batch) and writes
+ * "function file:line (module+0xOFFSET)" for each, so that libdw's allocation and locking happen
+ * in this process, never in the guarded one. It runs until stdin closes. */
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <stdarg.h>
@@ -48,11 +49,12 @@ static int refresh(Dwfl *dwfl, int pid)
 	return dwfl_report_end(dwfl, NULL, NULL);
 }
 
-/* "function file:line (module+0xOFFSET)" for one return address, written to out. */
-static void describe(FILE *out, Dwfl *dwfl, int pid, unsigned long long pc)
+/* "function file:line (module+0xOFFSET)" for one return address (exact: any other address),
+ * written to out. */
+static void describe(FILE *out, Dwfl *dwfl, int pid, unsigned long long pc, bool exact)
 {
 	/* A return address points after the call: look up the call itself. */
-	Dwarf_Addr lookup = pc ? pc - 1 : 0, bias = 0;
+	Dwarf_Addr lookup = pc && !exact ? pc - 1 : pc, bias = 0;
 	Dwfl_Module *mod = dwfl_addrmodule(dwfl, lookup);
 	const char *name, *mainfile = NULL, *file;
 	Dwfl_Line *line;
@@ -90,8 +92,10 @@ struct answers {
 	char *line[CACHE_SLOTS];
 };
 
-static const char *answer(struct answers *a, Dwfl *dwfl, int pid, unsigned long long pc)
+static const char *answer(struct answers *a, Dwfl *dwfl, int pid, const char *request)
 {
+	bool exact = request[0] == '=';
+	unsigned long long pc = strtoull(request + exact, NULL, 16) | (exact ? 1ULL << 63 : 0);
 	size_t h = (size_t)((pc * 0x9e3779b97f4a7c15ULL) >> 50) & (CACHE_SLOTS - 1);
 	char *text = NULL;
 	size_t len = 0;
@@ -102,7 +106,7 @@ static const char *answer(struct answers *a, Dwfl *dwfl, int pid, unsigned long 
 	out = open_memstream(&text, &len);
 	if (!out)
 		return "(out of memory)";
-	describe(out, dwfl, pid, pc);
+	describe(out, dwfl, pid, pc & ~(1ULL << 63), exact);
 	if (fclose(out) != 0 || !text) {
 		free(text);
 		return "(out of memory)";
@@ -166,7 +170,7 @@ int main(int argc, char **argv)
 		if (line[0] == '\n')
 			fflush(stdout);
 		else
-			printf("%s\n", answer(cache, dwfl, pid, strtoull(line, NULL, 16)));
+			printf("%s\n", answer(cache, dwfl, pid, line));
 	}
 	answers_free(cache);
 	dwfl_end(dwfl);

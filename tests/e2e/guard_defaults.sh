@@ -23,3 +23,13 @@ for opt in O0 O2; do
 	assert_golden "guard/hosts/setlocale.txt" host_case $opt setlocale
 	assert_golden "guard/hosts/$opt/setlocale-write.txt" host_case $opt setlocale write
 done
+
+# Incorrect hosts: still reported. A thread-naive library called from two threads; a plugin
+# loaded, unloaded and loaded again (patched again), then called from a second thread; localtime
+# then gmtime on two threads (main is named after it bound the domain: names are read when
+# reporting).
+for opt in O0 O2; do
+	assert_golden "guard/hosts/$opt/legacy.txt" host_case $opt legacy
+	assert_golden "guard/hosts/$opt/reload.txt" host_case $opt reload ./libplugin.so
+	assert_golden "guard/hosts/$opt/tmbuf.txt" host_case $opt tmbuf
+done

@@ -7,9 +7,9 @@ prefix=/opt/confine
 inst="$root$prefix"
 make --no-print-directory -s -C "$ROOT" install BUILD="$BUILD" DESTDIR="$root" PREFIX=$prefix \
 	>"$TMP/install.out" 2>&1 || fail "make install: $(tail -5 "$TMP/install.out")"
-for f in bin/confine lib/libconfine_guard.so libexec/confine/confine-symbolizer include/confine.h share/doc/confine/README.md \
-	share/doc/confine/rules.md share/man/man1/confine.1 share/man/man5/confine-rules.5 \
-	share/man/man7/confine-guard.7; do
+for f in bin/confine lib/libconfine_guard.so libexec/confine/confine-symbolizer include/confine.h \
+	share/doc/confine/README.md share/doc/confine/rules.md share/man/man1/confine.1 \
+	share/man/man5/confine-rules.5 share/man/man7/confine-guard.7; do
 	[ -f "$inst/$f" ] || fail "make install did not install $prefix/$f"
 done
 [ -x "$inst/bin/confine" ] || fail "the installed confine is not executable"
@@ -29,6 +29,9 @@ for page in "$inst"/share/man/man*/*; do
 	[ -s "$TMP/page.err" ] && fail "man -l $page warns: $(head -3 "$TMP/page.err")"
 	grep -q '^NAME' "$TMP/page.txt" || fail "$page has no NAME section"
 done
+# man finds the pages from PATH (PREFIX/bin on PATH: PREFIX/share/man).
+[ "$(PATH="$inst/bin:$PATH" man -w confine-guard 2>&1)" = "$inst/share/man/man7/confine-guard.7" ] ||
+	fail "man -w confine-guard with $prefix/bin on PATH: $(PATH="$inst/bin:$PATH" man -w confine-guard 2>&1)"
 man -l "$inst/share/man/man1/confine.1" 2>/dev/null | grep -q "$prefix/lib/libconfine_guard.so" ||
 	fail "confine(1) does not name the installed guard"
 man -l "$inst/share/man/man1/confine-run.1" 2>/dev/null | grep -q "^ *halt_on_error=bool (default: 0)" ||
