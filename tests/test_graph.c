@@ -42,7 +42,7 @@ static struct module_report *analyze(const char *rel)
 	char path[512];
 	const char *base = getenv("FX");
 	struct input_unit u = { .path = path, .display = path };
-	struct analysis_options o = { rules, LIBC_ANY, 2, { capture, NULL } };
+	struct analysis_options o = { rules, LIBC_ANY, 2, { capture, NULL }, DISASM_ZYDIS };
 	struct module_report *r = NULL;
 
 	snprintf(path, sizeof(path), "%s/%s", base && *base ? base : "build/fixtures", rel);
