@@ -149,6 +149,7 @@ void module_report_free(struct module_report *r)
 	free(r->findings);
 	free(r->functions);
 	free(r->ignored);
+	strlist_free(&r->held);
 	free(r->path);
 	free(r->member);
 	free(r->display);

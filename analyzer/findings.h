@@ -78,6 +78,7 @@ struct module_report {
 	size_t nfunctions;
 	struct ignored_report *ignored;
 	size_t nignored;
+	struct strlist held;     /* reports read back from JSON: the strings ignored[].reason points to */
 };
 
 struct findings_input {

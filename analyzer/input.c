@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libelf.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,15 +180,42 @@ int input_expand(struct input_list *list, const char *path)
 	return expand_path(list, path, 0);
 }
 
+static void unit_free(struct input_unit *u)
+{
+	free(u->path);
+	free(u->member);
+	free(u->display);
+	free(u->error);
+}
+
+/* FNV-1a 64: the same on every machine and run, unlike a seeded hash. */
+static uint64_t path_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+void input_list_shard(struct input_list *list, unsigned k, unsigned n)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < list->n; i++) {
+		if (path_hash(list->v[i].path) % n == k - 1)
+			list->v[w++] = list->v[i];
+		else
+			unit_free(&list->v[i]);
+	}
+	list->n = w;
+}
+
 void input_list_free(struct input_list *list)
 {
 	if (!list)
 		return;
-	for (size_t i = 0; i < list->n; i++) {
-		free(list->v[i].path);
-		free(list->v[i].member);
-		free(list->v[i].display);
-		free(list->v[i].error);
-	}
+	for (size_t i = 0; i < list->n; i++)
+		unit_free(&list->v[i]);
 	VEC_FREE(list);
 }

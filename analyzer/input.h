@@ -24,6 +24,12 @@ struct input_list {
  * Returns 0, or -ENOMEM. */
 int input_expand(struct input_list *list, const char *path);
 
+/* Keeps only the units of shard k of n (1 <= k <= n): those whose file's path hashes to k - 1
+ * modulo n (an archive's members stay together), so that n jobs given the same PATHs cover
+ * every unit exactly once, and a file stays in its shard however the other inputs change.
+ * Order is kept. */
+void input_list_shard(struct input_list *list, unsigned k, unsigned n);
+
 /* Frees every unit and the array; list may be NULL. */
 void input_list_free(struct input_list *list);
 

@@ -62,6 +62,24 @@ int patch_plan(const uint8_t *code, size_t avail, uint64_t addr, uint64_t size, 
  * needs no copy). */
 int patch_emit(const struct patch_plan *p, uint64_t dest, uint8_t *out, size_t cap);
 
+/* Most bytes patch_plan_pack writes. */
+#define PATCH_PACKED_MAX (24 + 12 * PATCH_MAX_INSNS)
+
+/* Writes the plan without its code, its targets relative to its entry, as a record of at most
+ * PATCH_PACKED_MAX bytes that patch_plan_unpack reads back at any load address: what a cache of
+ * plans keeps, so that a warm start needs no decoder. hash identifies the bytes planned
+ * (patch_code_hash). Returns the record's length. */
+size_t patch_plan_pack(const struct patch_plan *p, uint64_t hash, uint8_t *out);
+
+/* Reads a record of patch_plan_pack (at most n bytes of in) into out, rebased to addr, with
+ * code[0..avail) as its bytes; *hash receives the record's hash. Returns the record's length,
+ * or -EINVAL for a malformed record. */
+int patch_plan_unpack(const uint8_t *in, size_t n, const uint8_t *code, size_t avail, uint64_t addr,
+		      uint64_t *hash, struct patch_plan *out);
+
+/* A hash of code[0..avail), what a plan depends on besides size and entry_branches. */
+uint64_t patch_code_hash(const uint8_t *code, size_t avail, uint64_t size, uint32_t entry_branches);
+
 /* "jump", "trap" or "skip". */
 const char *patch_strategy_name(enum patch_strategy s);
 

@@ -19,6 +19,12 @@ void policy_clear(struct policy *p)
 	for (size_t i = 0; p && i < p->n; i++) {
 		for (size_t k = 0; k < p->mods[i].nfns; k++)
 			fn_clear(&p->mods[i].fns[k]);
+		for (size_t k = 0; k < p->mods[i].nunits; k++) {
+			free(p->mods[i].units[k].name);
+			free(p->mods[i].units[k].aware.evidence);
+		}
+		free(p->mods[i].units);
+		free(p->mods[i].aware.evidence);
 		free(p->mods[i].fns);
 		free(p->mods[i].path);
 	}
@@ -43,8 +49,15 @@ static struct policy_module *add_module(struct policy *p, const char *path, cons
 	return &p->mods[p->n++];
 }
 
-static int copy_fn(struct policy_fn *f, const struct function_report *fr)
+static int cmp_str(const void *a, const void *b)
 {
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int copy_fn(struct policy_fn *f, const struct function_report *fr, const struct strlist *touchers)
+{
+	f->unit = -1;
+	f->state = bsearch(&fr->name, touchers->v, touchers->n, sizeof(char *), cmp_str) != NULL;
 	f->name = strdup(fr->name);
 	f->demangled = strdup(fr->demangled);
 	f->addr = fr->addr;
@@ -58,29 +71,88 @@ static int copy_fn(struct policy_fn *f, const struct function_report *fr)
 	return 0;
 }
 
-int policy_add_report(struct policy *p, const struct module_report *r)
+/* Callers of a user's thread-hostile API, which the guard cannot check by interposition. */
+static int user_rule_callers(const struct finding *f, const struct rules *rules, struct strlist *out)
+{
+	const struct rule *ru = rules_find(rules, f->symbol, LIBC_ANY);
+
+	if (!ru || !(ru->sources & SOURCE_USER) || ru->severity != SEVERITY_ERROR)
+		return 0;
+	for (size_t k = 0; k < f->nsites; k++)
+		if (f->sites[k].function && strlist_add(out, f->sites[k].function, false))
+			return -ENOMEM;
+	return 0;
+}
+
+/* The functions that touch the module's state unprotected themselves (or call a user rule),
+ * sorted. */
+static int state_touchers(const struct module_report *r, const struct rules *rules, struct strlist *out)
+{
+	for (size_t i = 0; i < r->nfindings; i++) {
+		const struct finding *f = &r->findings[i];
+
+		if (f->kind == KIND_NON_REENTRANT_CALL) {
+			if (user_rule_callers(f, rules, out))
+				return -ENOMEM;
+			continue;
+		}
+		for (size_t k = 0; k < f->readers.n; k++)
+			if (strlist_add(out, f->readers.v[k], false))
+				return -ENOMEM;
+		for (size_t k = 0; k < f->writers.n; k++)
+			if (strlist_add(out, f->writers.v[k], false))
+				return -ENOMEM;
+	}
+	qsort(out->v, out->n, sizeof(char *), cmp_str);
+	return 0;
+}
+
+int policy_add_report(struct policy *p, const struct module_report *r, const struct rules *rules)
 {
 	struct policy_module *m = add_module(p, r->path, r->build_id);
+	struct strlist touchers = { 0 };
+	int err = m ? state_touchers(r, rules, &touchers) : -ENOMEM;
 
-	if (!m)
-		return -ENOMEM;
-	m->fns = calloc(r->nfunctions + 1, sizeof(*m->fns));
-	if (!m->fns)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->nfunctions; i++) {
+	if (!err && !(m->fns = calloc(r->nfunctions + 1, sizeof(*m->fns))))
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < r->nfunctions; i++) {
 		/* A start known only as a call target may be a misdecoded one: never patched. */
 		if (!r->functions[i].guard || !r->functions[i].anchored)
 			continue;
-		if (copy_fn(&m->fns[m->nfns++], &r->functions[i]))
-			return -ENOMEM;
+		err = copy_fn(&m->fns[m->nfns++], &r->functions[i], &touchers);
 	}
-	return 0;
+	strlist_free(&touchers);
+	return err;
+}
+
+const struct policy_aware *policy_fn_aware(const struct policy_module *m, size_t i)
+{
+	long u = m->fns[i].unit;
+
+	return u >= 0 && (size_t)u < m->nunits ? &m->units[u].aware : &m->aware;
+}
+
+const char *policy_language_name(int lang)
+{
+	switch (lang) {
+	case 0x01: case 0x02: case 0x0c: case 0x1d: case 0x2c:
+		return "C";
+	case 0x04: case 0x1a: case 0x21: case 0x2a: case 0x2b:
+		return "C++";
+	case 0x1c:
+		return "Rust";
+	case 0x8001:
+		return "assembly";
+	default:
+		return "?";
+	}
 }
 
 /* The format (documented in README.md): a header line, then per module a "module" line and
  * one tab-separated line per function. Line-based, so that it reviews in a diff and reads fast
  * at start-up (a large library has thousands of functions). */
-#define MAGIC "confine-policy 1"
+#define MAGIC "confine-policy 2"
+#define MAGIC_V1 "confine-policy 1"
 
 static void render_fn(FILE *out, const struct policy_fn *f)
 {
@@ -88,7 +160,30 @@ static void render_fn(FILE *out, const struct policy_fn *f)
 		f->entry_branches);
 	for (size_t i = 0; i < f->uses.n; i++)
 		fprintf(out, "%s%s", i ? "," : "", f->uses.v[i]);
-	fprintf(out, "%s\t%s\t%s\n", f->uses.n ? "" : "-", f->name, f->demangled);
+	fprintf(out, "%s\t%s\t%s\t", f->uses.n ? "" : "-", f->name, f->demangled);
+	if (f->unit >= 0)
+		fprintf(out, "%ld", f->unit);
+	fprintf(out, "%s\t%s\n", f->unit >= 0 ? "" : "-", f->state ? "state" : "-");
+}
+
+static void render_aware(FILE *out, const struct policy_aware *a)
+{
+	fprintf(out, "%s\t%s", a->aware ? "aware" : "naive", a->aware && a->evidence ? a->evidence : "-");
+}
+
+static void render_module(FILE *out, const struct policy_module *m)
+{
+	fprintf(out, "module %s %s\n", m->build_id[0] ? m->build_id : "-", m->path);
+	fprintf(out, "threads\t");
+	render_aware(out, &m->aware);
+	fprintf(out, "\n");
+	for (size_t k = 0; k < m->nunits; k++) {
+		fprintf(out, "unit\t%zu\t0x%x\t", k, (unsigned)m->units[k].lang);
+		render_aware(out, &m->units[k].aware);
+		fprintf(out, "\t%s\n", m->units[k].name);
+	}
+	for (size_t k = 0; k < m->nfns; k++)
+		render_fn(out, &m->fns[k]);
 }
 
 char *policy_render(const struct policy *p, const char *rules_digest)
@@ -101,13 +196,11 @@ char *policy_render(const struct policy *p, const char *rules_digest)
 		return NULL;
 	fprintf(out, "# The functions confine's runtime guard confines, per module (matched by build-id).\n");
 	fprintf(out, "# Written by 'confine policy'; read with the guard option policy=FILE.\n");
-	fprintf(out, "# address<TAB>size<TAB>entry_branches (bit i: a jump lands i bytes in)<TAB>uses<TAB>name<TAB>demangled\n");
+	fprintf(out, "# threads<TAB>aware|naive<TAB>evidence (the module); unit<TAB>index<TAB>language<TAB>aware|naive<TAB>evidence<TAB>name\n");
+	fprintf(out, "# address<TAB>size<TAB>entry_branches (bit i: a jump lands i bytes in)<TAB>uses<TAB>name<TAB>demangled<TAB>unit<TAB>state (touches state unprotected itself)\n");
 	fprintf(out, "%s version=%s rules=%s\n", MAGIC, CONFINE_VERSION, rules_digest && *rules_digest ? rules_digest : "-");
-	for (size_t i = 0; i < p->n; i++) {
-		fprintf(out, "module %s %s\n", p->mods[i].build_id[0] ? p->mods[i].build_id : "-", p->mods[i].path);
-		for (size_t k = 0; k < p->mods[i].nfns; k++)
-			render_fn(out, &p->mods[i].fns[k]);
-	}
+	for (size_t i = 0; i < p->n; i++)
+		render_module(out, &p->mods[i]);
 	if (fclose(out)) {
 		free(text);
 		return NULL;
@@ -143,12 +236,66 @@ static int parse_uses(char *list, struct strlist *uses)
 	return 0;
 }
 
-static int parse_fn(char *line, struct policy_module *m)
+/* "aware<TAB>evidence" or "naive<TAB>-". */
+static int parse_aware(char *aware, char *evidence, struct policy_aware *out)
+{
+	if (strcmp(aware, "aware") && strcmp(aware, "naive"))
+		return -EINVAL;
+	out->aware = !strcmp(aware, "aware");
+	if (out->aware && strcmp(evidence, "-") && !(out->evidence = strdup(evidence)))
+		return -ENOMEM;
+	return 0;
+}
+
+static int parse_threads(char *line, struct policy_module *m)
+{
+	char *f[3];
+
+	if (!split_tabs(line, f, 3))
+		return -EINVAL;
+	return parse_aware(f[1], f[2], &m->aware);
+}
+
+static int parse_unit(char *line, struct policy_module *m)
 {
 	char *f[6], *end;
+	struct policy_unit *grown, *u;
+
+	if (!split_tabs(line, f, 6) || strtoul(f[1], &end, 10) != m->nunits || *end)
+		return -EINVAL;
+	grown = realloc(m->units, (m->nunits + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	m->units = grown;
+	u = memset(&m->units[m->nunits++], 0, sizeof(*u));
+	u->lang = (int)strtol(f[2], &end, 16);
+	if (*end)
+		return -EINVAL;
+	if (!(u->name = strdup(f[5])))
+		return -ENOMEM;
+	return parse_aware(f[3], f[4], &u->aware);
+}
+
+/* Version 2's last two fields: the unit (index or -) and "state" or "-". Version 1 has neither:
+ * no unit, and every function counts as touching state itself. */
+static int parse_fn_unit(struct policy_fn *fn, const char *unit, const char *state, size_t nunits)
+{
+	char *end;
+
+	fn->unit = -1;
+	fn->state = !state || !strcmp(state, "state");
+	if (!unit || !strcmp(unit, "-"))
+		return 0;
+	fn->unit = strtol(unit, &end, 10);
+	return *end || fn->unit < 0 || (size_t)fn->unit >= nunits ? -EINVAL : 0;
+}
+
+static int parse_fn(char *line, struct policy_module *m, bool v1)
+{
+	char *f[8], *end;
 	struct policy_fn *fn, *grown;
 
-	if (!split_tabs(line, f, 6) || strncmp(f[0], "0x", 2))
+	if (!split_tabs(line, f, v1 ? 6 : 8) || strncmp(f[0], "0x", 2))
 		return -EINVAL;
 	grown = realloc(m->fns, (m->nfns + 1) * sizeof(*grown));
 	if (!grown)
@@ -168,6 +315,8 @@ static int parse_fn(char *line, struct policy_module *m)
 	fn->demangled = strdup(f[5]);
 	if (!fn->name || !fn->demangled)
 		return -ENOMEM;
+	if (parse_fn_unit(fn, v1 ? NULL : f[6], v1 ? NULL : f[7], m->nunits))
+		return -EINVAL;
 	return parse_uses(f[3], &fn->uses);
 }
 
@@ -183,35 +332,44 @@ static int parse_module(char *line, struct policy *p)
 	return add_module(p, path, strcmp(bid, "-") ? bid : "") ? 0 : -ENOMEM;
 }
 
-static int parse_header(const char *line, char **digest)
+static int parse_header(const char *line, char **digest, bool *v1)
 {
 	const char *rules = strstr(line, " rules=");
 
-	if (strncmp(line, MAGIC " ", strlen(MAGIC) + 1))
+	*v1 = !strncmp(line, MAGIC_V1 " ", strlen(MAGIC_V1) + 1);
+	if (!*v1 && strncmp(line, MAGIC " ", strlen(MAGIC) + 1))
 		return -EINVAL;
 	if (digest && !(*digest = rules ? strndup(rules + 7, strcspn(rules + 7, " ")) : strdup("")))
 		return -ENOMEM;
 	return 0;
 }
 
-static int parse_line(char *line, struct policy *p, bool *seen_header, char **digest)
+static int parse_line(char *line, struct policy *p, bool *seen_header, char **digest, bool *v1)
 {
+	struct policy_module *m = p->n ? &p->mods[p->n - 1] : NULL;
+
 	if (!*line || *line == '#')
 		return 0;
 	if (!*seen_header) {
 		*seen_header = true;
-		return parse_header(line, digest);
+		return parse_header(line, digest, v1);
 	}
 	if (!strncmp(line, "module ", 7))
 		return parse_module(line, p);
-	return p->n ? parse_fn(line, &p->mods[p->n - 1]) : -EINVAL;
+	if (!m)
+		return -EINVAL;
+	if (!*v1 && !strncmp(line, "threads\t", 8))
+		return parse_threads(line, m);
+	if (!*v1 && !strncmp(line, "unit\t", 5))
+		return m->nfns ? -EINVAL : parse_unit(line, m);
+	return parse_fn(line, m, *v1);
 }
 
 int policy_parse(const char *text, const char *origin, const struct diag *d, struct policy *p,
 		 char **digest)
 {
 	char *copy = strdup(text), *line, *next;
-	bool seen_header = false;
+	bool seen_header = false, v1 = false;
 	int lineno = 0, err = copy ? 0 : -ENOMEM;
 
 	for (line = copy; !err && line && *line; line = next) {
@@ -219,7 +377,7 @@ int policy_parse(const char *text, const char *origin, const struct diag *d, str
 		if (next)
 			*next++ = '\0';
 		lineno++;
-		err = parse_line(line, p, &seen_header, digest);
+		err = parse_line(line, p, &seen_header, digest, &v1);
 	}
 	if (!err && !seen_header)
 		err = -EINVAL;
@@ -302,7 +460,9 @@ int policy_domains(const struct policy_module *m, const char *file, bool by_stat
 		const char *l = by_state ? label[find_root(parent, i)] : NULL;
 		char *name;
 
-		if (asprintf(&name, "%s%s%s", file, l ? ":" : "", l ? l : "") < 0)
+		if (!l)
+			err = strlist_add(names, file, false);   /* most starts: no formatting */
+		else if (asprintf(&name, "%s:%s", file, l) < 0)
 			err = -ENOMEM;
 		else {
 			err = strlist_add(names, name, false);

@@ -15,6 +15,24 @@ struct policy_fn {
 	uint64_t addr, size;      /* ELF virtual address (add the load bias at run time) */
 	uint32_t entry_branches;  /* see struct function_report */
 	struct strlist uses;      /* state and rule groups it touches itself */
+	long unit;                /* index into the module's units, -1 when unknown */
+	bool state;               /* touches the module's state unprotected itself (not only calls) */
+};
+
+/* Whether code was written for threads, as the runtime guard sees it: the scanner's verdict,
+ * where creating threads alone does not count (legacy code starts threads too), and a unit
+ * counts as aware when another unit of its module in the same language is (so that all of a
+ * program with its own locking counts, e.g. an interpreter with a global lock). */
+struct policy_aware {
+	bool aware;
+	char *evidence;           /* "uses pthread_mutex_lock", "written in Rust"; NULL when naive */
+};
+
+/* A compilation unit (DWARF) holding functions the policy lists. */
+struct policy_unit {
+	char *name;               /* DW_AT_name: its primary source file */
+	int lang;                 /* DW_AT_language */
+	struct policy_aware aware;
 };
 
 struct policy_module {
@@ -22,6 +40,9 @@ struct policy_module {
 	char build_id[41];
 	struct policy_fn *fns;
 	size_t nfns;
+	struct policy_aware aware;   /* the module as a whole: for functions without a unit */
+	struct policy_unit *units;
+	size_t nunits;
 };
 
 struct policy {
@@ -29,10 +50,14 @@ struct policy {
 	size_t n;
 };
 
-/* Appends the module's confined functions (guard: direct and not init-only); uses hold the
- * names of the state it touches and the shared-state groups of the rules it calls. Returns 0 or
- * -ENOMEM. */
-int policy_add_report(struct policy *p, const struct module_report *r);
+/* Appends the module's confinable functions (guard: direct and not init-only), each with its
+ * unit and whether it touches state unprotected itself, and the units' and the module's
+ * thread-awareness; uses hold the names of the state it touches and the shared-state groups of
+ * the rules it calls. A call of a user rule (--rules, source user) counts as touching state: the
+ * guard does not interpose those functions, so it confines their callers; libc's are checked
+ * where they are called. rules may be NULL (no user rules). Which of the functions the guard
+ * confines is decided by confinement.h. Returns 0 or -ENOMEM. */
+int policy_add_report(struct policy *p, const struct module_report *r, const struct rules *rules);
 
 /* The policy as text (malloc'd; format in README.md), or NULL when out of memory. rules_digest
  * identifies the rule set the analysis used (stale caches are recognised by it). */
@@ -48,6 +73,12 @@ const struct policy_module *policy_find(const struct policy *p, const char *buil
 
 /* Releases the modules; p itself is the caller's. */
 void policy_clear(struct policy *p);
+
+/* The awareness governing fns[i]: its unit's, else the module's. */
+const struct policy_aware *policy_fn_aware(const struct policy_module *m, size_t i);
+
+/* A readable name of a DWARF language code ("C", "C++", "Rust", ...); "?" when unknown. */
+const char *policy_language_name(int lang);
 
 /* Domain of each confined function: with by_state false, the module's file name; with it, the
  * module's functions are split into groups touching shared state (or rule groups), named

@@ -1,5 +1,6 @@
-/* Bench helper: runs a command several times and prints its median wall time (s) and largest
- * peak resident set (KiB), with its output discarded. Usage: measure RUNS COMMAND [ARGS...] */
+/* Bench helper: runs a command several times and prints its median wall time (s), median CPU
+ * time (user + system, s) and largest peak resident set (KiB), with its output discarded.
+ * Usage: measure RUNS COMMAND [ARGS...] */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double run_once(char **argv, long *maxrss)
+static double run_once(char **argv, long *maxrss, double *cpu)
 {
 	struct timespec t0, t1;
 	struct rusage ru;
@@ -37,6 +38,7 @@ static double run_once(char **argv, long *maxrss)
 		exit(1);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	*cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 	if (ru.ru_maxrss > *maxrss)
 		*maxrss = ru.ru_maxrss;
 	return (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -45,7 +47,7 @@ static double run_once(char **argv, long *maxrss)
 int main(int argc, char **argv)
 {
 	int runs = argc > 2 ? atoi(argv[1]) : 0;
-	double t[64];
+	double t[64], c[64];
 	long maxrss = 0;
 
 	if (runs < 1 || runs > 64) {
@@ -53,8 +55,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (int i = 0; i < runs; i++)
-		t[i] = run_once(argv + 2, &maxrss);
+		t[i] = run_once(argv + 2, &maxrss, &c[i]);
 	qsort(t, (size_t)runs, sizeof(*t), cmp_double);
-	printf("%.3f %ld\n", t[runs / 2], maxrss);
+	qsort(c, (size_t)runs, sizeof(*c), cmp_double);
+	printf("%.3f %.3f %ld\n", t[runs / 2], c[runs / 2], maxrss);
 	return 0;
 }

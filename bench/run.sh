@@ -1,76 +1,169 @@
 #!/bin/sh
-# make bench: measures, in one run, the figures quoted in README.md.
-# 1. confine scan vs objdump -d on the largest library (libLLVM): wall time and peak memory.
-# 2. the runtime guard: added time per guarded call vs the same calls unguarded, and Helgrind.
-# Usage: bench/run.sh BUILD_DIR
+# make bench: measures, in one run, the figures quoted in README.md (Performance).
+# 1. confine scan --format json vs objdump -d on libLLVM-14 and -15 (those installed): pairs
+#    interleaved, median of 5, wall and CPU time, peak memory / file size.
+# 2. the result cache: a directory of system libraries scanned again.
+# 3. the runtime guard per call: added time vs the same calls unguarded (median of batches), and
+#    added instructions (valgrind --tool=callgrind, exact); a violation already reported; Helgrind.
+# 4. the guard's start-up with a library of 10 MB of text: warm cache, first start, instructions;
+#    and rustc's (BENCH_RUSTC=0 leaves it out: its first start analyses 150 MB).
+# The load average is printed at the start and the end: figures from a loaded machine are not
+# comparable with an idle one's. Usage: bench/run.sh BUILD_DIR (BENCH_LIBS="FILE..." and
+# BENCH_PAIRS=N replace the libraries of 1 and the number of pairs, for a quick try)
 set -eu
 build=${1:-build}
-confine="$build/bin/confine"
-measure="$build/bench/measure"
+confine="$PWD/$build/bin/confine"
+measure="$PWD/$build/bench/measure"
 calls="$build/bench/guard_calls"
+guard="$PWD/$build/lib/libconfine_guard.so"
+pairs=${BENCH_PAIRS:-5}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
-# libLLVM-14 comes with Debian 12 (make deps-bench installs it; on later releases the newest libLLVM).
-big=$(ls /usr/lib/x86_64-linux-gnu/libLLVM-14.so.1 2>/dev/null || ls -S /usr/lib/x86_64-linux-gnu/libLLVM-*.so.1 2>/dev/null | head -1 || true)
-if [ -z "$big" ]; then
-	big=$(find /usr/lib /usr/lib64 /usr/bin -type f -size +10M 2>/dev/null | xargs ls -S 2>/dev/null | head -1)
-fi
-size_kib=$(($(stat -c %s "$big") / 1024))
-echo "== confine scan vs objdump on $big ($((size_kib / 1024)) MiB)"
-set -- $("$measure" 3 objdump -d --no-show-raw-insn "$big")
-obj_s=$1 obj_kib=$2
-set -- $("$measure" 3 "$confine" scan "$big")
-scan_s=$1 scan_kib=$2
-awk -v o="$obj_s" -v s="$scan_s" -v ok="$obj_kib" -v sk="$scan_kib" -v f="$size_kib" 'BEGIN {
-	printf "objdump -d --no-show-raw-insn   %7.2f s  %8.1f MiB peak\n", o, ok / 1024
-	printf "confine scan                    %7.2f s  %8.1f MiB peak\n", s, sk / 1024
-	printf "time ratio (scan / objdump)      %6.2fx   (target <= 0.30x)\n", s / o
-	printf "peak memory / file size          %6.2fx   (target < 1.5x)\n", sk / f
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
+echo "== load average at the start: $(loadavg)"
+
+# --- 1. scan vs objdump ----------------------------------------------------------------------
+libs=${BENCH_LIBS:-$(ls /usr/lib/x86_64-linux-gnu/libLLVM-14.so.1 /usr/lib/x86_64-linux-gnu/libLLVM-15.so.1 2>/dev/null || true)}
+[ -n "$libs" ] || libs=$(ls -S /usr/lib/x86_64-linux-gnu/libLLVM-*.so.1 2>/dev/null | head -1)
+for big in $libs; do
+	size_kib=$(($(stat -c %s "$big") / 1024))
+	echo "== confine scan --format json vs objdump -d --no-show-raw-insn on $big ($((size_kib / 1024)) MiB), $pairs interleaved pairs, median"
+	: >"$work/obj" && : >"$work/scan"
+	i=0
+	while [ $i -lt "$pairs" ]; do
+		"$measure" 1 objdump -d --no-show-raw-insn "$big" >>"$work/obj"
+		"$measure" 1 "$confine" scan --format json "$big" >>"$work/scan"
+		i=$((i + 1))
+	done
+	ow=$(cut -d' ' -f1 "$work/obj" | median) oc=$(cut -d' ' -f2 "$work/obj" | median)
+	sw=$(cut -d' ' -f1 "$work/scan" | median) sc=$(cut -d' ' -f2 "$work/scan" | median)
+	ok=$(cut -d' ' -f3 "$work/obj" | sort -n | tail -1) sk=$(cut -d' ' -f3 "$work/scan" | sort -n | tail -1)
+	awk -v ow="$ow" -v oc="$oc" -v sw="$sw" -v sc="$sc" -v ok="$ok" -v sk="$sk" -v f="$size_kib" 'BEGIN {
+		printf "objdump -d --no-show-raw-insn   %7.2f s wall %7.2f s CPU  %8.1f MiB peak\n", ow, oc, ok / 1024
+		printf "confine scan --format json      %7.2f s wall %7.2f s CPU  %8.1f MiB peak\n", sw, sc, sk / 1024
+		printf "ratio scan / objdump            %7.3fx wall %6.3fx CPU   (target <= 0.2x)\n", sw / ow, sc / oc
+		printf "peak memory / file size          %6.2fx               (target <= 1.0x)\n", sk / f
+	}'
+done
+
+# --- 2. the result cache ---------------------------------------------------------------------
+# 24 system libraries of 1 to 16 MB, by name: the same set wherever the same packages are.
+mkdir "$work/libs"
+find /usr/lib/x86_64-linux-gnu -maxdepth 1 -type f -name 'lib*.so.*' -size +1M -size -16M 2>/dev/null |
+	LC_ALL=C sort | head -24 | while read -r f; do ln -s "$f" "$work/libs/"; done
+nlibs=$(ls "$work/libs" | wc -l)
+mib=$(du -L -s -m "$work/libs" | cut -f1)
+echo "== result cache: $nlibs system libraries ($mib MiB) scanned with --cache, then again (median of 3)"
+set -- $("$measure" 1 "$confine" scan --cache="$work/cache" --format json "$work/libs")
+cw=$1 cc=$2
+set -- $("$measure" 3 "$confine" scan --cache="$work/cache" --format json "$work/libs")
+awk -v cw="$cw" -v cc="$cc" -v ww="$1" -v wc="$2" 'BEGIN {
+	printf "first scan (analysis, cache written) %6.2f s wall %6.2f s CPU\n", cw, cc
+	printf "second scan (cache read)             %6.2f s wall %6.2f s CPU\n", ww, wc
+	printf "second / first                       %6.3fx wall %5.3fx CPU   (target <= 0.1x)\n", ww / cw, wc / cc
 }'
 
+# --- 3. the guard per call -------------------------------------------------------------------
+export XDG_CACHE_HOME="$work/xdg"
+# Instructions per call, exact: the difference between 11000 and 1000 calls under callgrind.
+per_call() { # PRELOAD|- MODE|- PROGRAM (run as "PROGRAM 1 N [MODE]")
+	pre=$1 mode=$2
+	[ "$pre" = - ] && pre=
+	[ "$mode" = - ] && mode=
+	for n in 1000 11000; do
+		env ${pre:+LD_PRELOAD=$pre} CONFINE_OPTIONS=exitcode=0 valgrind --tool=callgrind \
+			--callgrind-out-file="$work/cg.$n" "$3" 1 $n $mode >/dev/null 2>&1 || true
+	done
+	awk '/^summary:/ { v[FILENAME] = $2 } END { printf "%.1f", (v[ARGV[2]] - v[ARGV[1]]) / 10000 }' \
+		"$work/cg.1000" "$work/cg.11000"
+}
 echo "== runtime guard: lrand48 (domain libc:drand48), 200 batches x 100000 calls, median"
+LD_PRELOAD="$guard" "$calls" 1 1 >/dev/null   # the cache is warm from now on
 plain=$("$calls" 200 100000)
-guarded=$(LD_PRELOAD="$PWD/$build/lib/libconfine_guard.so" "$calls" 200 100000)
+guarded=$(LD_PRELOAD="$guard" "$calls" 200 100000)
+violating=$(LD_PRELOAD="$guard" CONFINE_OPTIONS=exitcode=0 "$calls" 200 100000 other 2>/dev/null)
+iplain=$(per_call - - "$calls")
+iguarded=$(per_call "$guard" - "$calls")
+iviolating=$(per_call "$guard" other "$calls")
 echo "== Helgrind: the same calls, 20 batches x 2000"
 helgrind=$(valgrind --tool=helgrind -q "$calls" 20 2000 2>/dev/null)
-awk -v p="$plain" -v g="$guarded" -v h="$helgrind" 'BEGIN {
-	printf "unguarded                       %7.2f ns/call\n", p
-	printf "guarded                         %7.2f ns/call\n", g
-	printf "added by the guard              %7.2f ns/call   (target <= 2 ns)\n", g - p
-	printf "guarded / unguarded              %6.2fx\n", g / p
+awk -v p="$plain" -v g="$guarded" -v v="$violating" -v h="$helgrind" -v ip="$iplain" -v ig="$iguarded" -v iv="$iviolating" 'BEGIN {
+	printf "unguarded                       %7.2f ns/call  %6.1f instructions/call\n", p, ip
+	printf "guarded                         %7.2f ns/call  %6.1f instructions/call\n", g, ig
+	printf "added by the guard              %7.2f ns/call  %6.1f instructions/call   (target <= 2 ns)\n", g - p, ig - ip
+	printf "violation already reported      %7.2f ns/call  %6.1f instructions/call\n", v, iv
+	printf "  more than a confined call     %7.2f ns/call  %6.1f instructions/call   (target <= 100 ns)\n", v - g, iv - ig
 	printf "Helgrind                        %7.2f ns/call   (%.0fx unguarded, %.0fx guarded)\n", h, h / p, h / g
 }'
 
-guard="$PWD/$build/lib/libconfine_guard.so"
-export XDG_CACHE_HOME="$PWD/$build/bench/cache"
 echo "== runtime guard, entry patching: hot_touch (libhot.so), 200 batches x 100000 calls, median"
-pplain=$("$build/bench/patch_calls" 200 100000)
-LD_PRELOAD="$guard" "$build/bench/patch_calls" 1 1 >/dev/null
-pguarded=$(LD_PRELOAD="$guard" "$build/bench/patch_calls" 200 100000)
-phelgrind=$(valgrind --tool=helgrind -q "$build/bench/patch_calls" 20 2000 2>/dev/null)
-awk -v p="$pplain" -v g="$pguarded" -v h="$phelgrind" 'BEGIN {
-	printf "unguarded                       %7.2f ns/call\n", p
-	printf "guarded (patched entry)         %7.2f ns/call\n", g
-	printf "added by the guard              %7.2f ns/call   (target <= 3 ns)\n", g - p
+pcalls="$build/bench/patch_calls"
+LD_PRELOAD="$guard" "$pcalls" 1 1 >/dev/null
+pplain=$("$pcalls" 200 100000)
+pguarded=$(LD_PRELOAD="$guard" "$pcalls" 200 100000)
+pviolating=$(LD_PRELOAD="$guard" CONFINE_OPTIONS=exitcode=0 "$pcalls" 200 100000 other 2>/dev/null)
+ipplain=$(per_call - - "$pcalls")
+ipguarded=$(per_call "$guard" - "$pcalls")
+ipviolating=$(per_call "$guard" other "$pcalls")
+phelgrind=$(valgrind --tool=helgrind -q "$pcalls" 20 2000 2>/dev/null)
+awk -v p="$pplain" -v g="$pguarded" -v v="$pviolating" -v h="$phelgrind" -v ip="$ipplain" -v ig="$ipguarded" -v iv="$ipviolating" 'BEGIN {
+	printf "unguarded                       %7.2f ns/call  %6.1f instructions/call\n", p, ip
+	printf "guarded (patched entry)         %7.2f ns/call  %6.1f instructions/call\n", g, ig
+	printf "added by the guard              %7.2f ns/call  %6.1f instructions/call   (target <= 3 ns)\n", g - p, ig - ip
+	printf "violation already reported      %7.2f ns/call  %6.1f instructions/call\n", v, iv
+	printf "  more than a confined call     %7.2f ns/call  %6.1f instructions/call   (target <= 100 ns)\n", v - g, iv - ig
 	printf "Helgrind                        %7.2f ns/call   (%.0fx unguarded, %.0fx guarded)\n", h, h / p, h / g
 }'
 
+# --- 4. the guard's start-up -------------------------------------------------------------------
 text_bytes=$(size -A "$build/bench/libbig.so" | awk '$1 == ".text" { print $2 }')
 echo "== runtime guard, start-up: a program loading libbig.so ($(awk -v b="$text_bytes" 'BEGIN { printf "%.1f MB", b / 1e6 }') of text), median of 11 runs"
 rm -rf "$XDG_CACHE_HOME"
 set -- $("$measure" 1 env LD_PRELOAD="$guard" "$build/bench/startup")
 cold=$1
-set -- $("$measure" 11 "$build/bench/startup")
-splain=$1
-set -- $("$measure" 11 env LD_PRELOAD="$guard" "$build/bench/startup")
-swarm=$1
+: >"$work/plain" && : >"$work/warm"
+i=0
+while [ $i -lt 11 ]; do
+	"$measure" 1 "$build/bench/startup" >>"$work/plain"
+	"$measure" 1 env LD_PRELOAD="$guard" "$build/bench/startup" >>"$work/warm"
+	i=$((i + 1))
+done
 set -- $("$measure" 11 env CONFINE_OPTIONS=patch=0 LD_PRELOAD="$guard" "$build/bench/startup")
 snopatch=$1
+splain=$(cut -d' ' -f1 "$work/plain" | median) swarm=$(cut -d' ' -f1 "$work/warm" | median)
+cplain=$(cut -d' ' -f2 "$work/plain" | median) cwarm=$(cut -d' ' -f2 "$work/warm" | median)
+valgrind --tool=callgrind --callgrind-out-file="$work/cg.plain" "$build/bench/startup" >/dev/null 2>&1
+LD_PRELOAD="$guard" valgrind --tool=callgrind --callgrind-out-file="$work/cg.warm" "$build/bench/startup" >/dev/null 2>&1
+istart=$(awk '/^summary:/ { v[FILENAME] = $2 } END { printf "%.1f", (v[ARGV[2]] - v[ARGV[1]]) / 1e6 }' "$work/cg.plain" "$work/cg.warm")
 set -- $("$measure" 1 valgrind --tool=helgrind -q "$build/bench/startup")
 shelgrind=$1
-awk -v p="$splain" -v w="$swarm" -v n="$snopatch" -v c="$cold" -v h="$shelgrind" 'BEGIN {
-	printf "unguarded                       %7.1f ms\n", p * 1000
-	printf "guard without patching          %7.1f ms\n", n * 1000
-	printf "guard, warm cache               %7.1f ms   (added %.1f ms; target < 20 ms)\n", w * 1000, (w - p) * 1000
+awk -v p="$splain" -v w="$swarm" -v cp="$cplain" -v cw="$cwarm" -v n="$snopatch" -v c="$cold" -v h="$shelgrind" -v i="$istart" 'BEGIN {
+	printf "unguarded                       %7.1f ms wall %6.1f ms CPU\n", p * 1000, cp * 1000
+	printf "guard without patching          %7.1f ms wall\n", n * 1000
+	printf "guard, warm cache               %7.1f ms wall %6.1f ms CPU  (added %.1f ms wall, %.1f ms CPU; target <= 5 ms)\n", w * 1000, cw * 1000, (w - p) * 1000, (cw - cp) * 1000
+	printf "  instructions added            %7.1f M\n", i
 	printf "guard, first start (analysis)   %7.1f ms\n", c * 1000
-	printf "Helgrind                        %7.1f ms   (%.0fx the guarded start)\n", h * 1000, h / w
+	printf "Helgrind                        %7.1f ms   (%.0fx the guarded warm start)\n", h * 1000, h / w
 }'
+# A program whose modules have no build-id: rustc (its driver library is 150 MB). The first start
+# analyses it in-process; the next ones find it under its content key.
+rustc=$(rustc --print sysroot 2>/dev/null)/bin/rustc
+if [ "${BENCH_RUSTC:-1}" = 1 ] && [ -x "$rustc" ]; then
+	echo "== runtime guard, start-up of rustc --version (no build-id: cached by content key), median of 5"
+	rm -rf "$XDG_CACHE_HOME"
+	set -- $("$measure" 5 "$rustc" --version)
+	rplain=$1 rcplain=$2
+	set -- $("$measure" 1 env LD_PRELOAD="$guard" "$rustc" --version)
+	rcold=$1 rccold=$2
+	set -- $("$measure" 5 env LD_PRELOAD="$guard" "$rustc" --version)
+	awk -v p="$rplain" -v cp="$rcplain" -v c="$rcold" -v cc="$rccold" -v w="$1" -v cw="$2" 'BEGIN {
+		printf "unguarded                       %7.2f s wall %6.2f s CPU\n", p, cp
+		printf "guard, first start (analysis)   %7.2f s wall %6.2f s CPU\n", c, cc
+		printf "guard, second start             %7.2f s wall %6.2f s CPU  (added %.2f s wall, %.2f s CPU; target < 1 s)\n", w, cw, w - p, cw - cp
+	}'
+fi
+echo "== load average at the end: $(loadavg)"

@@ -2,6 +2,8 @@
  * reports calls from other threads, from signal handlers, and settings writes under threads. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
+#include <stdint.h>
 #include <string.h>
 #include "check.h"
 #include "domains.h"
@@ -16,12 +18,69 @@ static long guard_enosys(void)
 	return 0;
 }
 
+/* The modules resolved functions live in, with the span of their segments: one
+ * dl_iterate_phdr per module met instead of a dladdr per function (dladdr searches the
+ * module's whole symbol table: a quarter of a warm start). Slots are claimed atomically and
+ * published once filled, since any thread may resolve. */
+#define MAX_RANGES 16
+
+static struct range {
+	uintptr_t lo, hi;
+	const char *name;
+	int ready;
+} ranges[MAX_RANGES];
+static int nranges;
+
+static int find_range(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	struct range *r = ctx;
+	uintptr_t lo = UINTPTR_MAX, hi = 0, a = r->lo;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		lo = lo < info->dlpi_addr + ph->p_vaddr ? lo : info->dlpi_addr + ph->p_vaddr;
+		hi = hi > info->dlpi_addr + ph->p_vaddr + ph->p_memsz ? hi : info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+	}
+	if (a < lo || a >= hi || !info->dlpi_name || !info->dlpi_name[0])
+		return 0;
+	r->lo = lo;
+	r->hi = hi;
+	r->name = strrchr(info->dlpi_name, '/') ? strrchr(info->dlpi_name, '/') + 1 : info->dlpi_name;
+	return 1;
+}
+
+static const char *range_name(uintptr_t a)
+{
+	int n = __atomic_load_n(&nranges, __ATOMIC_ACQUIRE), i;
+	struct range r = { .lo = a };
+
+	for (i = 0; i < n && i < MAX_RANGES; i++)
+		if (__atomic_load_n(&ranges[i].ready, __ATOMIC_ACQUIRE) && a >= ranges[i].lo && a < ranges[i].hi)
+			return ranges[i].name;
+	if (!dl_iterate_phdr(find_range, &r) || !(r.name = strdup(r.name)))
+		return NULL;
+	i = __atomic_fetch_add(&nranges, 1, __ATOMIC_ACQ_REL);
+	if (i < MAX_RANGES) {
+		ranges[i].lo = r.lo;
+		ranges[i].hi = r.hi;
+		ranges[i].name = r.name;
+		__atomic_store_n(&ranges[i].ready, 1, __ATOMIC_RELEASE);
+	}
+	return r.name;
+}
+
 static void note_module(struct guard_fn *fn, void *real)
 {
 	Dl_info info;
 	const char *slash;
 
-	if (fn->module || !dladdr(real, &info) || !info.dli_fname)
+	if (fn->module)
+		return;
+	if ((fn->module = range_name((uintptr_t)real)) != NULL || !dladdr(real, &info) || !info.dli_fname)
 		return;
 	slash = strrchr(info.dli_fname, '/');
 	fn->module = strdup(slash ? slash + 1 : info.dli_fname);
@@ -56,29 +115,34 @@ static bool name_allowed(void)
 	return suppress_glob(guard_flags.owner, name);
 }
 
-static void check_domain(int index, int d, uint64_t me, uintptr_t pc)
+/* Checks one domain; returns whether a later call from the same site has nothing new to
+ * check (a violation now reported, suppressed or past max_reports), so it can be quiet. */
+static bool check_domain(int index, int d, uint64_t me, uintptr_t pc)
 {
 	struct violation v = { .kind = KIND_CROSS_THREAD_CALL, .fn = index, .domain = d, .caller = me,
 			       .pc = pc };
+	bool fresh = false;   /* a binding now: the next call may find another owner */
 
 	v.owner = __atomic_load_n(&guard_owner[d], __ATOMIC_ACQUIRE);
 	if (v.owner == 0) {
 		if (!name_allowed()) {
 			v.owner_glob = true;
 			report_violation(&v);
-			return;
+			return true;
 		}
 		domains_bind(d, me, pc, guard_fns[index].entry);
 		v.owner = __atomic_load_n(&guard_owner[d], __ATOMIC_ACQUIRE);
+		fresh = true;
 	}
 	if (v.owner == me) {
 		if (guard_in_signal > 0) {
 			v.kind = KIND_SIGNAL_REENTRY;
 			report_violation(&v);
 		}
-		return;
+		return false;
 	}
 	report_violation(&v);
+	return !fresh;
 }
 
 /* Env rules whose calls may only read (rules field query), as 1 + the argument that is NULL in
@@ -127,10 +191,14 @@ void *check_slow(uint64_t index, uintptr_t pc, const uint64_t *regs)
 
 		guard_busy = 1;
 		me = threads_self();
+		bool quiet = fn->kind == GUARD_STATE && !guard_in_signal;
+
 		if (fn->kind == GUARD_ENV)
 			check_env((int)index, me, pc, regs);
 		for (int i = 0; fn->kind == GUARD_STATE && i < 3 && fn->domains[i] >= 0; i++)
-			check_domain((int)index, fn->domains[i], me, pc);
+			quiet &= check_domain((int)index, fn->domains[i], me, pc);
+		if (quiet && real)
+			domains_quiet((int)index, pc, real);
 		guard_busy = 0;
 	}
 	errno = saved_errno;

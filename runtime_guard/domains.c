@@ -15,6 +15,8 @@ struct domain {
 /* Owner serials, read on every guarded call: kept dense and apart from the cold metadata. */
 uint64_t guard_owner[MAX_DOMAINS] __attribute__((aligned(64)));
 static struct domain domains[MAX_DOMAINS];
+__thread struct quiet_slot guard_quiet[QUIET_SLOTS] GUARD_TLS;
+uint64_t guard_quiet_gen;
 static int ndomains;
 static pthread_mutex_t add_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -76,6 +78,27 @@ static void store_stack(int d, void *const *frames, int n, bool entry_first)
 	domains[d].entry_first = entry_first;
 }
 
+/* The same slot as trampoline.S computes: (key ^ key >> 6) mod QUIET_SLOTS. */
+void domains_quiet(int index, uintptr_t pc, void *target)
+{
+	uint64_t key = (((uint64_t)index + 1) << 48) ^ pc ^ __atomic_load_n(&guard_quiet_gen, __ATOMIC_ACQUIRE);
+	struct quiet_slot *s = &guard_quiet[(key ^ (key >> 6)) % QUIET_SLOTS];
+
+	if (!key || !target)
+		return;
+	/* A signal handler on this thread may look at the slot between any two stores. */
+	__atomic_store_n(&s->key, 0, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	s->target = target;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->key, key, __ATOMIC_RELAXED);
+}
+
+static void quiet_retire(void)
+{
+	__atomic_add_fetch(&guard_quiet_gen, 1, __ATOMIC_RELEASE);
+}
+
 /* Only the winner of the race to bind records its stack (a report in the instant between the
  * two may show the previous one). */
 bool domains_bind(int d, uint64_t serial, uintptr_t pc, uintptr_t entry)
@@ -92,6 +115,7 @@ bool domains_bind(int d, uint64_t serial, uintptr_t pc, uintptr_t entry)
 					 __ATOMIC_ACQUIRE))
 		return false;
 	store_stack(d, frames, n, entry != 0);
+	quiet_retire();
 	return true;
 }
 
@@ -101,12 +125,15 @@ uint64_t domains_claim(int d, uint64_t serial)
 	int n = stack_capture(frames, STACK_MAX);
 
 	store_stack(d, frames, n, false);
-	return __atomic_exchange_n(&guard_owner[d], serial, __ATOMIC_ACQ_REL);
+	serial = __atomic_exchange_n(&guard_owner[d], serial, __ATOMIC_ACQ_REL);
+	quiet_retire();
+	return serial;
 }
 
 void domains_release(int d)
 {
 	__atomic_store_n(&guard_owner[d], 0, __ATOMIC_RELEASE);
+	quiet_retire();
 }
 
 int domains_bound_at(int d, void *const **frames, bool *entry_first)
@@ -121,4 +148,5 @@ void domains_after_fork(uint64_t survivor)
 	for (int d = 0; d < domains_count(); d++)
 		if (guard_owner[d] != survivor)
 			guard_owner[d] = 0;
+	quiet_retire();
 }

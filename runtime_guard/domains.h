@@ -4,10 +4,28 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "quiet.h"
 #include "shared.h"
 
 /* Owner serials, one word per domain (0: unbound), read on every guarded call. */
 extern uint64_t guard_owner[MAX_DOMAINS] GUARD_HIDDEN;
+
+/* Quiet sites: per thread, the (function, call site) pairs whose violation was already
+ * reported (or suppressed, or past max_reports), with where the call continues. The slow path's
+ * entry (trampoline.S) looks the pair up before saving any state and, on a hit, goes straight
+ * on: a repeated violation costs a few loads, not the full slow path. A key mixes the function
+ * index + 1 (high bits), the return address and guard_quiet_gen; any change of ownership bumps
+ * the generation, which retires every thread's entries at once. */
+struct quiet_slot {
+	uint64_t key;      /* 0: empty */
+	void *target;
+};
+
+extern __thread struct quiet_slot guard_quiet[QUIET_SLOTS] GUARD_TLS;
+extern uint64_t guard_quiet_gen GUARD_HIDDEN;
+
+/* Marks the call of function index from pc (a return address) quiet for this thread. */
+void domains_quiet(int index, uintptr_t pc, void *target);
 
 /* Registers the libc domains of the generated table (indices 0 .. guard_nlibc_domains-1). */
 void domains_init(void);

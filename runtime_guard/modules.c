@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "analysis.h"
+#include "cache.h"
+#include "confinement.h"
 #include "domains.h"
 #include "modules.h"
 #include "options.h"
@@ -97,11 +99,13 @@ static int note_module(struct dl_phdr_info *info, size_t size, void *ctx)
 	return 0;
 }
 
-static bool cache_path(const char *build_id, char *out, size_t len, bool create)
+/* The cache file of the module with this key (its build-id, else the content key of
+ * cache_key) and suffix (".policy", ".plans"). */
+static bool cache_path(const char *key, const char *suffix, char *out, size_t len, bool create)
 {
 	const char *xdg = secure_getenv("XDG_CACHE_HOME"), *home = secure_getenv("HOME");
 
-	if (!guard_flags.cache || !build_id[0] || (!(xdg && *xdg) && !(home && *home)))
+	if (!guard_flags.cache || !key[0] || (!(xdg && *xdg) && !(home && *home)))
 		return false;
 	if (xdg && *xdg)
 		snprintf(out, len, "%s/confine", xdg);
@@ -114,17 +118,17 @@ static bool cache_path(const char *build_id, char *out, size_t len, bool create)
 		mkdir(parent, 0700);
 		mkdir(out, 0700);
 	}
-	snprintf(out + strlen(out), len - strlen(out), "/%s.policy", build_id);
+	snprintf(out + strlen(out), len - strlen(out), "/%s%s", key, suffix);
 	return true;
 }
 
 /* A cache entry counts only if this version of confine made it with the same rules. */
-static bool cache_load(const char *build_id, struct policy *store)
+static bool policy_cache_load(const char *key, const char *build_id, struct policy *store)
 {
 	char path[PATH_MAX], *text, *digest = NULL;
 	bool ok;
 
-	if (!cache_path(build_id, path, sizeof(path), false) || text_read_file(path, &text, NULL) != 0)
+	if (!cache_path(key, ".policy", path, sizeof(path), false) || text_read_file(path, &text, NULL) != 0)
 		return false;
 	ok = policy_parse(text, path, NULL, store, &digest) == 0 && digest && !strcmp(digest, rules_digest) &&
 	     store->n == 1 && !strcmp(store->mods[0].build_id, build_id);
@@ -135,21 +139,95 @@ static bool cache_load(const char *build_id, struct policy *store)
 	return ok;
 }
 
-static void cache_save(const char *build_id, const struct policy *store)
+/* Writes n bytes to the cache file of key and suffix, replacing it at once. */
+static void cache_write(const char *key, const char *suffix, const void *data, size_t n)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 32], *text;
+	char path[PATH_MAX], tmp[PATH_MAX + 32];
 	FILE *f;
 
-	if (!cache_path(build_id, path, sizeof(path), true) || !(text = policy_render(store, rules_digest)))
+	if (!cache_path(key, suffix, path, sizeof(path), true))
 		return;
 	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
 	f = fopen(tmp, "we");
-	if (f && fputs(text, f) >= 0 && fclose(f) == 0)
+	if (f && fwrite(data, 1, n, f) == n && fclose(f) == 0)
 		rename(tmp, path);
 	else if (f)
 		fclose(f);
 	unlink(tmp);
+}
+
+static void policy_cache_save(const char *key, const struct policy *store)
+{
+	char *text = policy_render(store, rules_digest);
+
+	if (text)
+		cache_write(key, ".policy", text, strlen(text));
 	free(text);
+}
+
+/* The patch plans of a module's functions, kept beside its policy ("KEY.plans": a header line,
+ * then one packed plan per function of the policy, in its order) so that a warm start runs no
+ * decoder. A plan counts only for the very bytes it was made from (their hash is in it). */
+struct plan_cache {
+	char *in;               /* the file read, NULL once unusable */
+	size_t in_len, in_off;
+	uint8_t *out;           /* the plans of this start, written when one was missing */
+	size_t out_len;
+	bool missed;
+};
+
+static void plans_header(char *out, size_t len, size_t nfns)
+{
+	snprintf(out, len, "confine plans 1 %s %zu\n", rules_digest, nfns);
+}
+
+static void plans_load(const char *key, size_t nfns, struct plan_cache *pc)
+{
+	char path[PATH_MAX], header[64];
+	size_t hl;
+
+	plans_header(header, sizeof(header), nfns);
+	hl = strlen(header);
+	pc->out = malloc(hl + (nfns + 1) * PATCH_PACKED_MAX);
+	if (pc->out) {
+		memcpy(pc->out, header, hl);
+		pc->out_len = hl;
+	}
+	if (!cache_path(key, ".plans", path, sizeof(path), false) ||
+	    text_read_file(path, &pc->in, &pc->in_len) != 0)
+		return;
+	if (pc->in_len < hl || memcmp(pc->in, header, hl)) {
+		free(pc->in);
+		pc->in = NULL;
+	}
+	pc->in_off = hl;
+}
+
+static void plans_done(const char *key, struct plan_cache *pc)
+{
+	if (pc->missed && pc->out)
+		cache_write(key, ".plans", pc->out, pc->out_len);
+	free(pc->in);
+	free(pc->out);
+}
+
+/* The cached plan for the next function, when it was made from these bytes. */
+static bool plan_from_cache(struct plan_cache *pc, const uint8_t *code, size_t avail, uintptr_t addr,
+			    uint64_t hash, struct patch_plan *out)
+{
+	uint64_t h;
+	int n;
+
+	if (!pc->in || pc->in_off >= pc->in_len)
+		return false;
+	n = patch_plan_unpack((const uint8_t *)pc->in + pc->in_off, pc->in_len - pc->in_off, code, avail, addr, &h, out);
+	if (n < 0) {
+		free(pc->in);
+		pc->in = NULL;
+		return false;
+	}
+	pc->in_off += (size_t)n;
+	return h == hash;
 }
 
 static void analysis_diag(void *ctx, enum diag_level level, const char *msg)
@@ -171,29 +249,35 @@ static int analyze(const char *path, struct policy *store)
 	int err = analysis_run(&o, &u, &r);
 
 	if (!err)
-		err = policy_add_report(store, r);
+		err = policy_add_report(store, r, rules);
 	module_report_free(r);
 	return err;
 }
 
-/* The policy of module m: from the policy file, the cache, or a fresh analysis. */
-static const struct policy_module *policy_for(const struct loaded *m, struct policy *store)
+/* The policy of module m: from the policy file, the cache, or a fresh analysis. key receives
+ * the module's cache key: its build-id, else device, inode, size, mtime and a hash of its
+ * headers (then an unchanged file is analysed once, not at every start). */
+static const struct policy_module *policy_for(const struct loaded *m, struct policy *store,
+					      char key[CACHE_KEY_MAX])
 {
 	const struct policy_module *pm;
 	char bid[41];
 
 	elf_image_read_build_id(m->path, bid);
+	snprintf(key, CACHE_KEY_MAX, "%s", bid);
+	if (!bid[0] && cache_key(m->path, 0, key))
+		key[0] = '\0';
 	if (file_policy.n) {
 		if ((pm = policy_find(&file_policy, bid)) != NULL)
 			return pm;
 		say(0, "warning: policy %s has no module with the build-id of %s (%s): analyzing it instead",
 		    guard_flags.policy, m->path, bid[0] ? bid : "none");
 	}
-	if (cache_load(bid, store))
+	if (policy_cache_load(key, bid, store))
 		return &store->mods[0];
 	if (analyze(m->path, store))
 		return NULL;
-	cache_save(bid, store);
+	policy_cache_save(key, store);
 	return store->n ? &store->mods[0] : NULL;
 }
 
@@ -210,20 +294,29 @@ static int add_fn(const struct policy_fn *f, const char *module, int domain, uin
 	return i;
 }
 
-static void plan_one(const struct loaded *m, const struct policy_fn *f, struct patch_job *j)
+static void plan_one(const struct loaded *m, const struct policy_fn *f, struct plan_cache *pc,
+		     struct patch_job *j)
 {
 	uintptr_t addr = m->bias + f->addr;
 	size_t avail = PATCH_WINDOW;
+	uint64_t hash = 0;
 
 	if (addr < m->text_lo || addr >= m->text_hi) {
 		j->plan = (struct patch_plan){ .strategy = PATCH_SKIP, .addr = addr };
 		j->why = "not in the module's code as loaded";
-		return;
+	} else {
+		if (avail > m->text_hi - addr)
+			avail = m->text_hi - addr;
+		hash = patch_code_hash((const uint8_t *)addr, avail, f->size, f->entry_branches);
+		if (!plan_from_cache(pc, (const uint8_t *)addr, avail, addr, hash, &j->plan)) {
+			patch_plan_with(planner, (const uint8_t *)addr, avail, addr, f->size, f->entry_branches,
+					&j->plan);
+			pc->missed = true;
+		}
+		j->why = j->plan.reason;
 	}
-	if (avail > m->text_hi - addr)
-		avail = m->text_hi - addr;
-	patch_plan_with(planner, (const uint8_t *)addr, avail, addr, f->size, f->entry_branches, &j->plan);
-	j->why = j->plan.reason;
+	if (pc->out)
+		pc->out_len += patch_plan_pack(&j->plan, hash, pc->out + pc->out_len);
 }
 
 static void log_plan(const char *module, const struct policy_module *pm, const struct patch_job *jobs)
@@ -240,19 +333,25 @@ static void log_plan(const char *module, const struct policy_module *pm, const s
 	    counts[PATCH_JUMP] + counts[PATCH_TRAP], counts[PATCH_JUMP], counts[PATCH_TRAP], counts[PATCH_SKIP]);
 }
 
-static void confine(const struct loaded *m, const struct policy_module *pm, bool threaded)
+static void confine(const struct loaded *m, const struct policy_module *pm, const char *key, bool threaded)
 {
 	const char *module = strdup(base_name(m->path));
 	struct strlist names = { 0 };
 	struct patch_job *jobs = calloc(pm->nfns + 1, sizeof(*jobs));
+	struct plan_cache pc = { 0 };
 
 	if (!module || !jobs || policy_domains(pm, module, !strcmp(guard_flags.domains, "state"), &names)) {
 		say(0, "%s: out of memory: not confined", m->path);
 		goto out;
 	}
+	plans_load(key, pm->nfns, &pc);
 	for (size_t i = 0; i < pm->nfns; i++) {
-		plan_one(m, &pm->fns[i], &jobs[i]);
-		jobs[i].domain = domains_add(names.v[i]);
+		plan_one(m, &pm->fns[i], &pc, &jobs[i]);
+		/* Functions of one module mostly share a domain: look it up once. */
+		if (i && !strcmp(names.v[i], names.v[i - 1]))
+			jobs[i].domain = jobs[i - 1].domain;
+		else
+			jobs[i].domain = domains_add(names.v[i]);
 		jobs[i].fn = jobs[i].plan.strategy == PATCH_SKIP ? -1 : add_fn(&pm->fns[i], module, jobs[i].domain,
 										m->bias + pm->fns[i].addr);
 		if (jobs[i].plan.strategy != PATCH_SKIP && jobs[i].fn < 0) {
@@ -260,6 +359,7 @@ static void confine(const struct loaded *m, const struct policy_module *pm, bool
 			jobs[i].why = "too many confined functions";
 		}
 	}
+	plans_done(key, &pc);
 	patcher_apply(jobs, pm->nfns, m->text_lo, m->text_hi, threaded);
 	log_plan(module, pm, jobs);
 out:
@@ -267,18 +367,47 @@ out:
 	free(jobs);
 }
 
+/* The functions of pm the guard confines (confinement.h), as a module of their own: shares
+ * pm's strings; free only its fns array. */
+static int choose(const struct policy_module *pm, struct policy_module *out)
+{
+	struct confinement c = { confinement_mode_parse(guard_flags.confine), guard_flags.functions,
+				 guard_flags.units };
+	const char *why, *detail;
+	size_t left = 0;
+
+	*out = *pm;
+	out->nfns = 0;
+	out->fns = calloc(pm->nfns + 1, sizeof(*out->fns));
+	if (!out->fns)
+		return -1;
+	for (size_t i = 0; i < pm->nfns; i++) {
+		if (confinement_decide(&c, pm, i, &why, &detail))
+			out->fns[out->nfns++] = pm->fns[i];
+		else
+			left++;
+	}
+	if (left)
+		say(1, "%s: %zu function%s left alone (confine=%s; see confine run --explain)", base_name(pm->path),
+		    left, left == 1 ? "" : "s", guard_flags.confine);
+	return 0;
+}
+
 static void process(struct loaded *m, bool threaded)
 {
 	struct policy store = { 0 };
 	const struct policy_module *pm;
+	char key[CACHE_KEY_MAX];
+	struct policy_module chosen = { 0 };
 
 	m->done = true;
 	if (!strchr(m->path, '/') || !strcmp(m->path, shared_own_path()) ||
 	    !policy_module_selected(m->path, guard_flags.modules))
 		return;
-	pm = policy_for(m, &store);
-	if (pm && pm->nfns)
-		confine(m, pm, threaded);
+	pm = policy_for(m, &store, key);
+	if (pm && pm->nfns && choose(pm, &chosen) == 0 && chosen.nfns)
+		confine(m, &chosen, key, threaded);
+	free(chosen.fns);
 	policy_clear(&store);
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "confinement.h"
 #include "options.h"
 
 struct guard_flags guard_flags = {
@@ -91,6 +92,11 @@ static int check_values(char *err, size_t errlen)
 		snprintf(err, errlen, "bad value '%s' for domains (expected module or state)", guard_flags.domains);
 		return -1;
 	}
+	if (confinement_mode_parse(guard_flags.confine) < 0) {
+		snprintf(err, errlen, "bad value '%s' for confine (expected naive, unprotected, all or selected)",
+			 guard_flags.confine);
+		return -1;
+	}
 	if (guard_flags.exitcode > 255) {
 		snprintf(err, errlen, "bad value '%d' for exitcode (expected 0-255)", guard_flags.exitcode);
 		return -1;
@@ -113,9 +119,12 @@ static bool key_at(const char *s)
 	return false;
 }
 
+/* "::" belongs to a value (functions=legacy::*): no key starts with ':'. */
 static bool separator_at(const char *p)
 {
-	return *p == ':' || *p == ' ' || *p == '\t' || *p == '\n' || (*p == ',' && key_at(p + 1));
+	if (*p == ':')
+		return p[1] != ':' && (p == text_copy || p[-1] != ':');
+	return *p == ' ' || *p == '\t' || *p == '\n' || (*p == ',' && key_at(p + 1));
 }
 
 static int parse_item(char *item, char *err, size_t errlen)
@@ -164,8 +173,8 @@ void options_help(int fd)
 {
 	static const char head[] =
 		"Guard options: CONFINE_OPTIONS='key=value key=value' (or confine run --options).\n"
-		"':' or spaces separate options, and ',' before a key; booleans are 0/1, true/false or\n"
-		"yes/no. The manual: confine-guard(7).\n";
+		"':' or spaces separate options (not '::', as in functions=ns::*), and ',' before a key;\n"
+		"booleans are 0/1, true/false or yes/no. The manual: confine-guard(7).\n";
 	char line[512];
 	int n;
 

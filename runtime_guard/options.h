@@ -16,8 +16,9 @@ struct guard_flags {
 };
 extern struct guard_flags guard_flags GUARD_HIDDEN;
 
-/* Parses text (NULL or empty: defaults): key=value items separated by ':', spaces, or a ','
- * followed by an option's key (a ',' elsewhere belongs to the value, as in modules=a,b).
+/* Parses text (NULL or empty: defaults): key=value items separated by ':' (not "::", which
+ * belongs to a value such as functions=legacy::*), spaces, or a ',' followed by an option's key
+ * (a ',' elsewhere belongs to the value, as in modules=a,b).
  * Returns 0, or -1 with a one-line reason in err. With help=1 the values are not checked. */
 int options_parse(const char *text, char *err, size_t errlen);
 

@@ -2,6 +2,7 @@
  * TLS load of the thread's serial and one compare per domain against its owner word, then a
  * jump to the real function; anything else goes through check_slow_entry to check_slow(). */
 
+#include "quiet.h"
 
 	.text
 
@@ -69,6 +70,45 @@ guard_slow_\index:
 check_slow_entry:
 	.cfi_startproc
 	.cfi_def_cfa_offset 16
+	/* A quiet site (domains.h) goes on at once; rax, r11 and the flags are kept meanwhile. */
+	pushq	%rax
+	.cfi_adjust_cfa_offset 8
+	pushq	%r11
+	.cfi_adjust_cfa_offset 8
+	pushfq
+	.cfi_adjust_cfa_offset 8
+	movq	24(%rsp), %rax			/* the index */
+	addq	$1, %rax
+	shlq	$48, %rax
+	xorq	32(%rsp), %rax			/* the return address */
+	xorq	guard_quiet_gen(%rip), %rax	/* the key */
+	movq	%rax, %r11
+	shrq	$6, %r11
+	xorq	%rax, %r11
+	andq	$(QUIET_SLOTS - 1), %r11
+	shlq	$4, %r11
+	addq	guard_quiet@gottpoff(%rip), %r11
+	cmpq	%rax, %fs:(%r11)
+	jne	7f
+	movq	%fs:8(%r11), %rax
+	movq	%rax, 24(%rsp)			/* the target, in the index's slot */
+	.cfi_remember_state
+	popfq
+	.cfi_adjust_cfa_offset -8
+	popq	%r11
+	.cfi_adjust_cfa_offset -8
+	popq	%rax
+	.cfi_adjust_cfa_offset -8
+	leaq	8(%rsp), %rsp
+	.cfi_adjust_cfa_offset -8
+	jmp	*-8(%rsp)
+	.cfi_restore_state
+7:	popfq
+	.cfi_adjust_cfa_offset -8
+	popq	%r11
+	.cfi_adjust_cfa_offset -8
+	popq	%rax
+	.cfi_adjust_cfa_offset -8
 	pushq	%rbp
 	.cfi_adjust_cfa_offset 8
 	.cfi_offset %rbp, -24

@@ -130,7 +130,7 @@ static void test_add_report(void **state)
 	char uses[256];
 
 	(void)state;
-	assert_int_equal(policy_add_report(&p, r), 0);
+	assert_int_equal(policy_add_report(&p, r, NULL), 0);
 	assert_int_equal(p.n, 1);
 	m = &p.mods[0];
 	assert_string_equal(m->path, r->path);
@@ -175,7 +175,7 @@ static void test_add_report_by_hand(void **state)
 	add_uses(&fns[1].uses, "g_b");
 	add_uses(&fns[2].uses, "g_c");
 	add_uses(&fns[3].uses, "g_d");
-	assert_int_equal(policy_add_report(&p, &r), 0);
+	assert_int_equal(policy_add_report(&p, &r, NULL), 0);
 	assert_int_equal(p.n, 1);
 	assert_string_equal(p.mods[0].path, "/opt/app/libx.so");
 	assert_string_equal(p.mods[0].build_id, "abcd");
@@ -224,7 +224,7 @@ static void add_cxx_module(struct policy *p)
 				   .nfunctions = 2 };
 
 	add_uses(&fns[0].uses, "app::counter,tmbuf,getenv");
-	assert_int_equal(policy_add_report(p, &r), 0);
+	assert_int_equal(policy_add_report(p, &r, NULL), 0);
 	strlist_free(&fns[0].uses);
 }
 
@@ -235,7 +235,7 @@ static void test_round_trip(void **state)
 	char *text, *digest = NULL;
 
 	(void)state;
-	assert_int_equal(policy_add_report(&p, r), 0);
+	assert_int_equal(policy_add_report(&p, r, NULL), 0);
 	add_cxx_module(&p);
 	text = policy_render(&p, "0123456789abcdef");
 	assert_non_null(text);
@@ -263,8 +263,9 @@ static void test_render_header(void **state)
 	assert_string_equal(text,
 			    "# The functions confine's runtime guard confines, per module (matched by build-id).\n"
 			    "# Written by 'confine policy'; read with the guard option policy=FILE.\n"
-			    "# address<TAB>size<TAB>entry_branches (bit i: a jump lands i bytes in)<TAB>uses<TAB>name<TAB>demangled\n"
-			    "confine-policy 1 version=0.1.0 rules=-\n");
+			    "# threads<TAB>aware|naive<TAB>evidence (the module); unit<TAB>index<TAB>language<TAB>aware|naive<TAB>evidence<TAB>name\n"
+			    "# address<TAB>size<TAB>entry_branches (bit i: a jump lands i bytes in)<TAB>uses<TAB>name<TAB>demangled<TAB>unit<TAB>state (touches state unprotected itself)\n"
+			    "confine-policy 2 version=0.1.0 rules=-\n");
 	assert_int_equal(policy_parse(text, "p.policy", &diag, &q, &digest), 0);
 	assert_string_equal(digest, "-");
 	assert_int_equal(q.n, 0);
@@ -296,10 +297,57 @@ static void test_parse_lines(void **state)
 	assert_int_equal(p.mods[0].fns[0].uses.n, 2);
 	assert_string_equal(p.mods[0].fns[0].name, "_Z1fv");
 	assert_string_equal(p.mods[0].fns[0].demangled, "f()");
+	/* Version 1: no unit, and the function counts as touching state itself. */
+	assert_int_equal(p.mods[0].fns[0].unit, -1);
+	assert_true(p.mods[0].fns[0].state);
+	assert_false(p.mods[0].aware.aware);
 	assert_string_equal(p.mods[1].build_id, "00ff");
 	assert_int_equal(p.mods[1].nfns, 0);
 	free(digest);
 	policy_clear(&p);
+}
+
+/* Version 2: the module's and the units' thread-awareness, each function's unit and state. */
+static void test_parse_v2(void **state)
+{
+	static const char text[] = "confine-policy 2 version=9 rules=abc\n"
+				   "module - /lib/a.so\n"
+				   "threads\taware\tuses pthread_mutex_lock\n"
+				   "unit\t0\t0x1c\taware\twritten in Rust\tsrc/lib.rs\n"
+				   "unit\t1\t0x21\tnaive\t-\tlegacy.cpp\n"
+				   "0x10\t7\t0x0\tx\t_Z1fv\tf()\t1\tstate\n"
+				   "0x20\t7\t0x0\t-\tg\tg\t-\t-\n";
+	struct policy p = { 0 }, q = { 0 };
+	char *again;
+
+	(void)state;
+	assert_int_equal(policy_parse(text, "p.policy", &diag, &p, NULL), 0);
+	assert_true(p.mods[0].aware.aware);
+	assert_string_equal(p.mods[0].aware.evidence, "uses pthread_mutex_lock");
+	assert_int_equal(p.mods[0].nunits, 2);
+	assert_int_equal(p.mods[0].units[0].lang, 0x1c);
+	assert_string_equal(policy_language_name(p.mods[0].units[0].lang), "Rust");
+	assert_string_equal(p.mods[0].units[0].aware.evidence, "written in Rust");
+	assert_string_equal(p.mods[0].units[1].name, "legacy.cpp");
+	assert_false(p.mods[0].units[1].aware.aware);
+	assert_int_equal(p.mods[0].fns[0].unit, 1);
+	assert_true(p.mods[0].fns[0].state);
+	assert_false(policy_fn_aware(&p.mods[0], 0)->aware);
+	assert_int_equal(p.mods[0].fns[1].unit, -1);
+	assert_false(p.mods[0].fns[1].state);
+	assert_true(policy_fn_aware(&p.mods[0], 1)->aware);
+	/* It renders back to what it was read from. */
+	again = policy_render(&p, "abc");
+	assert_non_null(again);
+	assert_int_equal(policy_parse(again, "again", &diag, &q, NULL), 0);
+	assert_int_equal(q.mods[0].nunits, 2);
+	assert_int_equal(q.mods[0].fns[0].unit, 1);
+	assert_true(q.mods[0].fns[0].state);
+	assert_false(q.mods[0].fns[1].state);
+	assert_string_equal(q.mods[0].units[0].aware.evidence, "written in Rust");
+	free(again);
+	policy_clear(&p);
+	policy_clear(&q);
 }
 
 static void expect_bad_line(const char *text, int line)
@@ -320,7 +368,7 @@ static void test_not_policy(void **state)
 	expect_bad_line("", 1);
 	expect_bad_line("{\"tool\": \"confine\"}\n", 1);
 	expect_bad_line("# only a comment\n", 1);
-	expect_bad_line("confine-policy 2 version=1\n", 1);
+	expect_bad_line("confine-policy 3 version=1\n", 1);
 }
 
 static void test_bad_lines(void **state)
@@ -333,6 +381,10 @@ static void test_bad_lines(void **state)
 	expect_bad_line("confine-policy 1 rules=-\nmodule - /a\n0x10\tx\t0\t-\tf\tf\n", 3); /* size */
 	expect_bad_line("confine-policy 1 rules=-\nmodule - /a\n0x10\t1\tzz\t-\tf\tf\n", 3);
 	expect_bad_line("confine-policy 1 rules=-\nmodule 0123456789012345678901234567890123456789ab /a\n", 2);
+	expect_bad_line("confine-policy 2 rules=-\nmodule - /a\n0x10\t1\t0\t-\tf\tf\n", 3);           /* 6 fields */
+	expect_bad_line("confine-policy 2 rules=-\nmodule - /a\n0x10\t1\t0\t-\tf\tf\t0\t-\n", 3);   /* no unit 0 */
+	expect_bad_line("confine-policy 2 rules=-\nmodule - /a\nthreads\tmaybe\t-\n", 3);
+	expect_bad_line("confine-policy 2 rules=-\nmodule - /a\nunit\t1\t0x1\tnaive\t-\ta.c\n", 3); /* index */
 }
 
 /* A module of functions named A, B, ... with the given uses ("" for none). */
@@ -471,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_render_header),
 		cmocka_unit_test(test_parse_lines),
+		cmocka_unit_test(test_parse_v2),
 		cmocka_unit_test(test_not_policy),
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_domains),

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "analysis.h"
+#include "fleet.h"
 #include "input.h"
 #include "rules.h"
 
@@ -23,6 +24,7 @@ struct common_opts {
 	bool color;
 	const char *output;     /* NULL: standard output */
 	enum disasm_decoder decoder;   /* --decoder: zydis (default) or capstone */
+	struct fleet_opts fleet;  /* --shard, --cache */
 };
 
 int cmd_scan(int argc, char **argv);

@@ -23,6 +23,7 @@ static const char usage[] =
 	"      --rules FILE     add rules from FILE (format: confine-rules(5)); repeatable\n"
 	"      --libc SET       rule set: glibc, posix or any (default any)\n"
 	"  -j, --jobs N         parallel jobs (default: number of cores)\n"
+	FLEET_USAGE
 	"  -v, --verbose        more messages on stderr\n"
 	"  -h, --help           this help\n"
 	"\n"
@@ -37,6 +38,7 @@ static const struct option longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	FLEET_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -112,23 +114,27 @@ static int load_suppressions(const struct baseline_opts *o, struct suppress_set 
 }
 
 /* The usable reports of a scan, in input order; NULL when out of memory. */
-static struct module_report **usable(const struct pool_result *res, size_t *n)
+static struct module_report **usable(const struct pool_result *res, struct saved_results *saved, size_t *n)
 {
-	struct module_report **ok = calloc(res->n + 1, sizeof(*ok));
+	struct module_report **ok = calloc(res->n + saved->n + 1, sizeof(*ok));
 
 	*n = 0;
 	for (size_t i = 0; ok && i < res->n; i++)
 		if (res->reports[i])
 			ok[(*n)++] = res->reports[i];
+	if (ok && fleet_take_saved(saved, ok, n, &(struct strlist){ 0 }) < 0) {
+		free(ok);
+		return NULL;
+	}
 	return ok;
 }
 
 /* Regenerates b from the reports and writes it to -o FILE or standard output. */
-static int write_baseline(const struct baseline_opts *o, struct baseline *b,
+static int write_baseline(const struct baseline_opts *o, struct baseline *b, struct saved_results *saved,
 			  const struct pool_result *res)
 {
 	size_t n = 0, accepted = 0;
-	struct module_report **ok = usable(res, &n);
+	struct module_report **ok = usable(res, saved, &n);
 	char *text = NULL;
 	int err = !ok || baseline_regenerate(b, ok, n) ? -ENOMEM : 0;
 
@@ -155,29 +161,38 @@ static int run(const struct baseline_opts *o, char **paths, int npaths)
 	struct baseline b = { 0 };
 	struct input_list units = { 0 };
 	struct pool_result res = { 0 };
+	struct saved_results saved = { 0 };
+	struct fleet_cache fc = { 0 };
 	struct suppress_set *sup = NULL;
 	struct rules *rules = NULL;
 	struct analysis_options ao = { .libc = o->c.libc };
 	size_t suppressed = 0;
-	int status = EXIT_TROUBLE;
+	int status = EXIT_TROUBLE, nocache = 1;
 
 	if (load_existing(o, &b) || load_suppressions(o, &sup) ||
-	    !(ao.rules = rules = cli_load_rules(&o->c)) || cli_expand(&units, paths, npaths))
+	    !(ao.rules = rules = cli_load_rules(&o->c)) ||
+	    fleet_inputs(&o->c.fleet, paths, npaths, &units, &saved) ||
+	    (nocache = fleet_cache_init(&o->c.fleet, &o->c.rule_files, o->c.libc, &fc)) < 0)
 		goto out;
-	if (pool_run(&units, &ao, o->c.jobs, isatty(STDERR_FILENO), o->verbosity, &res) ||
-	    (sup && finding_filter_apply_all(res.reports, res.n, sup, &suppressed))) {
+	if (pool_run_cached(&units, &ao, o->c.jobs, isatty(STDERR_FILENO), o->verbosity,
+			    nocache ? NULL : &fc.pool, &res) ||
+	    (sup && finding_filter_apply_all(res.reports, res.n, sup, &suppressed)) ||
+	    (sup && finding_filter_apply_all(saved.mods, saved.n, sup, &suppressed))) {
 		cli_error("out of memory");
 		goto out;
 	}
 	pool_print_messages(&res);
-	if (res.failed)
+	if (!nocache)
+		fleet_cache_report(&fc, units.n, o->verbosity);
+	if (res.failed || saved.errors.n)
 		cli_error("error: baseline not written: an input was unusable");
-	else if (write_baseline(o, &b, &res) == 0)
+	else if (write_baseline(o, &b, &saved, &res) == 0)
 		status = EXIT_CLEAN;
 out:
 	baseline_free(&b);
 	free(sup);
 	pool_result_free(&res);
+	saved_results_clear(&saved);
 	input_list_free(&units);
 	rules_free(rules);
 	return status;

@@ -36,6 +36,7 @@ static const char usage[] =
 	"      --rules FILE     add rules from FILE (format: confine-rules(5)); repeatable\n"
 	"      --libc SET       rule set: glibc, posix or any (default any)\n"
 	"  -j, --jobs N         parallel jobs (default: number of cores)\n"
+	FLEET_USAGE
 	"  -v, --verbose        more messages on stderr\n"
 	"  -h, --help           this help\n"
 	"\n"
@@ -56,6 +57,7 @@ static const struct option longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	FLEET_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -74,6 +76,7 @@ struct check {
 	struct rules *rules;
 	struct input_list units;
 	struct pool_result res;
+	struct saved_results saved;    /* PATHs that are saved scan results */
 	struct module_report **ok;     /* the reports of the usable inputs */
 	size_t nok, suppressed;
 	struct strlist errors;         /* "FILE: reason" per unusable input */
@@ -188,16 +191,23 @@ static int load_inputs(const struct check_opts *o, struct check *c)
 static int scan(const struct check_opts *o, struct check *c, char **paths, int npaths)
 {
 	struct analysis_options ao = { .rules = c->rules, .libc = o->c.libc };
+	struct fleet_cache fc = { 0 };
+	int nocache = 1, saved_errors;
 
-	if (cli_expand(&c->units, paths, npaths))
+	if (fleet_inputs(&o->c.fleet, paths, npaths, &c->units, &c->saved) ||
+	    (nocache = fleet_cache_init(&o->c.fleet, &o->c.rule_files, o->c.libc, &fc)) < 0)
 		return -1;
-	if (pool_run(&c->units, &ao, o->c.jobs, isatty(STDERR_FILENO), o->verbosity, &c->res) ||
+	if (pool_run_cached(&c->units, &ao, o->c.jobs, isatty(STDERR_FILENO), o->verbosity,
+			    nocache ? NULL : &fc.pool, &c->res) ||
 	    (c->sup && finding_filter_apply_all(c->res.reports, c->res.n, c->sup, &c->suppressed)) ||
-	    !(c->ok = calloc(c->res.n + 1, sizeof(*c->ok)))) {
+	    (c->sup && finding_filter_apply_all(c->saved.mods, c->saved.n, c->sup, &c->suppressed)) ||
+	    !(c->ok = calloc(c->res.n + c->saved.n + 1, sizeof(*c->ok)))) {
 		cli_error("out of memory");
 		return -1;
 	}
 	pool_print_messages(&c->res);
+	if (!nocache)
+		fleet_cache_report(&fc, c->units.n, o->verbosity);
 	for (size_t i = 0; i < c->res.n; i++) {
 		if (c->res.reports[i])
 			c->ok[c->nok++] = c->res.reports[i];
@@ -208,6 +218,9 @@ static int scan(const struct check_opts *o, struct check *c, char **paths, int n
 				return -1;
 			}
 	}
+	if ((saved_errors = fleet_take_saved(&c->saved, c->ok, &c->nok, &c->errors)) < 0)
+		return -1;
+	c->res.failed += (size_t)saved_errors;
 	return 0;
 }
 
@@ -261,6 +274,7 @@ static void check_free(struct check *c)
 	free(c->ok);
 	strlist_free(&c->errors);
 	pool_result_free(&c->res);
+	saved_results_clear(&c->saved);
 	input_list_free(&c->units);
 	rules_free(c->rules);
 	free(c->root);

@@ -22,7 +22,7 @@ static const char usage[] =
 	"Exit status: 0 written, 2 an input was unusable (then nothing is written) or the command\n"
 	"line is wrong.\n";
 
-static int build(const struct pool_result *res, char **text)
+static int build(const struct pool_result *res, const struct rules *rules, char **text)
 {
 	struct policy p = { 0 };
 	char digest[17];
@@ -30,7 +30,7 @@ static int build(const struct pool_result *res, char **text)
 
 	for (size_t i = 0; !err && i < res->n; i++)
 		if (res->reports[i])
-			err = policy_add_report(&p, res->reports[i]);
+			err = policy_add_report(&p, res->reports[i], rules);
 	policy_digest(rules_builtin(), digest);
 	*text = err ? NULL : policy_render(&p, digest);
 	policy_clear(&p);
@@ -48,7 +48,7 @@ static int run(const struct common_opts *c, char **paths, int n)
 
 	if (!rules || cli_expand(&units, paths, n))
 		goto out;
-	if (pool_run(&units, &ao, c->jobs, isatty(STDERR_FILENO), DIAG_WARN, &res) || build(&res, &text)) {
+	if (pool_run(&units, &ao, c->jobs, isatty(STDERR_FILENO), DIAG_WARN, &res) || build(&res, rules, &text)) {
 		cli_error("out of memory");
 		goto out;
 	}

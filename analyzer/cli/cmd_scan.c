@@ -34,6 +34,7 @@ static const char usage[] =
 	"  -j, --jobs N       parallel jobs (default: number of cores); the report is the same for any N\n"
 	"      --decoder NAME zydis (default: Zydis decodes, capstone details what matters) or\n"
 	"                     capstone (capstone alone: the same report, about twice the CPU)\n"
+	FLEET_USAGE
 	"      --show-ignored\n"
 	"                     also list the data that is not a finding, with the reason\n"
 	"\n"
@@ -78,6 +79,7 @@ static const struct option longopts[] = {
 	{ "no-color", no_argument, NULL, 'C' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	FLEET_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -226,9 +228,9 @@ static void print_error(void *ctx, enum diag_level level, const char *msg)
 }
 
 static char *render(const struct scan_opts *o, const struct pool_result *res,
-		    struct sarif_options *sarif)
+		    struct saved_results *saved, struct sarif_options *sarif)
 {
-	struct module_report **ok = calloc(res->n + 1, sizeof(*ok));
+	struct module_report **ok = calloc(res->n + saved->n + 1, sizeof(*ok));
 	struct strlist errors = { 0 };
 	size_t n = 0;
 	char *text;
@@ -242,6 +244,7 @@ static char *render(const struct scan_opts *o, const struct pool_result *res,
 			if (!strncmp(res->messages[i].v[k], "error: ", 7))
 				strlist_add(&errors, res->messages[i].v[k] + 7, false);
 	}
+	fleet_take_saved(saved, ok, &n, &errors);
 	if (!strcmp(o->format, "json")) {
 		text = report_json_render(ok, n, &errors, o->show_ignored);
 	} else if (report_lines_style(o->format) >= 0) {
@@ -281,44 +284,53 @@ static int run(const struct scan_opts *o, char **paths, int npaths)
 {
 	struct input_list units = { 0 };
 	struct pool_result res = { 0 };
+	struct saved_results saved = { 0 };
+	struct fleet_cache fc = { 0 };
 	struct suppress_set *sup = NULL;
 	struct rules *rules = NULL;
 	struct analysis_options ao = { .libc = o->c.libc, .decoder = o->c.decoder };
 	struct sarif_options so = { 0 };
 	struct diag d = { print_error, NULL };
-	int status = EXIT_TROUBLE;
+	int status = EXIT_TROUBLE, nocache = 1;
 	size_t suppressed = 0, selected = 0;
 	char *text = NULL, *root = NULL, *cwd = NULL;
 	bool sarif = !strcmp(o->format, "sarif") || !strcmp(o->format, "github");
 
 	if ((sarif && report_sarif_resolve(o->source_root, &root, &cwd, &d)) ||
 	    load_suppressions(o, &sup) || !(ao.rules = rules = cli_load_rules(&o->c)) ||
-	    cli_expand(&units, paths, npaths))
+	    fleet_inputs(&o->c.fleet, paths, npaths, &units, &saved) ||
+	    (nocache = fleet_cache_init(&o->c.fleet, &o->c.rule_files, o->c.libc, &fc)) < 0)
 		goto out;
 	so.source_root = root;
 	so.cwd = cwd;
-	if (pool_run(&units, &ao, o->c.jobs, isatty(STDERR_FILENO), o->verbosity, &res) ||
+	if (pool_run_cached(&units, &ao, o->c.jobs, isatty(STDERR_FILENO), o->verbosity,
+			    nocache ? NULL : &fc.pool, &res) ||
 	    (sup && finding_filter_apply_all(res.reports, res.n, sup, &suppressed)) ||
-	    finding_filter_select_all(res.reports, res.n, &o->select, &selected)) {
+	    (sup && finding_filter_apply_all(saved.mods, saved.n, sup, &suppressed)) ||
+	    finding_filter_select_all(res.reports, res.n, &o->select, &selected) ||
+	    finding_filter_select_all(saved.mods, saved.n, &o->select, &selected)) {
 		cli_error("out of memory");
 		goto out;
 	}
 	pool_print_messages(&res);
+	if (!nocache)
+		fleet_cache_report(&fc, units.n, o->verbosity);
 	if (sup && o->verbosity >= DIAG_INFO)
 		cli_error("%zu finding%s suppressed", suppressed, suppressed == 1 ? "" : "s");
-	text = render(o, &res, sarif ? &so : NULL);
+	text = render(o, &res, &saved, sarif ? &so : NULL);
 	if (!text) {
 		cli_error("out of memory");
 		goto out;
 	}
 	if (cli_write(&o->c, text) == 0)
-		status = res.failed ? EXIT_TROUBLE : EXIT_CLEAN;
+		status = res.failed || saved.errors.n ? EXIT_TROUBLE : EXIT_CLEAN;
 out:
 	free(text);
 	free(root);
 	free(cwd);
 	free(sup);
 	pool_result_free(&res);
+	saved_results_clear(&saved);
 	input_list_free(&units);
 	rules_free(rules);
 	return status;

@@ -77,7 +77,7 @@ int cli_common_option(struct common_opts *c, int opt, const char *arg)
 		c->decoder = strcmp(arg, "zydis") ? DISASM_CAPSTONE : DISASM_ZYDIS;
 		return 1;
 	default:
-		return 0;
+		return fleet_option(&c->fleet, opt, arg);
 	}
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "analysis.h"
 #include "cli.h"
+#include "confinement.h"
 #include "elf_image.h"
 #include "explain.h"
 #include "options.h"
@@ -98,6 +99,65 @@ out:
 	elf_image_free(img);
 }
 
+/* One line per unit (or the module, for functions without one) and reason: how many of its
+ * flagged functions are confined, or left alone, and why. */
+struct choice {
+	long unit;
+	bool confined;
+	const char *why, *detail;
+	size_t n;
+};
+
+static void tally(struct choice *list, size_t *n, const struct choice *c)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (list[i].unit == c->unit && list[i].confined == c->confined && list[i].why == c->why &&
+		    list[i].detail == c->detail) {
+			list[i].n++;
+			return;
+		}
+	list[(*n)++] = *c;
+}
+
+static void print_choice(const struct policy_module *pm, const struct choice *c)
+{
+	if (c->unit >= 0)
+		printf("  unit %s (%s): ", pm->units[c->unit].name, policy_language_name(pm->units[c->unit].lang));
+	else
+		printf("  %s: ", pm->nunits ? "functions without a unit" : "module (no DWARF units)");
+	printf("%zu function%s %s (%s%s%s)\n", c->n, c->n == 1 ? "" : "s", c->confined ? "confined" : "left alone",
+	       c->why, c->detail ? ": " : "", c->detail ? c->detail : "");
+}
+
+/* Decides for each function like the guard; chosen receives the confined ones (pm's strings). */
+static int explain_choices(const struct policy_module *pm, struct policy_module *chosen)
+{
+	struct confinement c = { confinement_mode_parse(guard_flags.confine), guard_flags.functions,
+				 guard_flags.units };
+	struct choice *list = calloc(pm->nfns + 1, sizeof(*list));
+	size_t n = 0;
+
+	*chosen = *pm;
+	chosen->nfns = 0;
+	chosen->fns = calloc(pm->nfns + 1, sizeof(*chosen->fns));
+	if (!list || !chosen->fns) {
+		free(list);
+		return -1;
+	}
+	for (size_t i = 0; i < pm->nfns; i++) {
+		struct choice ch = { pm->fns[i].unit, false, NULL, NULL, 1 };
+
+		ch.confined = confinement_decide(&c, pm, i, &ch.why, &ch.detail);
+		if (ch.confined)
+			chosen->fns[chosen->nfns++] = pm->fns[i];
+		tally(list, &n, &ch);
+	}
+	for (size_t i = 0; i < n; i++)
+		print_choice(pm, &list[i]);
+	free(list);
+	return 0;
+}
+
 static void print_diag(void *ctx, enum diag_level level, const char *msg)
 {
 	(void)ctx;
@@ -126,7 +186,7 @@ static int module_policy(const char *path, const struct policy *file, const stru
 		printf("%s\n", path);
 	err = analysis_run(&o, &u, &r);
 	if (!err)
-		err = policy_add_report(store, r);
+		err = policy_add_report(store, r, rules);
 	module_report_free(r);
 	*pm = err ? NULL : &store->mods[0];
 	return err;
@@ -172,6 +232,7 @@ static void explain_module(const char *path, bool main_program, const struct pol
 {
 	struct policy store = { 0 };
 	const struct policy_module *pm;
+	struct policy_module chosen = { 0 };
 	struct patch_planner *planner;
 
 	if (!guard_flags.patch) {
@@ -185,9 +246,10 @@ static void explain_module(const char *path, bool main_program, const struct pol
 		return;
 	}
 	planner = patch_planner_new();
-	if (planner && module_policy(path, file, rules, &store, &pm) == 0 && pm)
-		explain_functions(path, pm, planner);
+	if (planner && module_policy(path, file, rules, &store, &pm) == 0 && pm && explain_choices(pm, &chosen) == 0)
+		explain_functions(path, &chosen, planner);
 	patch_planner_free(planner);
+	free(chosen.fns);
 	policy_clear(&store);
 }
 

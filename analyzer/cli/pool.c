@@ -29,6 +29,7 @@ struct pool {
 	int verbosity;
 	struct slot *slots;       /* one per thread */
 	int nslots;
+	struct pool_cache *cache;
 };
 
 struct unit_log {
@@ -63,6 +64,28 @@ static void collect(void *ctx, enum diag_level level, const char *msg)
 	free(line);
 }
 
+/* Analyzes unit i, or reads it from the cache (and stores what had to be analyzed). */
+static void work_one(struct pool *p, struct slot *sl, size_t i)
+{
+	const struct input_unit *u = &p->units->v[i];
+	struct unit_log log = { &p->res->messages[i], &p->err, p->verbosity, sl };
+	struct analysis_options o = *p->base;
+	struct pool_cache *c = p->cache;
+	char key[CACHE_KEY_MAX];
+	bool keyed = c && !u->error && cache_key(u->path, u->member ? u->member_off : 0, key) == 0;
+
+	if (keyed && cache_load(c->dir, key, c->stamp, u, &p->res->reports[i]) == 0) {
+		atomic_fetch_add(&c->hits, 1);
+		return;
+	}
+	o.jobs = p->unit_jobs;
+	o.diag = (struct diag){ collect, &log };
+	if (analysis_run(&o, u, &p->res->reports[i]) < 0)
+		p->res->reports[i] = NULL;
+	else if (keyed && cache_save(c->dir, key, c->stamp, p->res->reports[i]) == 0)
+		atomic_fetch_add(&c->stored, 1);
+}
+
 static void *work(void *arg)
 {
 	struct slot *sl = arg;
@@ -70,14 +93,8 @@ static void *work(void *arg)
 	size_t i;
 
 	while ((i = atomic_fetch_add(&p->next, 1)) < p->units->n) {
-		struct unit_log log = { &p->res->messages[i], &p->err, p->verbosity, sl };
-		struct analysis_options o = *p->base;
-
-		o.jobs = p->unit_jobs;
-		o.diag = (struct diag){ collect, &log };
 		slot_set(sl, i, "starting");
-		if (analysis_run(&o, &p->units->v[i], &p->res->reports[i]) < 0)
-			p->res->reports[i] = NULL;
+		work_one(p, sl, i);
 		slot_set(sl, SIZE_MAX, "");
 		atomic_fetch_add(&p->done, 1);
 	}
@@ -159,7 +176,13 @@ static void wait_with_progress(struct pool *p, bool progress)
 int pool_run(const struct input_list *units, const struct analysis_options *o, int jobs,
 	     bool progress, int verbosity, struct pool_result *out)
 {
-	struct pool p = { .units = units, .base = o, .res = out, .verbosity = verbosity };
+	return pool_run_cached(units, o, jobs, progress, verbosity, NULL, out);
+}
+
+int pool_run_cached(const struct input_list *units, const struct analysis_options *o, int jobs,
+		    bool progress, int verbosity, struct pool_cache *cache, struct pool_result *out)
+{
+	struct pool p = { .units = units, .base = o, .res = out, .verbosity = verbosity, .cache = cache };
 	int nthreads = jobs < 1 ? 1 : jobs;
 	pthread_t *tids;
 	int started = 0;

@@ -2,8 +2,17 @@
 #ifndef CONFINE_POOL_H
 #define CONFINE_POOL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include "analysis.h"
+#include "cache.h"
+
+/* The result cache of a run (cache.h): where, under which stamp, and what it did. */
+struct pool_cache {
+	const char *dir;
+	char stamp[CACHE_STAMP_LEN];
+	atomic_size_t hits, stored;
+};
 
 struct pool_result {
 	size_t n;
@@ -18,6 +27,11 @@ struct pool_result {
  * Returns 0 or -ENOMEM. */
 int pool_run(const struct input_list *units, const struct analysis_options *o, int jobs,
 	     bool progress, int verbosity, struct pool_result *out);
+
+/* pool_run, reading each unit's report from the cache when it holds one and storing the others
+ * there (cache NULL: none). A cache that cannot be read or written only costs time. */
+int pool_run_cached(const struct input_list *units, const struct analysis_options *o, int jobs,
+		    bool progress, int verbosity, struct pool_cache *cache, struct pool_result *out);
 void pool_result_free(struct pool_result *r);
 
 /* Prints the messages of every unit to stderr in input order, prefixed "confine: ". */

@@ -33,3 +33,24 @@ for opt in O0 O2; do
 	assert_golden "guard/hosts/$opt/reload.txt" host_case $opt reload ./libplugin.so
 	assert_golden "guard/hosts/$opt/tmbuf.txt" host_case $opt tmbuf
 done
+
+# Functions that only call libc functions are never confined for it: a worker calling exit(0)
+# and perror on its error path, and wrappers of getenv, rand and strerror (MT-Safe in glibc).
+for opt in O0 O2; do
+	for h in exit wrappers; do
+		assert_golden "guard/hosts/$opt/$h.txt" host_case $opt $h
+	done
+done
+# confine=all gives the behaviour of earlier releases: every [guard] function is confined.
+assert_golden "guard/hosts/wrappers-all.txt" host_case O0 wrappers "" confine=all
+(cd "$FX/hosts/O2" && "$CONFINE" run --explain -- ./exit) >"$TMP/explain" 2>&1
+assert_line "$TMP/explain" "  module (no DWARF units): 1 function left alone (no unprotected state of its own)"
+(cd "$FX/hosts/O2" && "$CONFINE" run --explain --options confine=all -- ./exit) >"$TMP/explain" 2>&1
+assert_line "$TMP/explain" "  module (no DWARF units): 1 function confined (confine=all)"
+
+# Bad values stop the program at start-up; '::' belongs to a value.
+host_case O2 exit "" confine=some >"$TMP/bad"
+assert_line "$TMP/bad" "exit 2"
+assert_line "$TMP/bad" "confine: CONFINE_OPTIONS: bad value 'some' for confine (expected naive, unprotected, all or selected)"
+(cd "$FX/hosts/O2" && "$CONFINE" run --explain --options 'confine=selected:functions=legacy::*,serve:units=x' -- ./exit) >"$TMP/explain" 2>&1
+assert_line "$TMP/explain" "  module (no DWARF units): 1 function left alone (no unprotected state of its own)"

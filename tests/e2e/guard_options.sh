@@ -23,7 +23,7 @@ done
 
 # A ',' inside a value stays there: modules=nomatch,scen* patches the program.
 "$CONFINE" run --explain --options 'modules=nomatch,scen* exitcode=5' -- "$app" >"$TMP/plan" 2>&1
-grep -q "^  jump  0x[0-9a-f]* *show_env  *domain scenarios$" "$TMP/plan" || fail "modules=nomatch,scen*: $(head -3 "$TMP/plan")"
+grep -q "^  jump  0x[0-9a-f]* *tmbuf  *domain scenarios$" "$TMP/plan" || fail "modules=nomatch,scen*: $(head -3 "$TMP/plan")"
 "$CONFINE" run --explain --options 'modules=nomatch,other,exitcode=5' -- "$app" >"$TMP/plan" 2>&1
 assert_line "$TMP/plan" "$app: not patched (not matched by modules=)"
 
