@@ -144,6 +144,19 @@ check: all fixtures $(UNIT_BINS)
 golden: all fixtures
 	@UPDATE_GOLDEN=1 tests/run-e2e.sh $(BUILD)
 
+# The guard's scenario tests with the runtime (and the CLI) built under UBSan in $(BUILD)-ubsan,
+# stopping at the first undefined behaviour; the programs under test are the plain build's.
+UBSAN_OPT := -O2 -g -fsanitize=undefined -fno-sanitize-recover=undefined
+GUARD_UBSAN_TESTS := guard_scenarios guard_patch guard_faults guard_stress
+.PHONY: test-guard-ubsan
+test-guard-ubsan: deps-test
+	@$(MAKE) --no-print-directory all fixtures
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)-ubsan OPT="$(UBSAN_OPT)" all
+	@ln -sfn $(abspath $(BUILD))/fixtures $(BUILD)-ubsan/fixtures
+	@for t in $(GUARD_UBSAN_TESTS); do \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run-e2e.sh $(BUILD)-ubsan $$t || exit 1; \
+	done
+
 # --- demo -------------------------------------------------------------------------------------
 # The README's first command: installs what is missing, builds, scans and guards the fixtures.
 demo: deps

@@ -92,7 +92,7 @@ void *check_resolve(int index)
 {
 	void *real = __atomic_load_n(&guard_resolved[index], __ATOMIC_ACQUIRE);
 
-	if (real)
+	if (real || guard_async)
 		return real;
 	real = dlsym(RTLD_NEXT, guard_fns[index].name);
 	if (real) {
@@ -117,10 +117,10 @@ static bool name_allowed(void)
 
 /* Checks one domain; returns whether a later call from the same site has nothing new to
  * check (a violation now reported, suppressed or past max_reports), so it can be quiet. */
-static bool check_domain(int index, int d, uint64_t me, uintptr_t pc)
+static bool check_domain(int index, int d, uint64_t me, const struct unwind_start *at)
 {
 	struct violation v = { .kind = KIND_CROSS_THREAD_CALL, .fn = index, .domain = d, .caller = me,
-			       .pc = pc };
+			       .at = *at };
 	bool fresh = false;   /* a binding now: the next call may find another owner */
 
 	v.owner = __atomic_load_n(&guard_owner[d], __ATOMIC_ACQUIRE);
@@ -130,7 +130,7 @@ static bool check_domain(int index, int d, uint64_t me, uintptr_t pc)
 			report_violation(&v);
 			return true;
 		}
-		domains_bind(d, me, pc, guard_fns[index].entry);
+		domains_bind(d, me, at, guard_fns[index].entry);
 		v.owner = __atomic_load_n(&guard_owner[d], __ATOMIC_ACQUIRE);
 		fresh = true;
 	}
@@ -169,9 +169,9 @@ static bool env_query(int index, const uint64_t *regs)
 	return arg == 0 || (arg > 0 && regs && regs[6 - arg] == 0);
 }
 
-static void check_env(int index, uint64_t me, uintptr_t pc, const uint64_t *regs)
+static void check_env(int index, uint64_t me, const struct unwind_start *at, const uint64_t *regs)
 {
-	struct violation v = { .kind = KIND_ENV_WRITE, .fn = index, .domain = -1, .caller = me, .pc = pc };
+	struct violation v = { .kind = KIND_ENV_WRITE, .fn = index, .domain = -1, .caller = me, .at = *at };
 
 	if (env_query(index, regs))
 		return;
@@ -180,8 +180,9 @@ static void check_env(int index, uint64_t me, uintptr_t pc, const uint64_t *regs
 		report_violation(&v);
 }
 
-void *check_slow(uint64_t index, uintptr_t pc, const uint64_t *regs)
+void *check_slow(uint64_t index, uintptr_t pc, const uint64_t *regs, uintptr_t sp, uintptr_t bp)
 {
+	const struct unwind_start at = { pc, sp, bp };
 	const struct guard_fn *fn = &guard_fns[index];
 	void *real = (int)index < guard_nfns ? check_resolve((int)index) : fn->resume;
 	int saved_errno = errno;
@@ -194,9 +195,9 @@ void *check_slow(uint64_t index, uintptr_t pc, const uint64_t *regs)
 		bool quiet = fn->kind == GUARD_STATE && !guard_in_signal;
 
 		if (fn->kind == GUARD_ENV)
-			check_env((int)index, me, pc, regs);
+			check_env((int)index, me, &at, regs);
 		for (int i = 0; fn->kind == GUARD_STATE && i < 3 && fn->domains[i] >= 0; i++)
-			quiet &= check_domain((int)index, fn->domains[i], me, pc);
+			quiet &= check_domain((int)index, fn->domains[i], me, &at);
 		if (quiet && real)
 			domains_quiet((int)index, pc, real);
 		guard_busy = 0;

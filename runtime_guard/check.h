@@ -14,8 +14,10 @@ extern char check_slow_entry[] GUARD_HIDDEN;
 
 /* The slow path of every trampoline: checks the call, binds or reports, and returns where to
  * continue (the real function). index: the function; pc: its caller's return address; regs:
- * the call's argument registers as saved, %r9 first and %rdi last (NULL when unknown). */
-void *check_slow(uint64_t index, uintptr_t pc, const uint64_t *regs) GUARD_HIDDEN;
+ * the call's argument registers as saved, %r9 first and %rdi last (NULL when unknown); sp, bp:
+ * the caller's stack pointer once returned and its frame pointer, where stacks start.
+ * Async-signal-safe once the guard has started. */
+void *check_slow(uint64_t index, uintptr_t pc, const uint64_t *regs, uintptr_t sp, uintptr_t bp) GUARD_HIDDEN;
 
 /* The real function behind table entry index (resolved on first use), or NULL. */
 void *check_resolve(int index) GUARD_HIDDEN;

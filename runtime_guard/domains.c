@@ -1,12 +1,16 @@
 /* Domains: the owner words the trampolines compare against, and each domain's name and
  * bound-at stack for reports. */
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include "domains.h"
 #include "stack.h"
 
+/* bound_at is written by the thread that binds or claims and read by reports on any thread:
+ * a sequence lock, odd while a writer copies. */
 struct domain {
 	char name[64];
+	unsigned seq;
 	void *bound_at[STACK_MAX];
 	int nbound;
 	bool entry_first;      /* bound_at[0] is a patched function's entry, not a return address */
@@ -71,11 +75,24 @@ const char *domains_name(int d)
 	return d >= 0 && d < domains_count() ? domains[d].name : "?";
 }
 
+/* Writers take the sequence from even to odd, so two claims never interleave. Neither runs
+ * inside a signal handler that interrupted the other on its thread (guard_busy is set). */
 static void store_stack(int d, void *const *frames, int n, bool entry_first)
 {
-	memcpy(domains[d].bound_at, frames, (size_t)n * sizeof(*frames));
-	domains[d].nbound = n;
-	domains[d].entry_first = entry_first;
+	struct domain *dm = &domains[d];
+	unsigned s = __atomic_load_n(&dm->seq, __ATOMIC_RELAXED);
+
+	while ((s & 1) || !__atomic_compare_exchange_n(&dm->seq, &s, s + 1, false, __ATOMIC_ACQUIRE,
+							  __ATOMIC_RELAXED)) {
+		sched_yield();
+		s = __atomic_load_n(&dm->seq, __ATOMIC_RELAXED);
+	}
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	for (int i = 0; i < n; i++)
+		__atomic_store_n(&dm->bound_at[i], frames[i], __ATOMIC_RELAXED);
+	__atomic_store_n(&dm->nbound, n, __ATOMIC_RELAXED);
+	__atomic_store_n(&dm->entry_first, entry_first, __ATOMIC_RELAXED);
+	__atomic_store_n(&dm->seq, s + 2, __ATOMIC_RELEASE);
 }
 
 /* The same slot as trampoline.S computes: (key ^ key >> 6) mod QUIET_SLOTS. */
@@ -101,7 +118,7 @@ static void quiet_retire(void)
 
 /* Only the winner of the race to bind records its stack (a report in the instant between the
  * two may show the previous one). */
-bool domains_bind(int d, uint64_t serial, uintptr_t pc, uintptr_t entry)
+bool domains_bind(int d, uint64_t serial, const struct unwind_start *at, uintptr_t entry)
 {
 	uint64_t expected = 0;
 	void *frames[STACK_MAX];
@@ -110,7 +127,7 @@ bool domains_bind(int d, uint64_t serial, uintptr_t pc, uintptr_t entry)
 	if (__atomic_load_n(&guard_owner[d], __ATOMIC_ACQUIRE) != 0)
 		return false;
 	frames[0] = (void *)entry;
-	n += stack_capture_from(pc, frames + n, STACK_MAX - n);
+	n += stack_capture_at(at, frames + n, STACK_MAX - n);
 	if (!__atomic_compare_exchange_n(&guard_owner[d], &expected, serial, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
 		return false;
@@ -136,11 +153,24 @@ void domains_release(int d)
 	quiet_retire();
 }
 
-int domains_bound_at(int d, void *const **frames, bool *entry_first)
+int domains_bound_at(int d, void **out, int max, bool *entry_first)
 {
-	*frames = domains[d].bound_at;
-	*entry_first = domains[d].entry_first;
-	return domains[d].nbound;
+	struct domain *dm = &domains[d];
+
+	for (int tries = 0; tries < 1000; tries++) {
+		unsigned s = __atomic_load_n(&dm->seq, __ATOMIC_ACQUIRE);
+		int n = __atomic_load_n(&dm->nbound, __ATOMIC_RELAXED);
+
+		n = n < max ? n : max;
+		for (int i = 0; i < n; i++)
+			out[i] = __atomic_load_n(&dm->bound_at[i], __ATOMIC_RELAXED);
+		*entry_first = __atomic_load_n(&dm->entry_first, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (!(s & 1) && __atomic_load_n(&dm->seq, __ATOMIC_RELAXED) == s)
+			return n;
+		sched_yield();
+	}
+	return 0;
 }
 
 void domains_after_fork(uint64_t survivor)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "quiet.h"
 #include "shared.h"
+#include "unwind.h"
 
 /* Owner serials, one word per domain (0: unbound), read on every guarded call. */
 extern uint64_t guard_owner[MAX_DOMAINS] GUARD_HIDDEN;
@@ -39,18 +40,19 @@ int domains_find(const char *name);
 int domains_count(void);
 const char *domains_name(int d);
 
-/* Binds an unbound domain to serial (first caller wins) and records where: the stack from pc
- * (the caller's return address), after entry when not 0 (a patched function: the stack then
- * starts at that function and names its caller); false if another thread won. */
-bool domains_bind(int d, uint64_t serial, uintptr_t pc, uintptr_t entry);
+/* Binds an unbound domain to serial (first caller wins) and records where: the stack from at
+ * (where the confined function was entered), after entry when not 0 (a patched function: the
+ * stack then starts at that function and names its caller); false if another thread won. */
+bool domains_bind(int d, uint64_t serial, const struct unwind_start *at, uintptr_t entry);
 
 /* Binds d to serial whatever its owner; returns the previous owner (0: none). */
 uint64_t domains_claim(int d, uint64_t serial);
 void domains_release(int d);
 
-/* The stack recorded when d was last bound; *entry_first tells that frames[0] is a function's
- * entry rather than a return address. */
-int domains_bound_at(int d, void *const **frames, bool *entry_first);
+/* Copies up to max frames of the stack recorded when d was last bound; returns the count (0 if
+ * it was being rewritten all along). *entry_first tells that out[0] is a function's entry
+ * rather than a return address. */
+int domains_bound_at(int d, void **out, int max, bool *entry_first);
 
 /* In a fork child: domains of threads that did not survive the fork become unbound. */
 void domains_after_fork(uint64_t survivor);

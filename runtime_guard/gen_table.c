@@ -10,7 +10,8 @@
 
 /* Lifecycle hooks and the public API, exported beside the interposed functions. */
 static const char *const fixed_exports[] = {
-	"confine_claim", "confine_release", "sigaction", "signal", "dlopen", "dlclose",
+	"confine_claim", "confine_release", "sigaction", "signal", "dlopen", "dlclose", "sigprocmask",
+	"pthread_sigmask",
 };
 
 /* The libc domains take the first entries of the guard's domain table (MAX_DOMAINS). */

@@ -14,7 +14,6 @@
 #include "modules.h"
 #include "options.h"
 #include "report.h"
-#include "stack.h"
 #include "symbolize.h"
 #include "threads.h"
 
@@ -115,7 +114,6 @@ __attribute__((constructor(101))) static void guard_init(void)
 	shared_find_self();
 	detect_xsave();
 	symbolize_init(shared_own_path());
-	stack_prime();
 	threads_init();
 	domains_init();
 	resolve_all();

@@ -1,4 +1,5 @@
 /* Maps: reads /proc/self/maps in chunks, carrying partial lines over. */
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,6 +58,8 @@ bool maps_each(char *buf, size_t cap, bool (*fn)(const struct mapping *m, void *
 		ssize_t got = read(fd, buf + have, cap - 1 - have);
 		char *l = buf, *nl;
 
+		if (got < 0 && errno == EINTR)
+			continue;
 		if (got <= 0)
 			break;
 		have += (size_t)got;

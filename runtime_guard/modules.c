@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "analysis.h"
@@ -139,21 +140,34 @@ static bool policy_cache_load(const char *key, const char *build_id, struct poli
 	return ok;
 }
 
-/* Writes n bytes to the cache file of key and suffix, replacing it at once. */
+/* Past RLIMIT_FSIZE a write raises SIGXFSZ, which kills the host unless it ignores it. */
+static bool within_file_limit(size_t len)
+{
+	struct rlimit rl;
+
+	return getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || len <= rl.rlim_cur;
+}
+
+/* Writes n bytes to the cache file of key and suffix, replacing it at once through a temporary
+ * file. A full or read-only disk, a quota or a file size limit only costs the entry: the
+ * temporary file is removed, the program goes on. */
 static void cache_write(const char *key, const char *suffix, const void *data, size_t n)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 32];
+	bool ok;
 	FILE *f;
 
 	if (!cache_path(key, suffix, path, sizeof(path), true))
 		return;
 	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
-	f = fopen(tmp, "we");
-	if (f && fwrite(data, 1, n, f) == n && fclose(f) == 0)
-		rename(tmp, path);
-	else if (f)
-		fclose(f);
-	unlink(tmp);
+	f = within_file_limit(n) ? fopen(tmp, "we") : NULL;
+	if (!f)
+		return;
+	ok = fwrite(data, 1, n, f) == n;
+	/* fclose releases the stream even when its final write fails. */
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0)
+		unlink(tmp);
 }
 
 static void policy_cache_save(const char *key, const struct policy *store)
@@ -525,6 +539,9 @@ GUARD_EXPORT int dlclose(void *handle)
 	if (!real)
 		real = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
 	r = real ? real(handle) : -1;
+	/* Another library may now be loaded at its address: reports must not use its names. */
+	if (r == 0)
+		symbolize_forget();
 	if (r == 0 && guard_ready && guard_flags.patch)
 		forget_unloaded();
 	return r;

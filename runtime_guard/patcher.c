@@ -16,7 +16,6 @@
 #include "maps.h"
 #include "patcher.h"
 #include "signals.h"
-#include "stack.h"
 #include "threads.h"
 
 #define TRAP_SLOTS (1 << 17)
@@ -95,13 +94,11 @@ static void on_trap(int sig, siginfo_t *info, void *ctx)
 		r[REG_RIP] = (greg_t)t->resume;
 		return;
 	}
-	/* Back on the int3: the unwinder reads the function's CFI at the RIP of the signal frame,
-	 * and one byte further it would describe a state after the displaced instruction (a push
-	 * not done), and walk into garbage. */
-	r[REG_RIP] = (greg_t)t->site;
-	guard_trap_rip = t->site;
-	r[REG_RIP] = (greg_t)check_slow((uint64_t)t->fn, *(uintptr_t *)r[REG_RSP], NULL);
-	guard_trap_rip = 0;
+	/* At the entry: the stack pointer is at the return address, the frame pointer the caller's. */
+	guard_async++;
+	r[REG_RIP] = (greg_t)check_slow((uint64_t)t->fn, *(uintptr_t *)r[REG_RSP], NULL, (uintptr_t)r[REG_RSP] + 8,
+					 (uintptr_t)r[REG_RBP]);
+	guard_async--;
 	/* The trapped instruction was a call: perform it. */
 	if (t->call_ra) {
 		r[REG_RSP] -= 8;

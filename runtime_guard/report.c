@@ -49,11 +49,39 @@ int report_init(void)
 	return suppress_load(&suppressions, guard_flags.suppressions, &d) ? -1 : 0;
 }
 
+static uint64_t site_key(int fn, uintptr_t pc)
+{
+	return ((uint64_t)(fn + 1) << 48) ^ pc;
+}
+
+static size_t site_slot(uint64_t key)
+{
+	return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 52) % DEDUP_SLOTS;
+}
+
+/* Whether (function, pc) was reported: a lookup without the lock, so that a storm of one
+ * violation costs a few loads. */
+static bool seen_before(int fn, uintptr_t pc)
+{
+	uint64_t key = site_key(fn, pc);
+	size_t h = site_slot(key);
+
+	for (size_t i = 0; i < DEDUP_SLOTS; i++, h = (h + 1) % DEDUP_SLOTS) {
+		uint64_t cur = __atomic_load_n(&seen[h].key, __ATOMIC_ACQUIRE);
+
+		if (cur == key)
+			return true;
+		if (cur == 0)
+			return false;
+	}
+	return false;
+}
+
 /* First report of this (function, pc)? Inserts it; a full table reports everything. */
 static bool first_time(int fn, uintptr_t pc)
 {
-	uint64_t key = ((uint64_t)(fn + 1) << 48) ^ pc;
-	size_t h = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 52) % DEDUP_SLOTS;
+	uint64_t key = site_key(fn, pc);
+	size_t h = site_slot(key);
 
 	for (size_t i = 0; i < DEDUP_SLOTS; i++, h = (h + 1) % DEDUP_SLOTS) {
 		uint64_t cur = __atomic_load_n(&seen[h].key, __ATOMIC_ACQUIRE), empty = 0;
@@ -89,20 +117,29 @@ static void unlock(void)
 	__atomic_store_n(&lock_owner, 0, __ATOMIC_RELEASE);
 }
 
+/* log_path.PID is opened by the first writer; a message and a report may race to it, so the
+ * descriptor is published by compare-and-swap and the loser closes its own. */
 static int output_fd(void)
 {
+	int fd = __atomic_load_n(&log_fd, __ATOMIC_ACQUIRE), none = -1;
 	char path[600];
 	struct outbuf b = { path, sizeof(path), 0 };
 
-	if (log_fd >= 0)
-		return log_fd;
+	if (fd >= 0)
+		return fd;
 	if (!strcmp(guard_flags.log_path, "stderr"))
 		return 2;
 	outbuf_str(&b, guard_flags.log_path);
 	outbuf_str(&b, ".");
 	outbuf_dec(&b, (uint64_t)getpid());
-	log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	return log_fd >= 0 ? log_fd : 2;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return 2;
+	if (!__atomic_compare_exchange_n(&log_fd, &none, fd, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		close(fd);
+		return none;
+	}
+	return fd;
 }
 
 static void pid_prefix(struct outbuf *b)
@@ -142,10 +179,10 @@ static void frame_block(struct outbuf *b, const uintptr_t *pcs, size_t n, size_t
 }
 
 /* The violating stack starts at the caller of the confined function. */
-static size_t violating_stack(uintptr_t pc, uintptr_t *pcs)
+static size_t violating_stack(const struct unwind_start *at, uintptr_t *pcs)
 {
 	void *frames[STACK_MAX];
-	int n = stack_capture_from(pc, frames, STACK_MAX);
+	int n = stack_capture_at(at, frames, STACK_MAX);
 
 	for (int i = 0; i < n; i++)
 		pcs[i] = (uintptr_t)frames[i];
@@ -216,13 +253,13 @@ static void compose(struct outbuf *b, const struct violation *v)
 {
 	const struct guard_fn *fn = &guard_fns[v->fn];
 	uintptr_t pcs[2 * STACK_MAX], lookup[2 * STACK_MAX];
-	void *const *bound = NULL;
+	void *bound[STACK_MAX];
 	struct thread_desc caller, owner;
-	size_t n = violating_stack(v->pc, pcs), nb = 0;
+	size_t n = violating_stack(&v->at, pcs), nb = 0;
 	bool entry_first = false;
 
 	if (v->domain >= 0 && v->owner && !v->owner_glob)
-		nb = (size_t)domains_bound_at(v->domain, &bound, &entry_first);
+		nb = (size_t)domains_bound_at(v->domain, bound, STACK_MAX, &entry_first);
 	for (size_t i = 0; i < nb; i++)
 		pcs[n + i] = (uintptr_t)bound[i];
 	memcpy(lookup, pcs, (n + nb) * sizeof(*pcs));
@@ -268,10 +305,19 @@ void report_violation(const struct violation *v)
 	const char *names[3] = { fn->name, fn->module, v->domain >= 0 ? domains_name(v->domain) : NULL };
 	struct outbuf b = { report_buf, sizeof(report_buf), 0 };
 
-	if (!first_time(v->fn, v->pc) || suppress_match(&suppressions, v->kind, names, 3))
+	if (seen_before(v->fn, v->at.pc))
 		return;
+	if (suppress_match(&suppressions, v->kind, names, 3)) {
+		first_time(v->fn, v->at.pc);
+		return;
+	}
+	/* Marked as seen only once the lock is held: a refused lock loses nothing. */
 	if (!lock(v->caller))
 		return;
+	if (!first_time(v->fn, v->at.pc)) {
+		unlock();
+		return;
+	}
 	if (guard_flags.max_reports && reported >= (unsigned)guard_flags.max_reports) {
 		/* Like Helgrind's limit: a storm (thread-safe code the analysis cannot tell from unsafe
 		 * code) would flood the log and slow the program to a crawl. */
@@ -309,9 +355,14 @@ unsigned report_count(void)
 	return __atomic_load_n(&reported, __ATOMIC_RELAXED) + __atomic_load_n(&dropped, __ATOMIC_RELAXED);
 }
 
+/* The child is a process of its own: its reports, its limit and its exit status count only
+ * its own violations (a parent past max_reports must not silence it). */
 void report_after_fork(void)
 {
 	lock_owner = 0;
+	reported = 0;
+	dropped = 0;
+	memset(seen, 0, sizeof(seen));
 	if (log_fd >= 0)
 		close(log_fd);
 	log_fd = -1;   /* the child writes its own PATH.PID */

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "kinds.h"
 #include "suppress.h"
+#include "unwind.h"
 
 struct violation {
 	enum kind kind;      /* cross-thread-call, signal-reentry or env-write */
@@ -13,7 +14,7 @@ struct violation {
 	int domain;          /* -1 for env-write */
 	uint64_t caller;     /* thread serials */
 	uint64_t owner;      /* 0: unbound */
-	uintptr_t pc;        /* return address into the caller */
+	struct unwind_start at;   /* where the function was entered: at.pc returns into the caller */
 	int threads;         /* env-write: threads running */
 	bool owner_glob;     /* unbound, and the caller's name does not match owner= */
 };
@@ -34,7 +35,8 @@ unsigned report_count(void);
 /* Of those, the ones past max_reports, not shown. */
 unsigned report_dropped(void);
 
-/* In a fork child: the report lock may have been held by a thread that is gone. */
+/* In a fork child: the report lock may have been held by a thread that is gone, and the
+ * parent's reports and counts are the parent's. */
 void report_after_fork(void);
 
 #endif

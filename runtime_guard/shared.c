@@ -29,6 +29,7 @@ struct guard_fn guard_fns[MAX_FNS] = {
 uint64_t guard_xsave_size;
 __thread int guard_busy GUARD_TLS;
 __thread int guard_in_signal GUARD_TLS;
+__thread int guard_async GUARD_TLS;
 bool guard_ready GUARD_HIDDEN;
 static uintptr_t own_lo, own_hi;
 static char own_path[512];

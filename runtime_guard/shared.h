@@ -47,6 +47,9 @@ extern uint64_t guard_xsave_size GUARD_HIDDEN;       /* bytes for xsave, 0: use 
 extern __thread int guard_busy GUARD_TLS;            /* inside the guard: no checks */
 /* Nesting depth of signal handlers on this thread (set by the signal wrappers). */
 extern __thread int guard_in_signal GUARD_TLS;
+/* Inside a signal handler, the program's or the guard's own (SIGTRAP): async-signal-safe calls
+ * only (no malloc, no lock, no pthread_setspecific, no dlsym). */
+extern __thread int guard_async GUARD_TLS;
 
 /* Set once the constructor has run; before that, calls pass straight through. */
 extern bool guard_ready GUARD_HIDDEN;

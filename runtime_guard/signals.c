@@ -5,14 +5,21 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include "options.h"
 #include "signals.h"
 #include "threads.h"
 
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 
+/* What the wrapper calls, in one word it reads at once: the handler's address, with
+ * CALL_SIGINFO set for a three-argument one. A handler is never called with the signature of
+ * another, whatever sigaction runs meanwhile on another thread. */
+#define CALL_SIGINFO (1ULL << 63)
+
 struct user_handler {
 	void *fn;            /* the program's handler */
 	int flags;           /* its sa_flags */
+	uint64_t call;       /* fn | CALL_SIGINFO if SA_SIGINFO (the wrapper reads only this) */
 };
 
 static struct user_handler handlers[NSIG];
@@ -29,22 +36,23 @@ static sigaction_fn real_sigaction(void)
 
 static void wrapper(int sig, siginfo_t *info, void *uc)
 {
-	void *fn = __atomic_load_n(&handlers[sig].fn, __ATOMIC_ACQUIRE);
-	int flags = __atomic_load_n(&handlers[sig].flags, __ATOMIC_ACQUIRE);
-	uint64_t saved;
+	uint64_t call = __atomic_load_n(&handlers[sig].call, __ATOMIC_ACQUIRE), saved;
+	void *fn = (void *)(uintptr_t)(call & ~CALL_SIGINFO);
 
+	guard_async++;
 	/* A serial assigned inside the handler must survive it. */
 	if (guard_serial == SERIAL_UNASSIGNED && guard_ready)
 		threads_self();
 	saved = guard_serial;
 	guard_serial = saved | SERIAL_SIGNAL;
 	guard_in_signal++;
-	if (flags & SA_SIGINFO)
+	if (call & CALL_SIGINFO)
 		((void (*)(int, siginfo_t *, void *))fn)(sig, info, uc);
 	else if (fn != (void *)SIG_DFL && fn != (void *)SIG_IGN)
 		((void (*)(int))fn)(sig);
 	guard_in_signal--;
 	guard_serial = saved;
+	guard_async--;
 }
 
 static bool installs_handler(const struct sigaction *act)
@@ -68,10 +76,12 @@ static void unwrap(struct sigaction *old, const struct user_handler *prev)
 
 static void store_handler(int sig, const struct sigaction *act)
 {
+	bool siginfo = act->sa_flags & SA_SIGINFO;
+	void *fn = siginfo ? (void *)act->sa_sigaction : (void *)act->sa_handler;
+
 	__atomic_store_n(&handlers[sig].flags, act->sa_flags, __ATOMIC_RELEASE);
-	__atomic_store_n(&handlers[sig].fn, (act->sa_flags & SA_SIGINFO) ? (void *)act->sa_sigaction
-								   : (void *)act->sa_handler,
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&handlers[sig].fn, fn, __ATOMIC_RELEASE);
+	__atomic_store_n(&handlers[sig].call, (uint64_t)(uintptr_t)fn | (siginfo ? CALL_SIGINFO : 0), __ATOMIC_RELEASE);
 }
 
 static void report_as_old(struct sigaction *old, const struct user_handler *prev)
@@ -141,6 +151,44 @@ GUARD_EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
 	return old.sa_handler;
 }
 
+typedef int (*sigmask_fn)(int, const sigset_t *, sigset_t *);
+
+/* An int3 entry reached with SIGTRAP blocked kills the whole process (the kernel forces a
+ * blocked synchronous SIGTRAP to its default action). While entries may be patched, a mask the
+ * program sets never blocks SIGTRAP. */
+static const sigset_t *without_trap(int how, const sigset_t *set, sigset_t *copy)
+{
+	if (!set || how == SIG_UNBLOCK || !guard_flags.patch || sigismember(set, SIGTRAP) != 1)
+		return set;
+	*copy = *set;
+	sigdelset(copy, SIGTRAP);
+	return copy;
+}
+
+GUARD_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	static sigmask_fn real;
+	sigset_t copy;
+
+	if (!real)
+		real = (sigmask_fn)dlsym(RTLD_NEXT, "pthread_sigmask");
+	return real ? real(how, without_trap(how, set, &copy), old) : ENOSYS;
+}
+
+GUARD_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	static sigmask_fn real;
+	sigset_t copy;
+
+	if (!real)
+		real = (sigmask_fn)dlsym(RTLD_NEXT, "sigprocmask");
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return real(how, without_trap(how, set, &copy), old);
+}
+
 int signals_take_trap(void (*handler)(int, siginfo_t *, void *))
 {
 	sigaction_fn real = real_sigaction();
@@ -154,6 +202,10 @@ int signals_take_trap(void (*handler)(int, siginfo_t *, void *))
 	sigemptyset(&act.sa_mask);
 	if (real(SIGTRAP, &act, &old) != 0)
 		return -1;
+	/* The patching thread may have inherited a mask that blocks it. */
+	sigemptyset(&act.sa_mask);
+	sigaddset(&act.sa_mask, SIGTRAP);
+	pthread_sigmask(SIG_UNBLOCK, &act.sa_mask, NULL);
 	/* The disposition the program had (a handler installed before the guard started, or SIG_IGN)
 	 * becomes its kept-aside one. */
 	if (old.sa_sigaction != wrapper && !handlers[SIGTRAP].fn)
@@ -164,7 +216,8 @@ int signals_take_trap(void (*handler)(int, siginfo_t *, void *))
 
 bool signals_forward(int sig, siginfo_t *info, void *uc)
 {
-	void *fn = __atomic_load_n(&handlers[sig].fn, __ATOMIC_ACQUIRE);
+	uint64_t call = __atomic_load_n(&handlers[sig].call, __ATOMIC_ACQUIRE);
+	void *fn = (void *)(uintptr_t)(call & ~CALL_SIGINFO);
 
 	if (!fn || fn == (void *)SIG_DFL || fn == (void *)SIG_IGN)
 		return fn == (void *)SIG_IGN;

@@ -1,5 +1,6 @@
 /* Threads: serials live in initial-exec TLS (one load on the fast path); a slot registry keyed
  * by serial keeps tid and name for reports, and a pthread key destructor notes exits. */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
@@ -21,6 +22,9 @@ __thread uint64_t guard_serial GUARD_TLS = SERIAL_UNASSIGNED;
 static struct slot slots[SLOTS];
 static uint64_t next_serial = 1;
 static pthread_key_t exit_key;
+/* The serial came in a signal handler, where pthread_setspecific may allocate: the exit hook is
+ * set at the thread's next guarded call outside one. */
+static __thread int exit_hook_pending __attribute__((tls_model("initial-exec")));
 
 static pid_t own_tid(void)
 {
@@ -57,7 +61,10 @@ static uint64_t assign(void)
 	threads_own_name(s->name);
 	__atomic_store_n(&s->serial, serial, __ATOMIC_RELEASE);
 	/* A non-NULL value makes the key's destructor run when this thread exits. */
-	pthread_setspecific(exit_key, (void *)(uintptr_t)serial);
+	if (guard_async)
+		exit_hook_pending = 1;
+	else
+		pthread_setspecific(exit_key, (void *)(uintptr_t)serial);
 	guard_serial = serial;
 	return serial;
 }
@@ -75,6 +82,10 @@ uint64_t threads_self(void)
 
 	if (s == SERIAL_UNASSIGNED)
 		return assign();
+	if (exit_hook_pending && !guard_async) {
+		exit_hook_pending = 0;
+		pthread_setspecific(exit_key, (void *)(uintptr_t)(s & SERIAL_MASK));
+	}
 	return s & SERIAL_MASK;
 }
 
@@ -104,7 +115,9 @@ static bool read_comm(pid_t tid, char name[16])
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	got = read(fd, name, 15);
+	do
+		got = read(fd, name, 15);
+	while (got < 0 && errno == EINTR);
 	close(fd);
 	if (got <= 0)
 		return false;
@@ -137,7 +150,9 @@ int threads_count(void)
 
 	if (fd < 0)
 		return 0;
-	got = read(fd, buf, sizeof(buf) - 1);
+	do
+		got = read(fd, buf, sizeof(buf) - 1);
+	while (got < 0 && errno == EINTR);
 	close(fd);
 	if (got <= 0)
 		return 0;

@@ -59,9 +59,9 @@ guard_slow_\index:
 /* Entered by jump with the function's index pushed above the caller's return address. Saves
  * everything the function could be passed or rely on: the flags, every general register, and
  * the whole vector state (xsave, sized at start-up; fxsave on CPUs without it). Calls
- * check_slow(index, return address, saved argument registers), puts its answer in the index's
- * slot, restores it all and
- * jumps there, leaving the stack as the caller left it. The unwind info describes the caller's
+ * check_slow(index, return address, saved argument registers, the caller's stack and frame
+ * pointers), puts its answer in the index's slot, restores it all and jumps there, leaving the
+ * stack as the caller left it. The unwind info describes the caller's
  * frame, so stacks taken inside check_slow continue into the program. */
 	.globl	check_slow_entry
 	.hidden	check_slow_entry
@@ -149,6 +149,8 @@ check_slow_entry:
 4:	movq	8(%rbp), %rdi
 	movq	16(%rbp), %rsi
 	leaq	-64(%rbp), %rdx		/* the saved %r9 ... %rdi */
+	leaq	24(%rbp), %rcx		/* the caller's %rsp once returned */
+	movq	(%rbp), %r8		/* the caller's %rbp */
 	call	check_slow
 	movq	%rax, 8(%rbp)
 	cmpq	$0, guard_xsave_size(%rip)

@@ -29,6 +29,10 @@ for opt in O0 O2; do
 	assert_golden "guard/$opt/fork.txt" guard_case $opt fork
 	assert_golden "guard/$opt/signal.txt" guard_case $opt signal
 	assert_golden "guard/$opt/env.txt" guard_case $opt env
+	# A child forked after its parent reached max_reports reports its own violations.
+	assert_golden "guard/$opt/fork-limit.txt" guard_case $opt fork-limit max_reports=1
+	# A report made inside a signal handler, on a thread the guard meets there first.
+	assert_golden "guard/$opt/handler-report.txt" guard_case $opt handler-report
 done
 
 # Options: halting, aborting, the exit status, the log file, environment stripping.
