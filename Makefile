@@ -20,7 +20,7 @@ CFLAGS_ALL = -std=gnu11 $(OPT) -fPIC $(WARN) -D_GNU_SOURCE -Ianalyzer $(DEP_CFLA
 
 CORE_SRCS := $(wildcard analyzer/*.c)
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/analyzer/rules_data.o \
-	$(BUILD)/obj/analyzer/graph_page.o
+	$(BUILD)/obj/analyzer/graph_page.o $(BUILD)/obj/analyzer/sync_data.o
 CLI_SRCS := $(wildcard analyzer/cli/*.c)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 CORE_LIB := $(BUILD)/lib/libconfine.a
@@ -66,6 +66,11 @@ $(BUILD)/obj/analyzer/graph_page.o: analyzer/graph_page.S analyzer/graph_page.ht
 	$(call msg,AS,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -c -DPAGE_FILE='"analyzer/graph_page.html"' $< -o $@
+
+$(BUILD)/obj/analyzer/sync_data.o: analyzer/sync_data.S rules/sync.rules
+	$(call msg,AS,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -c -DSYNC_FILE='"rules/sync.rules"' $< -o $@
 
 $(CORE_LIB): $(CORE_OBJS)
 	$(call msg,AR,$@)
@@ -123,6 +128,8 @@ rules:
 	$(Q)if [ -d ../shared/data ]; then cp ../shared/data/*.tsv rules/src/; fi
 	$(Q)tools/gen-rules.sh $(RULES_SRC) > rules/libc.rules
 	@echo "rules/libc.rules regenerated"
+	$(Q)tools/gen-sync.sh rules/src/sync-functions.tsv rules/src/sync-cxx.tsv rules/src/sync-types.tsv > rules/sync.rules
+	@echo "rules/sync.rules regenerated"
 
 # --- tests --------------------------------------------------------------------------------------
 UNIT_SRCS := $(wildcard tests/test_*.c)

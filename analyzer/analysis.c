@@ -7,6 +7,7 @@
 #include "callgraph.h"
 #include "disasm.h"
 #include "functions.h"
+#include "lockset.h"
 #include "state.h"
 
 struct stages {
@@ -19,6 +20,9 @@ struct stages {
 	struct xref_set *xrefs;
 	struct function_table *funcs;
 	struct callgraph *cg;
+	struct sync_rules *own_sync;
+	const struct sync_rules *sync;
+	struct lockset *locks;
 };
 
 static double now_ms(void)
@@ -50,19 +54,35 @@ static int run_stages(const struct analysis_options *o, const struct input_unit 
 	double t = now_ms();
 	int err;
 
+	/* The synchronisation rules are small: each analysis parses its own copy. */
+	if ((err = sync_rules_load_builtin(&s->own_sync, d)) != 0)
+		return err;
+	s->sync = s->own_sync;
 	if ((err = STAGE("reading", elf_image_open(u, d, &s->img))) ||
 	    (err = STAGE("symbols", symbols_load(s->img, d, &s->syms))) ||
 	    (err = STAGE("debug info", debuginfo_load(s->img, d, &s->dbg))) ||
 	    (err = STAGE("relocations", relocs_load(s->img, d, &s->relocs))) ||
 	    (err = STAGE("state", state_classify(s->img, s->syms, s->dbg, s->relocs, &s->states))) ||
+	    (err = STAGE("types", state_apply_types(s->states, s->dbg, s->sync))) ||
 	    (err = STAGE("PLT", disasm_plt_load(s->img, d, &s->plt))) ||
 	    (err = STAGE("decoding", disasm_sweep(s->img, s->syms, s->relocs, o->jobs, o->decoder, d, &s->xrefs))) ||
 	    (err = STAGE("functions", functions_build(s->img, s->syms, s->relocs, s->xrefs, &s->funcs))))
 		return err;
 	struct callgraph_input ci = {
-		s->img, s->syms, s->relocs, s->plt, s->funcs, s->states, s->xrefs, o->rules, o->libc,
+		s->img, s->syms, s->relocs, s->plt, s->funcs, s->states, s->xrefs, o->rules, o->libc, s->sync,
 	};
 	err = STAGE("call graph", callgraph_build(&ci, &s->cg));
+	if (!err) {
+		struct lockset_input li = { s->img, s->syms, s->relocs, s->plt, s->funcs, s->states,
+					    s->xrefs, s->cg };
+
+		err = STAGE("lockset", lockset_analyze(&li, &s->locks));
+		if (!err)
+			diag_log(&o->diag, DIAG_DEBUG, "%s: lockset: %zu functions decoded, %zu locks",
+				 u->display, s->locks->analysed, s->locks->nlocks);
+		if (!err)
+			err = STAGE("protection", lockset_protect(s->locks, &li));
+	}
 	/* The references are the largest structure of a big module and findings do not need them. */
 	disasm_xrefs_free(s->xrefs);
 	s->xrefs = NULL;
@@ -81,13 +101,15 @@ int analysis_run(const struct analysis_options *o, const struct input_unit *u,
 	}
 	err = run_stages(o, u, &s);
 	if (!err) {
-		struct findings_input fi = { u, s.img, s.dbg, s.states, s.funcs, s.cg };
+		struct findings_input fi = { u, s.img, s.dbg, s.states, s.funcs, s.cg, s.syms, s.locks, s.sync };
 
 		diag_progress(&o->diag, "findings", 0, 0);
 		err = findings_build(&fi, out);
 	}
 	if (err == -ENOMEM)
 		diag_log(&o->diag, DIAG_ERROR, "%s: out of memory", u->display);
+	lockset_free(s.locks);
+	sync_rules_free(s.own_sync);
 	callgraph_free(s.cg);
 	functions_free(s.funcs);
 	disasm_xrefs_free(s.xrefs);

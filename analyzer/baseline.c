@@ -322,14 +322,19 @@ static int collect_hits(struct module_report *const *mods, size_t n, struct base
 		free(*refs);
 		return -ENOMEM;
 	}
+	/* Protected state is no finding of the gate: one unprotected access added to a locked
+	 * object makes it new. */
 	for (size_t m = 0; m < n; m++)
-		for (size_t i = 0; i < mods[m]->nfindings; i++, k++) {
+		for (size_t i = 0; i < mods[m]->nfindings; i++) {
+			if (!finding_unprotected(&mods[m]->findings[i]))
+				continue;
 			(*hits)[k] = (struct baseline_hit){ mods[m], &mods[m]->findings[i] };
 			(*refs)[k] = (struct ref){ mods[m]->findings[i].fingerprint, k, 0 };
+			k++;
 		}
-	if (total > 1)
-		qsort(*refs, total, sizeof(**refs), cmp_ref);
-	*count = total;
+	if (k > 1)
+		qsort(*refs, k, sizeof(**refs), cmp_ref);
+	*count = k;
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 struct rule_cache {
 	const char **keys;
 	const struct rule **vals;
+	const struct sync_func **syncs;
 	size_t mask;
 };
 
@@ -31,24 +32,32 @@ static int cache_init(struct builder *b)
 		cap *= 2;
 	b->cache.keys = calloc(cap, sizeof(*b->cache.keys));
 	b->cache.vals = calloc(cap, sizeof(*b->cache.vals));
+	b->cache.syncs = calloc(cap, sizeof(*b->cache.syncs));
 	b->cache.mask = cap - 1;
-	return b->cache.keys && b->cache.vals ? 0 : -ENOMEM;
+	return b->cache.keys && b->cache.vals && b->cache.syncs ? 0 : -ENOMEM;
 }
 
-static const struct rule *lookup_rule(struct builder *b, const char *name)
+/* The rule and the synchronisation rule for a name; either may be NULL. */
+static const struct rule *lookup_rule(struct builder *b, const char *name, const struct sync_func **sf)
 {
 	struct rule_cache *c = &b->cache;
+	const struct sync_rules *sr = b->in->sync;
 	size_t h = (size_t)(((uintptr_t)name * 0x9E3779B97F4A7C15ULL) >> 20) & c->mask;
 
 	for (size_t probes = 0; probes <= c->mask; probes++, h = (h + 1) & c->mask) {
-		if (c->keys[h] == name)
+		if (c->keys[h] == name) {
+			*sf = c->syncs[h];
 			return c->vals[h];
+		}
 		if (!c->keys[h]) {
 			c->keys[h] = name;
 			c->vals[h] = rules_find(b->in->rules, name, b->in->libc);
+			c->syncs[h] = sr ? sync_find_function(sr, name) : NULL;
+			*sf = c->syncs[h];
 			return c->vals[h];
 		}
 	}
+	*sf = sr ? sync_find_function(sr, name) : NULL;
 	return rules_find(b->in->rules, name, b->in->libc);
 }
 
@@ -105,16 +114,22 @@ static void add_edge(struct builder *b, uint32_t from, long to, int how)
 
 static void add_rule_use(struct builder *b, uint32_t func, const char *name, uint64_t site, int how)
 {
-	const struct rule *ru = name ? lookup_rule(b, name) : NULL;
+	const struct sync_func *sf = NULL;
+	const struct rule *ru = name ? lookup_rule(b, name, &sf) : NULL;
 	struct rule_use u = { func, ru, name, site, (uint8_t)how };
 
 	if (ru && VEC_PUSH(&b->cg->rule_uses, u))
 		b->err = -ENOMEM;
+	if (sf && func != NO_FUNCTION && how != HOW_ADDRESS_TAKEN &&
+	    VEC_PUSH(&b->cg->sync_uses, ((struct sync_use){ func, site, sf })))
+		b->err = -ENOMEM;
 }
 
-static void add_state_use(struct builder *b, uint32_t func, long state, int access)
+static void add_state_use(struct builder *b, uint32_t func, long state, const struct xref *x,
+			  int access)
 {
-	struct state_use u = { func, (uint32_t)state, (uint8_t)access };
+	struct state_use u = { .func = func, .state = (uint32_t)state, .site = x->from,
+			       .access = (unsigned)access, .locked = x->locked };
 
 	if (state >= 0 && func != NO_FUNCTION && VEC_PUSH(&b->cg->state_uses, u))
 		b->err = -ENOMEM;
@@ -136,7 +151,7 @@ static void on_symbol(struct builder *b, uint32_t f, const struct xref *x, const
 	if (y->type == STT_FUNC || y->type == STT_GNU_IFUNC)
 		add_edge(b, f, functions_find(in->funcs, y->addr), how);
 	else if (how == HOW_ADDRESS_TAKEN)
-		add_state_use(b, f, state_find(in->states, y->addr), x->access);
+		add_state_use(b, f, state_find(in->states, y->addr), x, x->access);
 }
 
 static void note_entry_branch(struct builder *b, uint32_t g, uint64_t off, int how)
@@ -206,9 +221,13 @@ static void resolve(struct builder *b, const struct xref *x, uint32_t f)
 	}
 }
 
+/* Plain references to module data, and calls or jumps through a module object (a function
+ * pointer global), which read it. */
 static bool is_state_ref(const struct callgraph_input *in, const struct xref *x)
 {
-	return x->kind == XREF_DATA && !(x->flags & XREF_SYMBOL) && !elf_image_is_got(in->img, x->to) &&
+	if (x->kind != XREF_DATA && !(x->flags & XREF_INDIRECT))
+		return false;
+	return !(x->flags & XREF_SYMBOL) && !elf_image_is_got(in->img, x->to) &&
 	       functions_find(in->funcs, x->to) < 0;
 }
 
@@ -216,7 +235,8 @@ static bool is_state_ref(const struct callgraph_input *in, const struct xref *x)
 static void resolve_state(struct builder *b, const struct xref *x, uint32_t f)
 {
 	if (f != NO_FUNCTION && is_state_ref(b->in, x))
-		add_state_use(b, f, state_find(b->in->states, x->to), x->access);
+		add_state_use(b, f, state_find(b->in->states, x->to), x,
+			      x->kind == XREF_DATA ? x->access : ACCESS_READ);
 }
 
 /* State referenced where no symbol describes it (stripped modules) is named by address. Code
@@ -358,11 +378,13 @@ static void mark_direct(struct callgraph *cg)
 	for (size_t i = 0; i < cg->rule_uses.n; i++)
 		if (cg->rule_uses.v[i].func != NO_FUNCTION)
 			cg->nodes[cg->rule_uses.v[i].func].direct = true;
+	for (size_t i = 0; i < cg->nfuncs; i++)
+		cg->nodes[i].unprotected = cg->nodes[i].direct;
 }
 
-/* Breadth-first from every direct function over callers: each caller's next hop lies on a
- * shortest call path to hazardous code. */
-static int propagate(struct callgraph *cg)
+/* Breadth-first from every unprotected function over callers: each caller's next hop lies on
+ * a shortest call path to hazardous code. */
+int callgraph_propagate(struct callgraph *cg)
 {
 	struct adjacency callers = { 0 };
 	uint32_t *queue = calloc(cg->nfuncs + 1, sizeof(uint32_t));
@@ -371,7 +393,9 @@ static int propagate(struct callgraph *cg)
 	int err = queue && seen ? adjacency_build(cg, true, true, &callers) : -ENOMEM;
 
 	for (size_t i = 0; !err && i < cg->nfuncs; i++)
-		if (cg->nodes[i].direct) {
+		cg->nodes[i].next_hop = NO_FUNCTION;
+	for (size_t i = 0; !err && i < cg->nfuncs; i++)
+		if (cg->nodes[i].unprotected) {
 			seen[i] = true;
 			queue[tail++] = (uint32_t)i;
 		}
@@ -488,11 +512,12 @@ int callgraph_build(const struct callgraph_input *in, struct callgraph **out)
 	if (!b.err) {
 		VEC_SORT(&cg->rule_uses, cmp_rule_use);
 		mark_direct(cg);
-		b.err = propagate(cg);
+		b.err = callgraph_propagate(cg);
 	}
 	free(b.src);
 	free(b.cache.keys);
 	free(b.cache.vals);
+	free(b.cache.syncs);
 	if (b.err) {
 		callgraph_free(cg);
 		return b.err;
@@ -507,6 +532,7 @@ void callgraph_free(struct callgraph *cg)
 		return;
 	VEC_FREE(&cg->state_uses);
 	VEC_FREE(&cg->rule_uses);
+	VEC_FREE(&cg->sync_uses);
 	VEC_FREE(&cg->edges);
 	free(cg->nodes);
 	free(cg);
@@ -514,5 +540,5 @@ void callgraph_free(struct callgraph *cg)
 
 bool callgraph_guard(const struct callgraph *cg, uint32_t f)
 {
-	return cg->nodes[f].direct && !cg->nodes[f].init_only;
+	return cg->nodes[f].unprotected && !cg->nodes[f].init_only;
 }

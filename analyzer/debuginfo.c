@@ -16,6 +16,7 @@ struct cu_cache {
 struct walker {
 	struct debuginfo *dbg;
 	VEC(struct dbg_var) vars;
+	VEC(struct dbg_unit) units;
 	Dwarf_Die cu;
 	const char *comp_dir;
 	int err;
@@ -144,12 +145,26 @@ static const char *decl_file(Dwarf_Die *die)
 	return dwarf_filesrc(files, 0, NULL, NULL);
 }
 
+/* A thread-local variable's location ends with DW_OP_form_tls_address (or GNU's). */
+static bool tls_location(Dwarf_Die *die)
+{
+	Dwarf_Attribute at;
+	Dwarf_Op *ops;
+	size_t n;
+
+	if (!dwarf_attr(die, DW_AT_location, &at) || dwarf_getlocation(&at, &ops, &n) != 0 || !n)
+		return false;
+	return ops[n - 1].atom == DW_OP_form_tls_address || ops[n - 1].atom == DW_OP_GNU_push_tls_address;
+}
+
 static void add_var(struct walker *w, Dwarf_Die *die, const char *owner)
 {
 	struct dbg_var v = { 0 };
 	Dwarf_Attribute at;
 	int line = 0;
 
+	if (w->units.n && !w->units.v[w->units.n - 1].tls && tls_location(die))
+		w->units.v[w->units.n - 1].tls = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &at));
 	if (static_address(die, &v.addr))
 		return;
 	v.name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &at));
@@ -160,6 +175,7 @@ static void add_var(struct walker *w, Dwarf_Die *die, const char *owner)
 	if (dwarf_decl_line(die, &line) == 0)
 		v.line = line;
 	v.is_const = type_is_const(die);
+	v.die = dwarf_dieoffset(die);
 	if (VEC_PUSH(&w->vars, v))
 		w->err = -ENOMEM;
 }
@@ -189,6 +205,21 @@ static void walk(struct walker *w, Dwarf_Die *parent, const char *owner, int dep
 	} while (!w->err && dwarf_siblingof(&child, &child) == 0);
 }
 
+static void add_unit(struct walker *w)
+{
+	Dwarf_Attribute at;
+	Dwarf_Word lang = 0;
+	struct dbg_unit u = { dwarf_dieoffset(&w->cu), "", 0, NULL };
+	const char *name = dwarf_formstring(dwarf_attr(&w->cu, DW_AT_name, &at));
+
+	if (name)
+		u.name = name;
+	if (dwarf_attr(&w->cu, DW_AT_language, &at) && dwarf_formudata(&at, &lang) == 0)
+		u.lang = (int)lang;
+	if (VEC_PUSH(&w->units, u))
+		w->err = -ENOMEM;
+}
+
 static int cmp_var(const void *a, const void *b)
 {
 	const struct dbg_var *x = a, *y = b;
@@ -212,18 +243,22 @@ int debuginfo_load(const struct elf_image *img, const struct diag *d, struct deb
 	while (dbg->dw && !w.err && dwarf_nextcu(dbg->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
 		if (dwarf_offdie(dbg->dw, off + hsize, &w.cu)) {
 			w.comp_dir = cu_comp_dir(&w.cu);
+			add_unit(&w);
 			walk(&w, &w.cu, NULL, 0);
 		}
 		off = next;
 	}
 	if (w.err) {
 		VEC_FREE(&w.vars);
+		VEC_FREE(&w.units);
 		free(dbg);
 		return w.err;
 	}
 	VEC_SORT(&w.vars, cmp_var);
 	dbg->v = w.vars.v;
 	dbg->n = w.vars.n;
+	dbg->units = w.units.v;
+	dbg->nunits = w.units.n;
 	(void)d;
 	*out = dbg;
 	return 0;
@@ -236,6 +271,7 @@ void debuginfo_free(struct debuginfo *dbg)
 	if (dbg->cus)
 		VEC_FREE(&dbg->cus->dies);
 	free(dbg->cus);
+	free(dbg->units);
 	free(dbg->v);
 	for (size_t i = 0; i < dbg->njoined; i++)
 		free(dbg->joined[i]);
@@ -331,4 +367,112 @@ const char *debuginfo_function_at(struct debuginfo *dbg, uint64_t addr)
 	}
 	free(scopes);
 	return name;
+}
+
+/* "ns::Class" from the DIE's enclosing namespaces, structures and classes. */
+static char *qualified_name(Dwarf_Die *die, const char *name)
+{
+	Dwarf_Die *scopes = NULL;
+	int n = dwarf_getscopes_die(die, &scopes);
+	size_t len = strlen(name) + 1;
+	char *q;
+
+	for (int i = 1; i < n; i++) {
+		const char *p = dwarf_diename(&scopes[i]);
+
+		if (p && dwarf_tag(&scopes[i]) != DW_TAG_compile_unit)
+			len += strlen(p) + 2;
+	}
+	q = malloc(len);
+	if (q) {
+		q[0] = '\0';
+		for (int i = n - 1; i >= 1; i--) {
+			const char *p = dwarf_diename(&scopes[i]);
+
+			if (p && dwarf_tag(&scopes[i]) != DW_TAG_compile_unit) {
+				strcat(q, p);
+				strcat(q, "::");
+			}
+		}
+		strcat(q, name);
+	}
+	free(scopes);
+	return q;
+}
+
+static enum type_class named_class(Dwarf_Die *type, const struct sync_rules *s, bool qualify)
+{
+	const char *name = dwarf_diename(type);
+	enum type_class c = TYPE_PLAIN;
+	char *q;
+
+	if (!name || !sync_type_candidate(s, name))
+		return TYPE_PLAIN;
+	c = sync_type_class(s, name);
+	if (c == TYPE_PLAIN && qualify && (q = qualified_name(type, name)) != NULL) {
+		c = sync_type_class(s, q);
+		free(q);
+	}
+	return c;
+}
+
+enum type_class debuginfo_var_class(const struct debuginfo *dbg, const struct dbg_var *v,
+				    const struct sync_rules *s)
+{
+	Dwarf_Attribute at;
+	Dwarf_Die type;
+	bool vol = false;
+
+	if (!dbg->dw || !s || !dwarf_offdie(dbg->dw, v->die, &type))
+		return TYPE_PLAIN;
+	for (int depth = 0; depth < 16; depth++) {
+		enum type_class c = TYPE_PLAIN;
+
+		if (!dwarf_attr_integrate(&type, DW_AT_type, &at) || !dwarf_formref_die(&at, &type))
+			return TYPE_PLAIN;
+		switch (dwarf_tag(&type)) {
+		case DW_TAG_atomic_type:
+			return TYPE_ATOMIC;
+		case DW_TAG_volatile_type:
+			vol = true;
+			continue;
+		case DW_TAG_const_type:
+		case DW_TAG_array_type:
+			continue;
+		case DW_TAG_typedef:
+			c = named_class(&type, s, false);
+			break;
+		case DW_TAG_structure_type:
+		case DW_TAG_class_type:
+		case DW_TAG_union_type:
+			return named_class(&type, s, true);
+		default:
+			return TYPE_PLAIN;
+		}
+		if (c == TYPE_SIGNAL_FLAG && !vol)
+			c = TYPE_PLAIN;
+		if (c != TYPE_PLAIN)
+			return c;
+	}
+	return TYPE_PLAIN;
+}
+
+long debuginfo_unit_at(struct debuginfo *dbg, uint64_t addr)
+{
+	Dwarf_Die cu;
+	Dwarf_Off off;
+	size_t lo = 0, hi = dbg->nunits;
+
+	if (find_cu(dbg, addr, &cu))
+		return -1;
+	off = dwarf_dieoffset(&cu);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (dbg->units[mid].off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < dbg->nunits && dbg->units[lo].off == off ? (long)lo : -1;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "elf_image.h"
+#include "sync.h"
 
 struct dbg_var {
 	uint64_t addr;
@@ -14,6 +15,15 @@ struct dbg_var {
 	const char *file;    /* declaration file, relative to the compilation directory when inside it */
 	int line;
 	bool is_const;       /* const-qualified object (not through a pointer) */
+	Dwarf_Off die;       /* the variable's DIE, for type queries */
+};
+
+/* A compilation unit. */
+struct dbg_unit {
+	Dwarf_Off off;       /* of its DIE */
+	const char *name;    /* DW_AT_name (the primary source file), "" when absent */
+	int lang;            /* DW_AT_language, 0 when absent */
+	const char *tls;     /* a thread-local variable it defines, NULL if none */
 };
 
 struct debuginfo {
@@ -23,6 +33,8 @@ struct debuginfo {
 	struct cu_cache *cus; /* built on first use */
 	char **joined;       /* compilation directory + "../" paths of out-of-tree sources (owned) */
 	size_t njoined;
+	struct dbg_unit *units; /* in .debug_info order, which is by offset */
+	size_t nunits;
 };
 
 /* Collects every variable with a static address (DW_OP_addr). Without DWARF the set is empty.
@@ -45,5 +57,14 @@ int debuginfo_source(struct debuginfo *dbg, uint64_t addr, const char **file, in
  * that a call inlined into another function is still attributed to the one written around it.
  * NULL when unknown. */
 const char *debuginfo_function_at(struct debuginfo *dbg, uint64_t addr);
+
+/* Class of the variable's type by the sync rules: an atomic (_Atomic, std::atomic, Rust
+ * atomics), a synchronisation object (pthread_mutex_t, std::mutex, ...), a signal flag (volatile
+ * sig_atomic_t), else TYPE_PLAIN. Arrays have the class of their elements. */
+enum type_class debuginfo_var_class(const struct debuginfo *dbg, const struct dbg_var *v,
+				    const struct sync_rules *s);
+
+/* Index into dbg->units of the unit whose code holds addr, or -1. */
+long debuginfo_unit_at(struct debuginfo *dbg, uint64_t addr);
 
 #endif

@@ -114,6 +114,14 @@ static bool interesting(const struct sweep *sw, uint64_t addr)
 	return sp && (sp->flags & (SHF_WRITE | SHF_EXECINSTR));
 }
 
+/* A read-modify-write that is atomic: lock-prefixed, or xchg with memory (implicitly locked). */
+static bool is_locked_insn(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	return x->prefix[0] == X86_PREFIX_LOCK || in->id == X86_INS_XCHG;
+}
+
 static void push(struct chunk *c, uint64_t from, uint64_t to, uint32_t sym, int kind, int flags,
 		 int access)
 {
@@ -126,6 +134,16 @@ static void push(struct chunk *c, uint64_t from, uint64_t to, uint32_t sym, int 
 	}
 	if (VEC_PUSH(&c->out, x))
 		c->err = -ENOMEM;
+}
+
+/* The access of the instruction in itself to its memory operand. */
+static void push_access(struct chunk *c, const cs_insn *in, uint64_t to, int flags, int access)
+{
+	size_t n = c->out.n;
+
+	push(c, in->address, to, 0, XREF_DATA, flags, access);
+	if (c->out.n > n)
+		c->out.v[n].locked = is_locked_insn(in);
 }
 
 static bool is_branch(const cs_insn *in)
@@ -201,11 +219,12 @@ static void track_start(struct chunk *c, const cs_insn *in)
 	c->track[slot] = (struct addr_reg){ fam, c->out.n - 1, 8, false };
 }
 
-static void on_deref(struct chunk *c, struct addr_reg *t, int access)
+static void on_deref(struct chunk *c, struct addr_reg *t, int access, bool locked)
 {
 	struct xref *x = &c->out.v[t->xref];
 
 	x->access = t->used ? (x->access | access) : access;
+	x->locked = t->used ? (x->locked && locked) : locked;
 	t->used = true;
 }
 
@@ -243,11 +262,20 @@ static bool still_live(const cs_insn *in, int fam)
 
 /* A dereference through a watched register gives the access; any other read of it lets the
  * address escape (kept as a possible write); a branch or an overwrite ends the watch. */
+static const cs_x86_op *mem_operand(const cs_insn *in);
+
 static void track_one(struct chunk *c, struct addr_reg *t, const cs_insn *in)
 {
 	const cs_x86 *x = &in->detail->x86;
+	const cs_x86_op *op;
 	int fam = t->family;
 
+	/* call/jmp *off(%reg): the watched address is a function-pointer slot, read. */
+	if (is_branch(in) && (op = mem_operand(in)) && reg_family(op->mem.base) == fam) {
+		on_deref(c, t, ACCESS_READ, false);
+		t->family = -1;
+		return;
+	}
 	if (is_branch(in) || in->id == X86_INS_RET || --t->left < 0) {
 		if (still_live(in, fam))
 			c->out.v[t->xref].access |= ACCESS_ADDR;
@@ -259,7 +287,7 @@ static void track_one(struct chunk *c, struct addr_reg *t, const cs_insn *in)
 
 		if (op->type == X86_OP_MEM && reg_family(op->mem.base) == fam &&
 		    reg_family(op->mem.index) != fam && in->id != X86_INS_LEA)
-			on_deref(c, t, op_access(in, op));
+			on_deref(c, t, op_access(in, op), is_locked_insn(in));
 		else if ((op->type == X86_OP_REG && reg_family(op->reg) == fam && (op->access & CS_AC_READ)) ||
 			 (op->type == X86_OP_MEM && (reg_family(op->mem.base) == fam || reg_family(op->mem.index) == fam)))
 			c->out.v[t->xref].access |= ACCESS_ADDR;
@@ -345,7 +373,7 @@ static void on_insn_linked(struct sweep *sw, struct chunk *c, const cs_insn *in)
 			push(c, in->address, to, 0, XREF_DATA, 0, ACCESS_ADDR);
 			track_start(c, in);
 		} else {
-			push(c, in->address, to, 0, XREF_DATA, 0, op_access(in, op));
+			push_access(c, in, to, 0, op_access(in, op));
 		}
 	}
 }
@@ -406,7 +434,12 @@ static void on_reloc(struct sweep *sw, struct chunk *c, const cs_insn *in, const
 		return;   /* TLS and other models: not module state */
 	if (kind == XREF_DATA && y->shndx != SHN_COMMON && !interesting(sw, to))
 		return;
-	push(c, in->address, to, 0, kind, 0, access);
+	/* A call or jump through a memory operand reads the slot (a function-pointer global). */
+	if (kind == XREF_DATA && access != ACCESS_ADDR)
+		push_access(c, in, to, 0, access);
+	else
+		push(c, in->address, to, 0, kind, kind != XREF_DATA && mem_operand(in) ? XREF_INDIRECT : 0,
+		     access);
 	if (kind == XREF_DATA && access == ACCESS_ADDR && (in->id == X86_INS_LEA || in->id == X86_INS_MOV))
 		track_start(c, in);
 }

@@ -13,7 +13,7 @@ enum xref_kind { XREF_CALL, XREF_JUMP, XREF_DATA };
 enum {
 	ACCESS_READ = 1,
 	ACCESS_WRITE = 2,
-	ACCESS_ADDR = 4,       /* address taken (lea, immediate, GOT load): a possible write */
+	ACCESS_ADDR = 4,       /* address taken (lea, immediate, GOT load) and not dereferenced nearby */
 };
 
 /* 16 bytes: a large library has millions of references. User-space addresses fit in 48 bits. */
@@ -22,7 +22,8 @@ struct xref {
 	uint64_t kind : 2;     /* enum xref_kind */
 	uint64_t flags : 3;    /* XREF_INDIRECT, XREF_SYMBOL */
 	uint64_t access : 3;   /* ACCESS_* for XREF_DATA */
-	uint64_t unused : 8;   /* zero */
+	uint64_t locked : 1;   /* its accesses are locked read-modify-writes (lock prefix, xchg) */
+	uint64_t unused : 7;   /* zero */
 	uint64_t to;           /* target address (INDIRECT: the slot read; SYMBOL: .symtab index) */
 };
 

@@ -51,7 +51,8 @@ static size_t count_uses(const struct module_report *r, const bool *drop)
 
 	for (size_t i = 0; i < r->nfindings; i++)
 		if (!drop[i])
-			n += r->findings[i].readers.n + r->findings[i].writers.n + r->findings[i].nsites;
+			n += r->findings[i].readers.n + r->findings[i].writers.n + r->findings[i].takers.n +
+			     r->findings[i].nsites;
 	return n;
 }
 
@@ -72,6 +73,8 @@ static int index_uses(struct filter *fl)
 			fl->uses[n++] = (struct use){ f->readers.v[k], f->name };
 		for (size_t k = 0; k < f->writers.n; k++)
 			fl->uses[n++] = (struct use){ f->writers.v[k], f->name };
+		for (size_t k = 0; k < f->takers.n; k++)
+			fl->uses[n++] = (struct use){ f->takers.v[k], f->name };
 		for (size_t k = 0; k < f->nsites; k++)
 			if (f->sites[k].function)
 				fl->uses[n++] = (struct use){ f->sites[k].function, f->name };

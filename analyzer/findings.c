@@ -121,6 +121,13 @@ static void finding_free(struct finding *f)
 	free(f->file);
 	strlist_free(&f->readers);
 	strlist_free(&f->writers);
+	strlist_free(&f->takers);
+	free(f->lock);
+	for (size_t i = 0; i < f->naccesses; i++) {
+		free(f->accesses[i].function);
+		free(f->accesses[i].lock);
+	}
+	free(f->accesses);
 	free(f->group);
 	free(f->alternative);
 	for (size_t i = 0; i < f->nsites; i++)
@@ -146,6 +153,12 @@ void module_report_free(struct module_report *r)
 		function_report_free(&r->functions[i]);
 	for (size_t i = 0; i < r->nignored; i++)
 		free(r->ignored[i].symbol);
+	for (size_t i = 0; i < r->nunits; i++) {
+		free(r->units[i].name);
+		free(r->units[i].aware.evidence);
+	}
+	free(r->units);
+	free(r->aware.evidence);
 	free(r->findings);
 	free(r->functions);
 	free(r->ignored);
@@ -182,9 +195,9 @@ static void add_user(struct build *b, struct strlist *l, uint32_t f)
 static char *infer_owner(const struct finding *f)
 {
 	char *owner = NULL;
-	const struct strlist *lists[2] = { &f->readers, &f->writers };
+	const struct strlist *lists[3] = { &f->readers, &f->writers, &f->takers };
 
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < 3; k++)
 		for (size_t i = 0; i < lists[k]->n; i++) {
 			char *base = findings_base_name(lists[k]->v[i]);
 
@@ -212,8 +225,132 @@ static int state_basics(const struct state_var *v, struct finding *f)
 	f->size = v->size;
 	f->line = v->line;
 	f->guarded_init = v->guarded_init;
+	f->protection = (enum protection)v->protection;
 	return f->symbol && f->demangled && f->name && f->section && (!v->owner || f->function) &&
 	       (!v->file || f->file) ? 0 : -ENOMEM;
+}
+
+/* One function's uses of one object, gathered before they become a struct access. */
+struct acc_key {
+	uint32_t state, func;
+	uint8_t use;
+	unsigned seen;           /* protections of the uses */
+	uint64_t held;           /* locks held at all of them */
+};
+
+static int cmp_acc(const void *a, const void *b)
+{
+	const struct acc_key *x = a, *y = b;
+
+	if (x->state != y->state)
+		return x->state < y->state ? -1 : 1;
+	return x->func < y->func ? -1 : x->func > y->func;
+}
+
+static enum protection access_protection(unsigned seen)
+{
+	if (seen & 1u << PROT_NONE)
+		return PROT_NONE;
+	if (seen == 1u << PROT_LOCK)
+		return PROT_LOCK;
+	if (seen & 1u << PROT_ATOMIC)
+		return PROT_ATOMIC;
+	if (seen & 1u << PROT_SIGNAL_FLAG)
+		return PROT_SIGNAL_FLAG;
+	return seen & 1u << PROT_ONCE ? PROT_ONCE : PROT_LOCK;
+}
+
+static char *lock_name(const struct findings_input *in, uint64_t held)
+{
+	long k = in->locks ? lockset_lock_state(in->locks, held) : -1;
+
+	return k >= 0 ? strdup(in->states->vars.v[k].name) : NULL;
+}
+
+static int add_access(struct build *b, struct finding *f, const struct acc_key *k)
+{
+	struct access a = { .use = k->use, .protection = access_protection(k->seen) };
+	struct access *na = realloc(f->accesses, (f->naccesses + 1) * sizeof(*na));
+
+	if (!na)
+		return -ENOMEM;
+	f->accesses = na;
+	a.function = label_of(b->in, k->func);
+	if (a.protection == PROT_LOCK)
+		a.lock = lock_name(b->in, k->held);
+	f->accesses[f->naccesses++] = a;
+	return a.function ? 0 : -ENOMEM;
+}
+
+static int cmp_access(const void *a, const void *b)
+{
+	return strcmp(((const struct access *)a)->function, ((const struct access *)b)->function);
+}
+
+/* Per function and object: the union of its uses and the weakest of their protections. */
+static int state_accesses(struct build *b, size_t base)
+{
+	const struct callgraph *cg = b->in->cg;
+	struct acc_key *keys = malloc((cg->state_uses.n + 1) * sizeof(*keys));
+	size_t n = 0;
+	int err = keys ? 0 : -ENOMEM;
+
+	for (size_t i = 0; !err && i < cg->state_uses.n; i++) {
+		const struct state_use *u = &cg->state_uses.v[i];
+
+		keys[n++] = (struct acc_key){ u->state, u->func, (uint8_t)u->access, 1u << u->prot, u->held };
+	}
+	if (!err)
+		qsort(keys, n, sizeof(*keys), cmp_acc);
+	for (size_t i = 0; !err && i < n;) {
+		struct acc_key k = keys[i];
+		struct finding *f = &b->out.v[base + k.state];
+
+		for (i++; i < n && keys[i].state == k.state && keys[i].func == k.func; i++) {
+			k.use |= keys[i].use;
+			k.seen |= keys[i].seen;
+			k.held &= keys[i].held;
+		}
+		err = add_access(b, f, &k);
+	}
+	for (size_t i = base; !err && i < b->out.n; i++) {
+		struct finding *f = &b->out.v[i];
+
+		if (f->naccesses)
+			qsort(f->accesses, f->naccesses, sizeof(*f->accesses), cmp_access);
+		if (f->protection == PROT_LOCK && b->in->states->vars.v[i - base].lock >= 0 &&
+		    !(f->lock = strdup(b->in->states->vars.v[b->in->states->vars.v[i - base].lock].name)))
+			err = -ENOMEM;
+	}
+	free(keys);
+	return err;
+}
+
+/* Objects found to be synchronisation objects leave the findings for the ignored list. */
+static void drop_sync_objects(struct build *b, size_t base)
+{
+	const struct state_set *st = b->in->states;
+	size_t w = base;
+
+	for (size_t i = base; i < b->out.n; i++) {
+		struct finding *f = &b->out.v[i];
+		struct ignored_report *ni;
+
+		if (!st->vars.v[i - base].sync_object) {
+			b->out.v[w++] = *f;
+			continue;
+		}
+		ni = realloc(b->r->ignored, (b->r->nignored + 2) * sizeof(*ni));
+		if (ni) {
+			b->r->ignored = ni;
+			ni[b->r->nignored++] = (struct ignored_report){ f->symbol, "synchronisation object" };
+			f->symbol = NULL;
+		} else {
+			b->err = -ENOMEM;
+		}
+		finding_free(f);
+	}
+	b->out.n = w;
 }
 
 static void state_findings(struct build *b)
@@ -236,17 +373,24 @@ static void state_findings(struct build *b)
 
 		if (u->access & ACCESS_READ)
 			add_user(b, &f->readers, u->func);
-		if (u->access & (ACCESS_WRITE | ACCESS_ADDR))
+		if (u->access & ACCESS_WRITE)
 			add_user(b, &f->writers, u->func);
+		if (u->access & ACCESS_ADDR)
+			add_user(b, &f->takers, u->func);
 	}
+	if (!b->err)
+		b->err = state_accesses(b, base);
 	for (size_t i = base; i < b->out.n && !b->err; i++) {
 		struct finding *f = &b->out.v[i];
 
 		strlist_sort(&f->readers);
 		strlist_sort(&f->writers);
+		strlist_sort(&f->takers);
 		if (f->kind == KIND_MUTABLE_LOCAL_STATIC && !f->function)
 			f->function = infer_owner(f);
 	}
+	if (!b->err)
+		drop_sync_objects(b, base);
 }
 
 static const char *how_name(int how)
@@ -363,6 +507,8 @@ static int function_basics(const struct findings_input *in, uint32_t f, struct f
 	fr->callback = nd->data_ref;
 	fr->anchored = fn->anchored;
 	fr->guard = callgraph_guard(in->cg, f);
+	fr->unprotected = nd->unprotected;
+	fr->unit = in->dbg && in->dbg->nunits ? debuginfo_unit_at(in->dbg, fn->addr) : -1;
 	fr->entry_branches = nd->entry_branches;
 	return fr->name && fr->demangled ? 0 : -ENOMEM;
 }
@@ -395,7 +541,8 @@ static int function_uses(const struct findings_input *in, const int32_t *map,
 	for (size_t i = 0; i < cg->state_uses.n && !err; i++) {
 		const struct state_use *u = &cg->state_uses.v[i];
 
-		err = strlist_add(&frs[map[u->func]].uses, in->states->vars.v[u->state].name, false);
+		if (map[u->func] >= 0 && !in->states->vars.v[u->state].sync_object)
+			err = strlist_add(&frs[map[u->func]].uses, in->states->vars.v[u->state].name, false);
 	}
 	for (size_t i = 0; i < cg->rule_uses.n && !err; i++) {
 		const struct rule_use *u = &cg->rule_uses.v[i];
@@ -484,6 +631,110 @@ static int copy_ignored(const struct state_set *st, struct module_report *r)
 	return 0;
 }
 
+#define DW_LANG_RUST 0x1c
+
+/* Rust symbols: v0 mangling (_R...) or legacy mangling ending in a 17h<16 hex>E hash. */
+static bool rust_symbol(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (!strncmp(name, "_R", 2) && len > 3 && name[2] >= 'A' && name[2] <= 'Z')
+		return true;
+	if (strncmp(name, "_ZN", 3) || len < 24 || name[len - 1] != 'E' || strncmp(name + len - 21, "17h", 3))
+		return false;
+	for (size_t i = len - 18; i < len - 1; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static int set_evidence(struct awareness *a, enum aware_reason why, const char *fmt, const char *what)
+{
+	char *dm;
+	int n;
+
+	if (a->aware)
+		return 0;
+	if (!(dm = symbols_demangle(what)))
+		return -ENOMEM;
+	a->aware = true;
+	a->reason = (uint8_t)why;
+	n = asprintf(&a->evidence, fmt, dm);
+	free(dm);
+	return n < 0 ? (a->evidence = NULL, -ENOMEM) : 0;
+}
+
+static enum aware_reason sync_reason(const struct sync_func *sf)
+{
+	return sf->role == SYNC_CREATE ? AWARE_THREADS : sf->role == SYNC_TLS ? AWARE_TLS : AWARE_SYNC;
+}
+
+static int unit_awareness(const struct findings_input *in, struct module_report *r)
+{
+	const struct callgraph *cg = in->cg;
+	int err = 0;
+
+	r->units = calloc(in->dbg->nunits + 1, sizeof(*r->units));
+	if (!r->units)
+		return -ENOMEM;
+	r->nunits = in->dbg->nunits;
+	for (size_t i = 0; i < r->nunits && !err; i++) {
+		r->units[i].lang = in->dbg->units[i].lang;
+		if (!(r->units[i].name = strdup(in->dbg->units[i].name)))
+			err = -ENOMEM;
+		else if (r->units[i].lang == DW_LANG_RUST)
+			err = set_evidence(&r->units[i].aware, AWARE_RUST, "written in %s", "Rust");
+	}
+	for (size_t i = 0; i < cg->sync_uses.n && !err; i++) {
+		const struct sync_use *su = &cg->sync_uses.v[i];
+		long k = sync_role_is_evidence(su->sf->role) ? debuginfo_unit_at(in->dbg, su->site) : -1;
+
+		if (k >= 0)
+			err = set_evidence(&r->units[k].aware, sync_reason(su->sf), "uses %s", su->sf->name);
+	}
+	for (size_t i = 0; i < r->nunits && !err; i++)
+		if (in->dbg->units[i].tls)
+			err = set_evidence(&r->units[i].aware, AWARE_TLS, "defines thread-local %s",
+					   in->dbg->units[i].tls);
+	return err;
+}
+
+/* Written for threads: it calls synchronisation or thread functions, defines thread-local
+ * storage, or is Rust. Compiler machinery (__cxa_guard_*) is no evidence. */
+static int module_awareness(const struct findings_input *in, struct module_report *r)
+{
+	const struct callgraph *cg = in->cg;
+	int err = in->dbg && in->dbg->nunits ? unit_awareness(in, r) : 0;
+
+	for (size_t i = 0; i < r->nunits && !err && !r->aware.aware; i++)
+		if (r->units[i].lang == DW_LANG_RUST)
+			err = set_evidence(&r->aware, AWARE_RUST, "written in %s", "Rust");
+	for (size_t i = 0; i < cg->sync_uses.n && !err && !r->aware.aware; i++)
+		if (sync_role_is_evidence(cg->sync_uses.v[i].sf->role))
+			err = set_evidence(&r->aware, sync_reason(cg->sync_uses.v[i].sf), "uses %s",
+					   cg->sync_uses.v[i].sf->name);
+	for (size_t i = 0; i < in->states->ignored.n && !err && !r->aware.aware; i++)
+		if (!strcmp(in->states->ignored.v[i].reason, "thread-local"))
+			err = set_evidence(&r->aware, AWARE_TLS, "defines thread-local %s",
+					   in->states->ignored.v[i].symbol);
+	for (size_t i = 0; in->syms && i < in->syms->nfuncs && !err && !r->aware.aware; i++)
+		if (rust_symbol(in->syms->funcs[i]->name))
+			err = set_evidence(&r->aware, AWARE_RUST, "written in %s", "Rust");
+	return err;
+}
+
+bool finding_unprotected(const struct finding *f)
+{
+	return f->kind == KIND_NON_REENTRANT_CALL || f->protection == PROT_NONE;
+}
+
+const struct awareness *module_report_awareness(const struct module_report *r, size_t fi)
+{
+	long u = fi < r->nfunctions ? r->functions[fi].unit : -1;
+
+	return u >= 0 && (size_t)u < r->nunits ? &r->units[u].aware : &r->aware;
+}
+
 int findings_build(const struct findings_input *in, struct module_report **out)
 {
 	struct build b = { .in = in, .r = calloc(1, sizeof(struct module_report)) };
@@ -499,6 +750,8 @@ int findings_build(const struct findings_input *in, struct module_report **out)
 		call_findings(&b);
 	if (!b.err)
 		function_reports(&b);
+	if (!b.err)
+		b.err = module_awareness(in, b.r);
 	for (size_t i = 0; i < b.out.n; i++) {
 		struct finding *f = &b.out.v[i];
 

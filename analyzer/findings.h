@@ -10,6 +10,7 @@
 #include "debuginfo.h"
 #include "elf_image.h"
 #include "kinds.h"
+#include "lockset.h"
 #include "rules.h"
 
 struct strlist {
@@ -25,6 +26,14 @@ struct site {
 	const char *how;         /* "call", "tail-call" or "address-taken" */
 };
 
+/* One function's use of a state object, with its protection. */
+struct access {
+	char *function;
+	uint8_t use;             /* ACCESS_READ | ACCESS_WRITE | ACCESS_ADDR (address taken) */
+	enum protection protection;
+	char *lock;              /* the lock's name when protection is lock and it is a module object */
+};
+
 struct finding {
 	enum kind kind;
 	char *symbol;            /* ELF symbol (or section+0xOFFSET; the callee as referenced) */
@@ -38,6 +47,11 @@ struct finding {
 	int line;
 	struct strlist readers, writers;   /* functions, sorted */
 	bool guarded_init;       /* C++ static behind a _ZGV guard */
+	struct strlist takers;   /* functions taking its address (neither a read nor a write) */
+	enum protection protection;   /* state: none when any access outside init-only code is */
+	char *lock;              /* state protected by a lock: its name when known */
+	struct access *accesses; /* state: one per function, sorted by function */
+	size_t naccesses;
 	/* non-reentrant-call only */
 	char *group, *alternative;
 	enum rule_severity severity;
@@ -55,6 +69,8 @@ struct function_report {
 	bool callback;           /* its address is stored in data (callback tables, vtables) */
 	bool address_taken;      /* its address is taken in code (thread start routines, callbacks) */
 	bool anchored;           /* the start is certain: see struct function */
+	bool unprotected;        /* touches state unprotected, or calls a listed function */
+	long unit;               /* index into module_report.units, -1 when unknown */
 	uint32_t entry_branches; /* bit i: a branch lands i bytes after the entry (0 < i < 32) */
 	struct strlist uses;     /* state and rules it touches itself */
 	struct strlist via;      /* call path to the nearest direct function */
@@ -63,6 +79,28 @@ struct function_report {
 struct ignored_report {
 	char *symbol;
 	const char *reason;
+};
+
+/* Whether code was written for threads, and why ("uses pthread_mutex_lock", "written in Rust"). */
+enum aware_reason {
+	AWARE_NONE,
+	AWARE_SYNC,              /* calls lock, condition, once or semaphore functions */
+	AWARE_THREADS,           /* creates threads */
+	AWARE_TLS,               /* uses thread-local storage (only) */
+	AWARE_RUST,              /* written in Rust */
+};
+
+struct awareness {
+	bool aware;
+	uint8_t reason;          /* enum aware_reason of the evidence */
+	char *evidence;          /* NULL when not aware */
+};
+
+/* A DWARF compilation unit. */
+struct unit_report {
+	char *name;              /* DW_AT_name: its primary source file */
+	int lang;                /* DW_AT_language (0x1c: Rust) */
+	struct awareness aware;
 };
 
 struct module_report {
@@ -78,6 +116,9 @@ struct module_report {
 	size_t nfunctions;
 	struct ignored_report *ignored;
 	size_t nignored;
+	struct awareness aware;  /* the module as a whole */
+	struct unit_report *units;   /* empty without DWARF */
+	size_t nunits;
 	struct strlist held;     /* reports read back from JSON: the strings ignored[].reason points to */
 };
 
@@ -88,6 +129,9 @@ struct findings_input {
 	const struct state_set *states;
 	const struct function_table *funcs;
 	const struct callgraph *cg;
+	const struct symbols *syms;          /* for Rust mangling; may be NULL */
+	const struct lockset *locks;         /* lock names; may be NULL */
+	const struct sync_rules *sync;       /* may be NULL */
 };
 
 /* Builds the module report. Returns 0 or -ENOMEM. */
@@ -95,6 +139,13 @@ int findings_build(const struct findings_input *in, struct module_report **out);
 
 /* Frees the report; r may be NULL. */
 void module_report_free(struct module_report *r);
+
+/* Whether the finding is reported by default: not state, or state with protection none. */
+bool finding_unprotected(const struct finding *f);
+
+/* The awareness that governs the function at index fi of r->functions: its unit's verdict when
+ * it has a unit, else the module's. */
+const struct awareness *module_report_awareness(const struct module_report *r, size_t fi);
 
 #define FINDINGS_HASH_INIT 0xcbf29ce484222325ULL
 

@@ -24,3 +24,10 @@ int kind_parse(const char *s)
 			return k;
 	return -1;
 }
+
+const char *protection_name(enum protection p)
+{
+	static const char *const names[PROT__COUNT] = { "none", "lock", "atomic", "once", "signal-flag" };
+
+	return (unsigned)p < PROT__COUNT ? names[p] : "none";
+}

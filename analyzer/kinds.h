@@ -15,6 +15,20 @@ enum kind {
 
 #define KIND_FINDINGS_END KIND_CROSS_THREAD_CALL   /* kinds below this are static findings */
 
+/* How a state access (or a state finding, combining its accesses) is protected from races. */
+enum protection {
+	PROT_NONE,          /* unprotected */
+	PROT_LOCK,          /* a lock is held on every path to the access */
+	PROT_ATOMIC,        /* an atomic type, or every write is a locked instruction */
+	PROT_ONCE,          /* written only while initialising (init-only code, a once routine, a
+			     * C++ guarded initialisation), read-only after */
+	PROT_SIGNAL_FLAG,   /* volatile sig_atomic_t: the sanctioned signal-handler flag */
+	PROT__COUNT
+};
+
+/* "none", "lock", "atomic", "once", "signal-flag". */
+const char *protection_name(enum protection p);
+
 /* The kind's name, e.g. "mutable-global". */
 const char *kind_name(enum kind k);
 

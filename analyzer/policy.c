@@ -96,11 +96,10 @@ static int state_touchers(const struct module_report *r, const struct rules *rul
 				return -ENOMEM;
 			continue;
 		}
-		for (size_t k = 0; k < f->readers.n; k++)
-			if (strlist_add(out, f->readers.v[k], false))
-				return -ENOMEM;
-		for (size_t k = 0; k < f->writers.n; k++)
-			if (strlist_add(out, f->writers.v[k], false))
+		/* Every use (read, write, address taken) whose protection is none. */
+		for (size_t k = 0; k < f->naccesses; k++)
+			if (f->accesses[k].protection == PROT_NONE &&
+			    strlist_add(out, f->accesses[k].function, false))
 				return -ENOMEM;
 	}
 	qsort(out->v, out->n, sizeof(char *), cmp_str);

@@ -43,6 +43,39 @@ static json_t *sites(const struct finding *f)
 	return a;
 }
 
+static json_t *use_words(uint8_t use)
+{
+	json_t *a = json_array();
+
+	if (a && (use & ACCESS_READ))
+		json_array_append_new(a, json_string("reads"));
+	if (a && (use & ACCESS_WRITE))
+		json_array_append_new(a, json_string("writes"));
+	if (a && (use & ACCESS_ADDR))
+		json_array_append_new(a, json_string("address-taken"));
+	return a;
+}
+
+static json_t *accesses(const struct finding *f)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < f->naccesses; i++) {
+		const struct access *x = &f->accesses[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:o}", "function", x->function,
+						   "use", use_words(x->use), "protection",
+						   protection_name(x->protection), "lock",
+						   str_or_null(x->lock)));
+	}
+	return a;
+}
+
+static json_t *awareness(const struct awareness *a)
+{
+	return json_pack("{s:b, s:o}", "thread_aware", a->aware, "evidence", str_or_null(a->evidence));
+}
+
 static json_t *finding(const struct finding *f)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "kind", kind_name(f->kind), "symbol",
@@ -67,20 +100,41 @@ static json_t *finding(const struct finding *f)
 		json_object_set_new(o, "line", f->file ? json_integer(f->line) : json_null());
 		json_object_set_new(o, "readers", strings(&f->readers));
 		json_object_set_new(o, "writers", strings(&f->writers));
+		json_object_set_new(o, "address_takers", strings(&f->takers));
 		json_object_set_new(o, "guarded_init", json_boolean(f->guarded_init));
+		json_object_set_new(o, "protection", json_string(protection_name(f->protection)));
+		json_object_set_new(o, "lock", str_or_null(f->lock));
+		json_object_set_new(o, "accesses", accesses(f));
 		json_object_set_new(o, "severity", json_string(rule_severity_name(baseline_severity(f))));
 	}
 	json_object_set_new(o, "fingerprint", json_string(f->fingerprint));
 	return o;
 }
 
-static json_t *function(const struct function_report *fr)
+static json_t *function(const struct module_report *r, const struct function_report *fr)
 {
-	return json_pack("{s:s, s:s, s:o, s:I, s:b, s:o, s:o, s:b, s:b, s:I}", "name", fr->name,
+	return json_pack("{s:s, s:s, s:o, s:I, s:b, s:b, s:o, s:o, s:b, s:b, s:I, s:o}", "name", fr->name,
 			 "demangled", fr->demangled, "address", hex(fr->addr), "size",
-			 (json_int_t)fr->size, "guard", fr->guard, "direct", strings(&fr->uses), "via",
-			 strings(&fr->via), "init_only", fr->init_only, "exported", fr->exported,
-			 "entry_branches", (json_int_t)fr->entry_branches);
+			 (json_int_t)fr->size, "guard", fr->guard, "unprotected", fr->unprotected,
+			 "direct", strings(&fr->uses), "via", strings(&fr->via), "init_only",
+			 fr->init_only, "exported", fr->exported, "entry_branches",
+			 (json_int_t)fr->entry_branches, "unit",
+			 fr->unit >= 0 && (size_t)fr->unit < r->nunits ? json_string(r->units[fr->unit].name)
+									 : json_null());
+}
+
+static json_t *units(const struct module_report *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < r->nunits; i++) {
+		json_t *u = awareness(&r->units[i].aware);
+
+		json_object_set_new(u, "name", json_string(r->units[i].name));
+		json_object_set_new(u, "language", json_integer(r->units[i].lang));
+		json_array_append_new(a, u);
+	}
+	return a;
 }
 
 static json_t *module(const struct module_report *r, bool show_ignored)
@@ -90,11 +144,12 @@ static json_t *module(const struct module_report *r, bool show_ignored)
 	for (size_t i = 0; fs && i < r->nfindings; i++)
 		json_array_append_new(fs, finding(&r->findings[i]));
 	for (size_t i = 0; fns && i < r->nfunctions; i++)
-		json_array_append_new(fns, function(&r->functions[i]));
-	m = json_pack("{s:s, s:s, s:o, s:o, s:b, s:b, s:o, s:o}", "path", r->path, "type",
+		json_array_append_new(fns, function(r, &r->functions[i]));
+	m = json_pack("{s:s, s:s, s:o, s:o, s:b, s:b, s:b, s:o, s:o, s:o, s:o}", "path", r->path, "type",
 		      elf_image_type_name(r->type), "member", str_or_null(r->member), "build_id",
 		      r->build_id[0] ? json_string(r->build_id) : json_null(), "stripped", r->stripped,
-		      "debug_info", r->debug_info, "findings", fs, "functions", fns);
+		      "debug_info", r->debug_info, "thread_aware", r->aware.aware, "evidence",
+		      str_or_null(r->aware.evidence), "units", units(r), "findings", fs, "functions", fns);
 	if (m && show_ignored) {
 		json_t *ign = json_array();
 

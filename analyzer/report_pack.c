@@ -6,7 +6,7 @@
 #include "report_pack.h"
 #include "saved_report.h"
 
-static const char magic[] = "confine report 1\n";
+static const char magic[] = "confine report 2\n";
 
 struct out {
 	char *buf;
@@ -74,6 +74,16 @@ static void put_finding(struct out *o, const struct finding *f)
 	put_list(o, &f->readers);
 	put_list(o, &f->writers);
 	put_num(o, f->guarded_init);
+	put_list(o, &f->takers);
+	put_num(o, f->protection);
+	put_str(o, f->lock);
+	put_num(o, f->naccesses);
+	for (size_t i = 0; i < f->naccesses; i++) {
+		put_str(o, f->accesses[i].function);
+		put_num(o, f->accesses[i].use);
+		put_num(o, f->accesses[i].protection);
+		put_str(o, f->accesses[i].lock);
+	}
 	put_str(o, f->group);
 	put_str(o, f->alternative);
 	put_num(o, f->severity);
@@ -96,10 +106,18 @@ static void put_function(struct out *o, const struct function_report *fr)
 	put_num(o, fr->addr);
 	put_num(o, fr->size);
 	put_num(o, (uint64_t)fr->guard | (uint64_t)fr->direct << 1 | (uint64_t)fr->init_only << 2 |
-			   (uint64_t)fr->exported << 3 | (uint64_t)fr->anchored << 4);
+			   (uint64_t)fr->exported << 3 | (uint64_t)fr->anchored << 4 |
+			   (uint64_t)fr->unprotected << 5);
+	put_num(o, (uint64_t)(fr->unit + 1));
 	put_num(o, fr->entry_branches);
 	put_list(o, &fr->uses);
 	put_list(o, &fr->via);
+}
+
+static void put_awareness(struct out *o, const struct awareness *a)
+{
+	put_num(o, (uint64_t)a->aware | (uint64_t)a->reason << 1);
+	put_str(o, a->evidence);
 }
 
 int report_pack(const struct module_report *r, char **out, size_t *len)
@@ -120,6 +138,13 @@ int report_pack(const struct module_report *r, char **out, size_t *len)
 	for (size_t i = 0; i < r->nignored; i++) {
 		put_str(&o, r->ignored[i].symbol);
 		put_str(&o, r->ignored[i].reason);
+	}
+	put_awareness(&o, &r->aware);
+	put_num(&o, r->nunits);
+	for (size_t i = 0; i < r->nunits; i++) {
+		put_str(&o, r->units[i].name);
+		put_num(&o, (uint64_t)(int64_t)r->units[i].lang);
+		put_awareness(&o, &r->units[i].aware);
 	}
 	if (o.nomem) {
 		free(o.buf);
@@ -235,6 +260,27 @@ static void get_sites(struct in *in, struct finding *f)
 	}
 }
 
+static void get_accesses(struct in *in, struct finding *f)
+{
+	size_t n = get_count(in);
+
+	if (!n || in->bad)
+		return;
+	if (!(f->accesses = calloc(n, sizeof(*f->accesses)))) {
+		in->nomem = true;
+		return;
+	}
+	for (f->naccesses = 0; f->naccesses < n && !in->bad && !in->nomem; f->naccesses++) {
+		struct access *a = &f->accesses[f->naccesses];
+
+		a->function = get_str(in);
+		a->use = (uint8_t)(get_num(in) & 7);
+		a->protection = (enum protection)(get_num(in) % PROT__COUNT);
+		a->lock = get_str(in);
+		in->bad |= !a->function;
+	}
+}
+
 static void get_finding(struct in *in, struct finding *f)
 {
 	uint64_t kind = get_num(in);
@@ -254,6 +300,10 @@ static void get_finding(struct in *in, struct finding *f)
 	get_list(in, &f->readers);
 	get_list(in, &f->writers);
 	f->guarded_init = get_num(in) != 0;
+	get_list(in, &f->takers);
+	f->protection = (enum protection)(get_num(in) % PROT__COUNT);
+	f->lock = get_str(in);
+	get_accesses(in, f);
 	f->group = get_str(in);
 	f->alternative = get_str(in);
 	f->severity = get_num(in) ? SEVERITY_ERROR : SEVERITY_WARNING;
@@ -282,6 +332,8 @@ static void get_function(struct in *in, struct function_report *fr)
 	fr->init_only = flags >> 2 & 1;
 	fr->exported = flags >> 3 & 1;
 	fr->anchored = flags >> 4 & 1;
+	fr->unprotected = flags >> 5 & 1;
+	fr->unit = (long)get_num(in) - 1;
 	fr->entry_branches = (uint32_t)get_num(in);
 	get_list(in, &fr->uses);
 	get_list(in, &fr->via);
@@ -313,6 +365,24 @@ static void get_ignored(struct in *in, struct module_report *r, struct ignored_r
 	ig->reason = r->held.v[i];
 }
 
+static void get_awareness(struct in *in, struct awareness *a)
+{
+	uint64_t v = get_num(in);
+
+	a->aware = v & 1;
+	a->reason = (uint8_t)(v >> 1);
+	a->evidence = get_str(in);
+	in->bad |= a->aware != (a->evidence != NULL);
+}
+
+static void get_unit(struct in *in, struct unit_report *u)
+{
+	u->name = get_str(in);
+	u->lang = (int)(int64_t)get_num(in);
+	get_awareness(in, &u->aware);
+	in->bad |= !u->name;
+}
+
 /* An array of n elements read one by one; count says how many to free on failure. */
 #define GET_ARRAY(in, arr, count, getter, ...)                                          \
 	do {                                                                           \
@@ -340,6 +410,10 @@ static void get_report(struct in *in, struct module_report *r)
 	GET_ARRAY(in, r->findings, r->nfindings, get_finding, );
 	GET_ARRAY(in, r->functions, r->nfunctions, get_function, );
 	GET_ARRAY(in, r->ignored, r->nignored, get_ignored, r, );
+	get_awareness(in, &r->aware);
+	GET_ARRAY(in, r->units, r->nunits, get_unit, );
+	for (size_t i = 0; i < r->nfunctions; i++)
+		in->bad |= r->functions[i].unit >= (long)r->nunits;
 }
 
 int report_unpack(const char *buf, size_t len, const char *path, const char *member,

@@ -244,16 +244,17 @@ struct item {
 	unsigned occurrence;   /* 1 for the first finding with its fingerprint in the run, then 2, ... */
 };
 
-/* "written by a, b, c and 2 more", "read by a", or "used by no function of this module". */
+/* "written by a, b, c and 2 more", "read by a", "its address taken (not a write) by a", or
+ * "used by no function of this module". */
 static void users(FILE *out, const struct finding *f)
 {
-	const struct strlist *l = f->writers.n ? &f->writers : &f->readers;
+	const struct strlist *l = f->writers.n ? &f->writers : f->readers.n ? &f->readers : &f->takers;
 
 	if (!l->n) {
 		fputs("used by no function of this module", out);
 		return;
 	}
-	fputs(f->writers.n ? "written by " : "read by ", out);
+	fputs(f->writers.n ? "written by " : f->readers.n ? "read by " : "its address taken (not a write) by ", out);
 	for (size_t i = 0; i < l->n && i < MAX_USERS; i++) {
 		char *dm = symbols_demangle(l->v[i]);
 
@@ -482,10 +483,12 @@ char *report_sarif_render(struct module_report *const *mods, size_t n, const str
 	items = calloc(total + 1, sizeof(*items));
 	if (!items)
 		return NULL;
+	/* Protected state (locked, atomic, once) is no alert. */
 	for (size_t m = 0; m < n; m++)
 		for (size_t i = 0; i < mods[m]->nfindings; i++)
-			items[k++] = (struct item){ mods[m], &mods[m]->findings[i], 0 };
-	out = render(items, total, false, o);
+			if (finding_unprotected(&mods[m]->findings[i]))
+				items[k++] = (struct item){ mods[m], &mods[m]->findings[i], 0 };
+	out = render(items, k, false, o);
 	free(items);
 	return out;
 }

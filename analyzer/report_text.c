@@ -6,7 +6,7 @@
 #include "report_summary.h"
 #include "report_text.h"
 
-enum role { ROLE_READ = 1, ROLE_WRITE = 2, ROLE_SITE = 4 };
+enum role { ROLE_READ = 1, ROLE_WRITE = 2, ROLE_SITE = 4, ROLE_ADDR = 8 };
 
 /* (function, finding) pairs sorted by function name, to list each function's findings. */
 struct touch {
@@ -61,31 +61,50 @@ static int push_touch(struct touch **v, size_t *n, size_t *cap, struct touch t)
 	return 0;
 }
 
-/* Merges readers and writers so a function that does both appears once, as both. */
-static int add_state_touches(const struct finding *f, size_t i, struct touch **v, size_t *n,
-			     size_t *cap)
+/* The access of function fn to the state finding f, or NULL. */
+static const struct access *access_of(const struct finding *f, const char *fn)
 {
-	for (size_t k = 0; k < f->readers.n; k++) {
-		int role = ROLE_READ;
+	for (size_t i = 0; i < f->naccesses; i++)
+		if (!strcmp(f->accesses[i].function, fn))
+			return &f->accesses[i];
+	return NULL;
+}
 
-		for (size_t w = 0; w < f->writers.n; w++)
-			if (!strcmp(f->writers.v[w], f->readers.v[k]))
-				role |= ROLE_WRITE;
-		if (push_touch(v, n, cap, (struct touch){ f->readers.v[k], i, role, NULL }))
-			return -1;
-	}
-	for (size_t w = 0; w < f->writers.n; w++) {
-		bool read = false;
+/* One touch per function with all its uses (reads, writes, address taken) merged; by default
+ * only the functions whose access is unprotected. */
+static int add_state_touches(const struct finding *f, size_t i, bool all, struct touch **v,
+			     size_t *n, size_t *cap)
+{
+	const struct strlist *lists[3] = { &f->readers, &f->writers, &f->takers };
+	static const int roles[3] = { ROLE_READ, ROLE_WRITE, ROLE_ADDR };
 
-		for (size_t k = 0; k < f->readers.n && !read; k++)
-			read = !strcmp(f->writers.v[w], f->readers.v[k]);
-		if (!read && push_touch(v, n, cap, (struct touch){ f->writers.v[w], i, ROLE_WRITE, NULL }))
-			return -1;
-	}
+	for (int l = 0; l < 3; l++)
+		for (size_t k = 0; k < lists[l]->n; k++) {
+			const char *fn = lists[l]->v[k];
+			const struct access *a = all ? NULL : access_of(f, fn);
+			int role = roles[l];
+			bool earlier = false;
+
+			if (a && a->protection != PROT_NONE)
+				continue;
+			for (int m = 0; m < 3; m++)
+				for (size_t j = 0; j < lists[m]->n; j++)
+					if (!strcmp(lists[m]->v[j], fn)) {
+						role |= roles[m];
+						earlier |= m < l;
+					}
+			if (!earlier && push_touch(v, n, cap, (struct touch){ fn, i, role, NULL }))
+				return -1;
+		}
 	return 0;
 }
 
-static struct touch *index_touches(const struct module_report *r, size_t *count)
+static bool shown(const struct out *o, const struct finding *f)
+{
+	return o->o->show_protected || finding_unprotected(f);
+}
+
+static struct touch *index_touches(const struct out *o, const struct module_report *r, size_t *count)
 {
 	struct touch *v = NULL;
 	size_t n = 0, cap = 0;
@@ -93,11 +112,13 @@ static struct touch *index_touches(const struct module_report *r, size_t *count)
 	for (size_t i = 0; i < r->nfindings; i++) {
 		const struct finding *f = &r->findings[i];
 
+		if (!shown(o, f))
+			continue;
 		for (size_t s = 0; s < f->nsites; s++)
 			if (f->sites[s].function &&
 			    push_touch(&v, &n, &cap, (struct touch){ f->sites[s].function, i, ROLE_SITE, &f->sites[s] }))
 				goto fail;
-		if (add_state_touches(f, i, &v, &n, &cap))
+		if (add_state_touches(f, i, o->o->show_protected, &v, &n, &cap))
 			goto fail;
 	}
 	qsort(v, n, sizeof(*v), cmp_touch);
@@ -121,14 +142,33 @@ static void location(const struct out *o, const char *file, int line)
 	fprintf(o->f, "    %s%-24s%s", color(o, DIM), buf, color(o, RESET));
 }
 
-static const char *role_word(int role)
+static void print_roles(const struct out *o, int role)
 {
-	if ((role & ROLE_READ) && (role & ROLE_WRITE))
-		return "reads, writes";
-	return role & ROLE_WRITE ? "writes" : role & ROLE_READ ? "reads" : "";
+	static const struct { int role; const char *word; } words[] = {
+		{ ROLE_READ, "reads" }, { ROLE_WRITE, "writes" }, { ROLE_ADDR, "address-taken" },
+	};
+	const char *sep = "  ";
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
+		if (role & words[i].role) {
+			fprintf(o->f, "%s%s", sep, words[i].word);
+			sep = ", ";
+		}
 }
 
-static void state_line(const struct out *o, const struct finding *f, int role)
+/* The protection of the function's access (of the whole object when fn is NULL). */
+static void print_protection(const struct out *o, const struct finding *f, const char *fn)
+{
+	const struct access *a = fn ? access_of(f, fn) : NULL;
+	enum protection p = a ? a->protection : f->protection;
+	const char *lock = a ? a->lock : f->lock;
+
+	if (p == PROT_NONE)
+		return;
+	fprintf(o->f, "  [%s%s%s]", protection_name(p), lock ? " " : "", lock ? lock : "");
+}
+
+static void state_line(const struct out *o, const struct finding *f, int role, const char *fn)
 {
 	location(o, f->file, f->line);
 	fprintf(o->f, " %s%-20s%s %s%s%s", color(o, MAGENTA), kind_name(f->kind), color(o, RESET),
@@ -140,13 +180,15 @@ static void state_line(const struct out *o, const struct finding *f, int role)
 		fprintf(o->f, " in %s", f->function_demangled ? f->function_demangled : dm ? dm : f->function);
 		free(dm);
 	}
-	if (role)
-		fprintf(o->f, "  %s", role_word(role));
+	print_roles(o, role);
 	if (f->size || f->symbol[0] != '.')
-		fprintf(o->f, "  (%s, %llu bytes%s)\n", f->section, (unsigned long long)f->size,
+		fprintf(o->f, "  (%s, %llu bytes%s)", f->section, (unsigned long long)f->size,
 			f->guarded_init ? ", initialised thread-safely, later writes race" : "");
 	else
-		fprintf(o->f, "  (%s, size unknown)\n", f->section);
+		fprintf(o->f, "  (%s, size unknown)", f->section);
+	if (o->o->show_protected)
+		print_protection(o, f, fn);
+	fprintf(o->f, "\n");
 }
 
 static void call_line(const struct out *o, const struct finding *f, const struct site *s, size_t sites)
@@ -250,7 +292,7 @@ static void function_block(const struct out *o, const struct module_report *r,
 		size_t same = 1;
 
 		if (t[i].role != ROLE_SITE) {
-			state_line(o, f, t[i].role);
+			state_line(o, f, t[i].role, fr->name);
 			continue;
 		}
 		while (i + same < hi && same_line(&t[i], &t[i + same]))
@@ -264,23 +306,31 @@ static bool untouched(const struct finding *f)
 {
 	if (f->kind == KIND_NON_REENTRANT_CALL)
 		return f->nsites && !f->sites[0].function;
-	return !f->readers.n && !f->writers.n;
+	return !f->readers.n && !f->writers.n && !f->takers.n;
 }
 
 struct counts {
 	size_t kinds[KIND__COUNT];
 	size_t findings, guard, via, init_only;
+	size_t protected, by_protection[PROT__COUNT];
 };
 
-static void count_module(const struct module_report *r, struct counts *c)
+static void count_module(const struct out *o, const struct module_report *r, struct counts *c)
 {
 	for (size_t i = 0; i < r->nfindings; i++) {
+		if (!shown(o, &r->findings[i])) {
+			c->protected++;
+			c->by_protection[r->findings[i].protection]++;
+			continue;
+		}
 		c->kinds[r->findings[i].kind]++;
 		c->findings++;
 	}
 	for (size_t i = 0; i < r->nfunctions; i++) {
 		const struct function_report *fr = &r->functions[i];
 
+		if (!o->o->show_protected && fr->direct && !fr->unprotected)
+			continue;
 		c->guard += fr->guard;
 		c->via += !fr->direct;
 		c->init_only += fr->direct && fr->init_only;
@@ -302,11 +352,30 @@ static void print_counts(const struct out *o, const struct counts *c)
 		first ? "" : ")", c->guard, c->guard == 1 ? "" : "s", c->via, c->init_only);
 }
 
+/* The one line about what the default leaves out. */
+static void print_protected(const struct out *o, const struct counts *c, const char *indent)
+{
+	bool first = true;
+
+	if (!c->protected)
+		return;
+	fprintf(o->f, "%s%zu protected finding%s not shown (", indent, c->protected,
+		c->protected == 1 ? "" : "s");
+	for (int p = PROT_LOCK; p < PROT__COUNT; p++)
+		if (c->by_protection[p]) {
+			fprintf(o->f, "%s%zu %s", first ? "" : ", ", c->by_protection[p], protection_name(p));
+			first = false;
+		}
+	fprintf(o->f, "); --show-protected lists them\n");
+}
+
 static void module_header(const struct out *o, const struct module_report *r)
 {
 	fprintf(o->f, "%s%s%s  (%s%s, %s", color(o, BOLD), r->display, color(o, RESET),
 		elf_image_type_name(r->type), r->stripped ? ", stripped" : "",
 		r->debug_info ? "debug info" : "no debug info");
+	if (r->aware.aware)
+		fprintf(o->f, ", thread-aware: %s", r->aware.evidence);
 	fprintf(o->f, ")\n");
 }
 
@@ -332,7 +401,9 @@ static void user_line(const struct out *o, const char *fn, int role)
 {
 	char *dm = symbols_demangle(fn);
 
-	fprintf(o->f, "    %-24s   %s  %s\n", "", dm ? dm : fn, role_word(role));
+	fprintf(o->f, "    %-24s   %s", "", dm ? dm : fn);
+	print_roles(o, role);
+	fprintf(o->f, "\n");
 	free(dm);
 }
 
@@ -426,7 +497,7 @@ static int by_state(const struct out *o, const struct module_report *r, size_t *
 		if ((*groups)++ >= o->o->limit)
 			continue;
 		if (f->kind != KIND_NON_REENTRANT_CALL) {
-			state_line(o, f, 0);
+			state_line(o, f, 0, NULL);
 			state_users(o, f, cap);
 		} else {
 			call_line(o, f, &none, 0);
@@ -460,20 +531,22 @@ static void by_function(const struct out *o, const struct module_report *r, stru
 	for (size_t i = 0; i < r->nfunctions; i++) {
 		const struct function_report *fr = &r->functions[i];
 
+		if (!o->o->show_protected && !fr->unprotected && fr->direct)
+			continue;
 		if (fr->direct ? nd++ < o->o->limit : nv++ < o->o->via)
 			function_block(o, r, fr, t, nt);
 	}
 	for (size_t i = 0; i < r->nfindings; i++) {
 		const struct finding *f = &r->findings[i];
 
-		if (!untouched(f) || nu++ >= o->o->limit)
+		if (!untouched(f) || !shown(o, f) || nu++ >= o->o->limit)
 			continue;
 		if (nu == 1)
 			fprintf(o->f, "  not used by any function in this module:\n");
 		if (f->kind == KIND_NON_REENTRANT_CALL)
 			call_line(o, f, NULL, 0);
 		else
-			state_line(o, f, 0);
+			state_line(o, f, 0, NULL);
 	}
 }
 
@@ -529,7 +602,7 @@ static size_t count_groups(const struct module_report *r)
 static int render_module(const struct out *o, const struct module_report *r)
 {
 	size_t nt = 0, groups = 0;
-	struct touch *t = index_touches(r, &nt);
+	struct touch *t = index_touches(o, r, &nt);
 	struct listed l = { 0 };
 	struct counts c = { 0 };
 	struct report_summary s;
@@ -566,9 +639,10 @@ static int render_module(const struct out *o, const struct module_report *r)
 			free(dm);
 		}
 	}
-	count_module(r, &c);
+	count_module(o, r, &c);
 	fprintf(o->f, "  ");
 	print_counts(o, &c);
+	print_protected(o, &c, "  ");
 	fprintf(o->f, "\n");
 	free(t);
 	return err;
@@ -584,11 +658,12 @@ char *report_text_render(struct module_report *const *mods, size_t n, const stru
 
 	for (size_t i = 0; i < n && !err; i++) {
 		err = render_module(&o, mods[i]);
-		count_module(mods[i], &total);
+		count_module(&o, mods[i], &total);
 	}
 	if (!err && n > 1) {
 		fprintf(o.f, "summary: %zu module%s; ", n, n == 1 ? "" : "s");
 		print_counts(&o, &total);
+		print_protected(&o, &total, "summary: ");
 	}
 	if (o.f)
 		fclose(o.f);

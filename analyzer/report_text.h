@@ -18,6 +18,7 @@ struct text_options {
 	size_t limit;       /* functions with findings, unused findings, or states listed per
 			     * module; TEXT_ALL for all. A module cut short opens with its summary */
 	size_t via;         /* functions reaching them through calls listed per module (0 none) */
+	bool show_protected; /* also list protected state (lock, atomic, once, signal flag) */
 };
 
 /* Renders every module, then a summary line. Returns a malloc'd string, NULL when out of memory. */

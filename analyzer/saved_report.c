@@ -150,6 +150,36 @@ static void read_call(json_t *o, struct finding *f, struct parse *p)
 	READ_ARRAY(o, "sites", f->sites, f->nsites, read_site, p);
 }
 
+/* "none", "lock", ...; a saved report from before protections were known has none. */
+static enum protection protection_field(json_t *o, struct parse *p)
+{
+	const char *s = str_field(o, "protection", true, p);
+	int k;
+
+	for (k = PROT__COUNT - 1; k > 0 && s && strcmp(s, protection_name(k)); k--)
+		;
+	if (s && strcmp(s, protection_name(k)))
+		bad(p, "protection");
+	return (enum protection)k;
+}
+
+static void read_access(json_t *o, struct access *a, struct parse *p)
+{
+	static const char *const uses[] = { "reads", "writes", "address-taken" };
+	json_t *u = json_object_get(o, "use"), *v;
+	size_t i;
+
+	a->function = dup_field(o, "function", false, p);
+	a->protection = protection_field(o, p);
+	a->lock = dup_field(o, "lock", true, p);
+	if (!json_is_array(u))
+		bad(p, "use");
+	json_array_foreach(u, i, v)
+		for (size_t k = 0; k < 3; k++)
+			if (json_is_string(v) && !strcmp(json_string_value(v), uses[k]))
+				a->use |= (uint8_t)(1u << k);
+}
+
 static void read_state(json_t *o, struct finding *f, struct parse *p)
 {
 	f->section = dup_field(o, "section", false, p);
@@ -158,6 +188,12 @@ static void read_state(json_t *o, struct finding *f, struct parse *p)
 	strings_field(o, "readers", &f->readers, p);
 	strings_field(o, "writers", &f->writers, p);
 	f->guarded_init = bool_field(o, "guarded_init", p);
+	if (json_object_get(o, "address_takers"))
+		strings_field(o, "address_takers", &f->takers, p);
+	f->protection = protection_field(o, p);
+	f->lock = dup_field(o, "lock", true, p);
+	if (json_object_get(o, "accesses"))
+		READ_ARRAY(o, "accesses", f->accesses, f->naccesses, read_access, p);
 }
 
 static void read_finding(json_t *o, struct finding *f, struct parse *p)
@@ -197,10 +233,43 @@ static void read_function(json_t *o, struct function_report *fr, struct parse *p
 	fr->guard = bool_field(o, "guard", p);
 	strings_field(o, "direct", &fr->uses, p);
 	strings_field(o, "via", &fr->via, p);
-	fr->direct = fr->via.n == 0;   /* the list holds direct functions and paths to them */
+	/* Direct functions list what they touch; the others are listed for their paths only (a
+	 * direct function whose own uses are protected may have a path too). */
+	fr->direct = fr->uses.n > 0 || fr->via.n == 0;
 	fr->init_only = bool_field(o, "init_only", p);
 	fr->exported = bool_field(o, "exported", p);
 	fr->entry_branches = (uint32_t)int_field(o, "entry_branches", false, p);
+	/* Reports saved before protections were known: a direct function is unprotected. */
+	fr->unprotected = json_object_get(o, "unprotected") ? bool_field(o, "unprotected", p) : fr->direct;
+	fr->unit = -1;
+}
+
+/* The unit a function names, by name among the module's units. */
+static void link_units(json_t *fns, struct module_report *r)
+{
+	for (size_t i = 0; i < r->nfunctions; i++) {
+		const char *u = json_string_value(json_object_get(json_array_get(fns, i), "unit"));
+
+		for (size_t k = 0; u && k < r->nunits; k++)
+			if (!strcmp(r->units[k].name, u))
+				r->functions[i].unit = (long)k;
+	}
+}
+
+static void read_awareness(json_t *o, struct awareness *a, struct parse *p)
+{
+	if (!json_object_get(o, "thread_aware"))
+		return;
+	a->aware = bool_field(o, "thread_aware", p);
+	a->evidence = dup_field(o, "evidence", !a->aware, p);
+	a->reason = a->aware ? AWARE_SYNC : AWARE_NONE;
+}
+
+static void read_unit(json_t *o, struct unit_report *u, struct parse *p)
+{
+	u->name = dup_field(o, "name", false, p);
+	u->lang = (int)int_field(o, "language", false, p);
+	read_awareness(o, &u->aware, p);
 }
 
 /* Each reason string is kept once, in r->held. */
@@ -297,9 +366,15 @@ static struct module_report *read_module(json_t *o, struct parse *p)
 	if (path && saved_report_set_origin(r, path, member))
 		p->nomem = true;
 	read_header(o, r, p);
-	READ_ARRAY(o, "findings", r->findings, r->nfindings, read_finding, p);
+	read_awareness(o, &r->aware, p);
+	if (json_object_get(o, "units"))
+		READ_ARRAY(o, "units", r->units, r->nunits, read_unit, p);
+	if (!p->bad && !p->nomem)
+		READ_ARRAY(o, "findings", r->findings, r->nfindings, read_finding, p);
 	if (!p->bad && !p->nomem)
 		READ_ARRAY(o, "functions", r->functions, r->nfunctions, read_function, p);
+	if (!p->bad && !p->nomem)
+		link_units(json_object_get(o, "functions"), r);
 	if (!p->bad && !p->nomem)
 		read_ignored_list(o, r, p);
 	if (p->bad || p->nomem) {

@@ -389,3 +389,22 @@ long state_find(const struct state_set *set, uint64_t addr)
 {
 	return find_in(set->vars.v, set->vars.n, addr);
 }
+
+static const struct dbg_var *var_debug(const struct state_var *v, const struct debuginfo *dbg)
+{
+	if (v->sym && v->sym->shndx == SHN_COMMON)
+		return debuginfo_var_named(dbg, v->sym->name);
+	return debuginfo_var_at(dbg, v->addr);
+}
+
+int state_apply_types(struct state_set *set, const struct debuginfo *dbg, const struct sync_rules *s)
+{
+	for (size_t i = 0; i < set->vars.n; i++) {
+		struct state_var *v = &set->vars.v[i];
+		const struct dbg_var *dv = dbg->dw ? var_debug(v, dbg) : NULL;
+
+		v->type_class = (uint8_t)(dv ? debuginfo_var_class(dbg, dv, s) : TYPE_PLAIN);
+		v->sync_object = v->type_class == TYPE_SYNC_OBJECT;
+	}
+	return 0;
+}

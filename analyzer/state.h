@@ -9,6 +9,7 @@
 #include "kinds.h"
 #include "relocs.h"
 #include "symbols.h"
+#include "sync.h"
 #include "vec.h"
 
 struct state_var {
@@ -22,6 +23,11 @@ struct state_var {
 	const char *file;          /* declaration, from DWARF; borrowed */
 	int line;
 	bool guarded_init;         /* C++ static with a _ZGV guard: initialised thread-safely */
+	uint8_t type_class;        /* enum type_class from DWARF */
+	bool sync_object;          /* of a synchronisation type, or only ever passed by address to
+				    * synchronisation functions: not a finding */
+	uint8_t protection;        /* enum protection of all its accesses; set by lockset_protect */
+	int32_t lock;              /* with PROT_LOCK: the state index of the lock, else -1 */
 };
 
 struct ignored_var {
@@ -48,6 +54,10 @@ bool state_is_mutable_addr(const struct elf_image *img, const struct relocs *rel
  * section+0xOFFSET; addrs may hold duplicates. Keeps the set sorted. Returns 0 or -ENOMEM. */
 int state_add_anonymous(struct state_set *set, const struct elf_image *img, const uint64_t *addrs,
 			size_t n);
+
+/* Applies DWARF types: sets each object's type_class, and sync_object for a synchronisation
+ * type (such objects stay in the set, as lock identities, but are no findings). Returns 0. */
+int state_apply_types(struct state_set *set, const struct debuginfo *dbg, const struct sync_rules *s);
 
 /* Index of the state variable whose range holds addr, or -1. */
 long state_find(const struct state_set *set, uint64_t addr);

@@ -66,7 +66,8 @@ static void analyze(const char *path, int jobs, struct events *e)
 static void test_stages_in_order(void **state)
 {
 	static const char *const want[] = { "reading", "symbols", "debug info", "relocations", "state",
-					    "PLT", "decoding", "functions", "call graph", "findings" };
+					    "types", "PLT", "decoding", "functions", "call graph",
+					    "lockset", "protection", "findings" };
 	char path[512];
 	const char *fx = getenv("FX");
 	struct events *e = calloc(1, sizeof(*e));
@@ -76,8 +77,8 @@ static void test_stages_in_order(void **state)
 	snprintf(path, sizeof(path), "%s/O2/liblegacy.so", fx && *fx ? fx : "build/fixtures");
 	analyze(path, 1, e);
 	assert_int_equal(e->bad, 0);
-	assert_int_equal(e->nstages, 10);
-	for (int i = 0; i < 10; i++)
+	assert_int_equal(e->nstages, 13);
+	for (int i = 0; i < 13; i++)
 		assert_string_equal(e->stages[i], want[i]);
 	/* One report per code section (.init, .text, .fini), the last one with all of it. */
 	assert_int_equal(e->ndone, 3);

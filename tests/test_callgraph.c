@@ -57,7 +57,7 @@ static struct module *load_with(const char *rel, unsigned libc, const char *user
 	assert_int_equal(disasm_sweep(m->img, m->syms, m->relocs, 2, DISASM_ZYDIS, &diag, &m->xrefs), 0);
 	assert_int_equal(functions_build(m->img, m->syms, m->relocs, m->xrefs, &m->funcs), 0);
 	struct callgraph_input in = { m->img, m->syms, m->relocs, m->plt, m->funcs, m->states, m->xrefs,
-				      m->rules, libc };
+				      m->rules, libc, NULL };
 	assert_int_equal(callgraph_build(&in, &m->cg), 0);
 	assert_int_equal(m->cg->nfuncs, m->funcs->v.n);
 	return m;

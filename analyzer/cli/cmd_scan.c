@@ -37,6 +37,9 @@ static const char usage[] =
 	FLEET_USAGE
 	"      --show-ignored\n"
 	"                     also list the data that is not a finding, with the reason\n"
+	"      --show-protected\n"
+	"                     text: also list protected state (a lock held at every access, atomic,\n"
+	"                     written once while initialising, a signal flag), tagged with how\n"
 	"\n"
 	"Triage (any format; --kind and --min-severity also filter json, sarif, gcc, github):\n"
 	"      --kind LIST    only these kinds (comma-separated: mutable-global, mutable-static,\n"
@@ -67,6 +70,7 @@ static const struct option longopts[] = {
 	{ "libc", required_argument, NULL, 'L' },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "show-ignored", no_argument, NULL, 'I' },
+	{ "show-protected", no_argument, NULL, 'U' },
 	{ "decoder", required_argument, NULL, 'D' },
 	{ "suppressions", required_argument, NULL, 'S' },
 	{ "source-root", required_argument, NULL, 'P' },
@@ -88,6 +92,7 @@ struct scan_opts {
 	const char *format;
 	const char *suppressions, *source_root;
 	bool show_ignored;
+	bool show_protected;
 	int verbosity;
 	struct finding_select select;
 	struct text_options text;
@@ -191,6 +196,9 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 		case 'I':
 			o->show_ignored = true;
 			break;
+		case 'U':
+			o->show_protected = true;
+			break;
 		case 'S':
 			o->suppressions = optarg;
 			break;
@@ -254,6 +262,7 @@ static char *render(const struct scan_opts *o, const struct pool_result *res,
 		text = report_sarif_render(ok, n, sarif);
 	} else {
 		struct text_options to = o->text;
+		to.show_protected = o->show_protected;
 
 		to.color = o->c.color;
 		to.show_ignored = o->show_ignored;

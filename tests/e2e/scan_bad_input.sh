@@ -11,12 +11,12 @@ $T "$CONFINE" scan --no-color legacy.o >good.txt 2>good.err
 st=$?
 [ "$st" = 0 ] || fail "legacy.o alone: exit $st, want 0"
 [ -s good.err ] && fail "legacy.o alone: unexpected stderr: $(head -c 300 good.err)"
-assert_line good.txt "legacy.o  (relocatable, debug info)"
+assert_line good.txt "legacy.o  (relocatable, debug info, thread-aware: defines thread-local t_depth)"
 
 # The report of legacy.o as it stands in the text output of a command with other inputs: its
 # block, from its header line to the blank line that ends it.
 good_block() {
-	awk -v h="$1  (relocatable, debug info)" '$0 == h { p = 1 } p { print } p && $0 == "" { exit }' "$2"
+	awk -v h="$1  (relocatable, debug info, thread-aware: defines thread-local t_depth)" '$0 == h { p = 1 } p { print } p && $0 == "" { exit }' "$2"
 }
 
 # expect_bad FILE REASON: FILE named before and after a good object: exit 2, stderr exactly
@@ -183,7 +183,8 @@ good_block legacy.o many.out >many.block
 cmp -s good.txt many.block || fail "several bad inputs: legacy.o is not reported in full"
 good_block "mix.a(legacy.o)" many.out >many.block
 cmp -s mix.good many.block || fail "several bad inputs: mix.a(legacy.o) is not reported in full"
-assert_line many.out "summary: 2 modules; 28 findings (6 mutable-global, 6 mutable-static, 2 mutable-local-static, 14 non-reentrant-call); 22 functions to guard, 4 reaching them through calls, 2 init-only"
+assert_line many.out "summary: 2 modules; 26 findings (6 mutable-global, 4 mutable-static, 2 mutable-local-static, 14 non-reentrant-call); 20 functions to guard, 2 reaching them through calls, 0 init-only"
+assert_line many.out "summary: 2 protected findings not shown (2 once); --show-protected lists them"
 
 # The JSON report lists the same errors and still holds the good module.
 $T "$CONFINE" scan --format json text.txt legacy.o missing.o >many.json 2>many.jerr
@@ -220,7 +221,7 @@ st=$?
 [ "$st" = 2 ] || fail "directory and a bad file: exit $st, want 2"
 echo "confine: error: text.txt: not an ELF file or archive" >tree.ewant
 diff -u tree.ewant tree.err >&2 || fail "directory and a bad file: stderr differs"
-assert_line tree.out "tree/legacy.o  (relocatable, debug info)"
+assert_line tree.out "tree/legacy.o  (relocatable, debug info, thread-aware: defines thread-local t_depth)"
 # An empty directory: nothing to scan is not an error, and there is nothing to print.
 assert_exit 0 $T "$CONFINE" scan --no-color tree/empty-dir
 [ -s "$TMP/exit.out" ] && fail "empty directory: stdout is not empty: $(head -3 "$TMP/exit.out")"

@@ -73,12 +73,12 @@ match($0, /^\.modules\[[0-9]+\]\.functions\[[0-9]+\]\./) {
 match($0, /^\.modules\[[0-9]+\]\./) { note(substr($0, 1, RLENGTH), substr($0, RLENGTH + 1), "module") }
 END { for (id in keys) print type[id] " " kind[id] keys[id] }' "$TMP/all.flat" | sort -u >"$TMP/shapes"
 cat >"$TMP/shapes.want" <<'EOF'
-finding kind="mutable-global" kind symbol demangled name function section size address file line readers writers guarded_init severity fingerprint
-finding kind="mutable-local-static" kind symbol demangled name function section size address file line readers writers guarded_init severity fingerprint
-finding kind="mutable-static" kind symbol demangled name function section size address file line readers writers guarded_init severity fingerprint
+finding kind="mutable-global" kind symbol demangled name function section size address file line readers writers address_takers guarded_init protection lock accesses severity fingerprint
+finding kind="mutable-local-static" kind symbol demangled name function section size address file line readers writers address_takers guarded_init protection lock accesses severity fingerprint
+finding kind="mutable-static" kind symbol demangled name function section size address file line readers writers address_takers guarded_init protection lock accesses severity fingerprint
 finding kind="non-reentrant-call" kind symbol demangled name function file line group alternative severity category sites fingerprint
-function  name demangled address size guard direct via init_only exported entry_branches
-module  path type member build_id stripped debug_info findings functions
+function  name demangled address size guard unprotected direct via init_only exported entry_branches unit
+module  path type member build_id stripped debug_info thread_aware evidence units findings functions
 site  address function file line how
 EOF
 diff -u "$TMP/shapes.want" "$TMP/shapes" >&2 || fail "json: the keys of modules, findings, sites or functions differ"
@@ -96,8 +96,8 @@ grep -E '\.(guard|init_only|exported|stripped|debug_info|guarded_init)=' "$TMP/a
 	fail "json: a flag is not a boolean"
 grep -E '^\.modules\[[0-9]+\]\.type=' "$TMP/all.flat" | grep -vE '="(relocatable|shared|executable)"$' &&
 	fail "json: a module type is unknown"
-# Text and JSON agree on the number of findings.
-[ "$(grep -cE '^\.modules\[[0-9]+\]\.findings\[[0-9]+\]\.kind=' "$TMP/all.flat")" = \
+# Text and JSON agree on the number of unprotected findings (the text's default).
+[ "$(grep -cE '^\.modules\[[0-9]+\]\.findings\[[0-9]+\]\.(kind="non-reentrant-call"|protection="none")$' "$TMP/all.flat")" = \
 	"$(sed -n 's/^summary: [0-9]* modules; \([0-9]*\) findings.*/\1/p' "$TMP/j1.text")" ] ||
 	fail "json and text disagree on the number of findings"
 
@@ -135,7 +135,7 @@ while IFS= read -r row; do
 done <<EOF
 kind="mutable-global" symbol="g_counter" demangled="g_counter" name="g_counter" function=null section=".bss" size=4 $C line=8 readers#=2 readers[0]="legacy_report" readers[1]="legacy_tokenize" writers#=1 writers[0]="legacy_tokenize" guarded_init=false
 kind="mutable-global" symbol="g_limit" demangled="g_limit" name="g_limit" function=null section=".data" size=4 $C line=9 readers#=1 readers[0]="legacy_report" readers[1]=- writers#=0 writers[0]=- guarded_init=false
-kind="mutable-static" symbol="s_buffer" demangled="s_buffer" name="s_buffer" function=null section=".bss" size=64 $C line=12 readers#=0 readers[0]=- readers[1]=- writers#=1 writers[0]="legacy_copy" guarded_init=false
+kind="mutable-static" symbol="s_buffer" demangled="s_buffer" name="s_buffer" function=null section=".bss" size=64 $C line=12 readers#=0 readers[0]=- readers[1]=- writers#=0 writers[0]=- guarded_init=false
 kind="mutable-static" symbol="s_ready" demangled="s_ready" name="s_ready" function=null section=".bss" size=4 $C line=13 readers#=1 readers[0]="legacy_is_ready" readers[1]=- writers#=1 writers[0]="setup_helper" guarded_init=false
 EOF
 # The function-local static: named after the variable, its symbol is the compiler's (tokens.N).
@@ -149,10 +149,16 @@ done <<'EOF'
 name="legacy_tokenize" guard=true direct#=3 direct[0]="g_counter" via#=0 via[0]=- init_only=false exported=true
 name="legacy_process" guard=false direct#=0 direct[0]=- via#=1 via[0]="legacy_tokenize" init_only=false exported=true
 name="setup_helper" guard=false direct#=1 direct[0]="s_ready" via#=0 via[0]=- init_only=true exported=false
-name="legacy_init" guard=false direct#=0 direct[0]=- via#=1 via[0]="setup_helper" init_only=true exported=false
-name="legacy_is_ready" guard=true direct#=1 direct[0]="s_ready" via#=0 via[0]=- init_only=false exported=true
+name="legacy_is_ready" guard=false direct#=1 direct[0]="s_ready" via#=0 via[0]=- init_only=false exported=true
 EOF
-[ "$(wc -l <"$TMP/fns")" = 14 ] || fail "O0/legacy.o json: $(wc -l <"$TMP/fns") functions, want 14"
+[ "$(wc -l <"$TMP/fns")" = 13 ] || fail "O0/legacy.o json: $(wc -l <"$TMP/fns") functions, want 13"
+# s_buffer is only passed to strncpy: its address taken, not a write; s_ready is written while
+# the module loads and only read after: protected (once).
+rows "$L" .modules[0].findings name "address_takers#" "address_takers[0]" protection lock >"$TMP/prot"
+assert_line "$TMP/prot" 'name="s_buffer" address_takers#=1 address_takers[0]="legacy_copy" protection="none" lock=null'
+assert_line "$TMP/prot" 'name="s_ready" address_takers#=0 address_takers[0]=- protection="once" lock=null'
+assert_line "$L" '.modules[0].thread_aware=true'
+assert_line "$L" '.modules[0].evidence="defines thread-local t_depth"'
 # The JSON report of a directory scan holds the same module (the fingerprints are stable).
 grep -F '.fingerprint=' "$L" | sed 's/^\.modules\[0\]//' >"$TMP/fp1"
 n=$(sed -n 's/^\.modules\[\([0-9]*\)\]\.path="\.\/O0\/legacy\.o"$/\1/p' "$TMP/all.flat")
@@ -189,7 +195,7 @@ rows "$L" .modules[0].findings fingerprint | grep -xFf "$TMP/fp.renamed" &&
 # --show-ignored adds the ignored list with a reason for each symbol.
 "$CONFINE" scan -f json --show-ignored O0/legacy.o >"$TMP/ign.json" || fail "json --show-ignored failed"
 flatten "$TMP/ign.json" "$TMP/ign.flat"
-[ "$(keys_of "$TMP/ign.flat" ".modules[0].")" = "path type member build_id stripped debug_info findings functions ignored" ] ||
+[ "$(keys_of "$TMP/ign.flat" ".modules[0].")" = "path type member build_id stripped debug_info thread_aware evidence units findings functions ignored" ] ||
 	fail "json --show-ignored: module keys are $(keys_of "$TMP/ign.flat" ".modules[0].")"
 rows "$TMP/ign.flat" .modules[0].ignored symbol reason >"$TMP/ign.rows"
 assert_line "$TMP/ign.rows" 'symbol="k_sizes" reason="read-only"'
@@ -204,10 +210,10 @@ assert_line "$TMP/posix.txt" "    fixtures/c/legacy.c:63   non-reentrant-call   
 "$CONFINE" scan --no-color --libc glibc O0/legacy.o >"$TMP/glibc.txt"
 assert_no_match "$TMP/glibc.txt" "rand"
 assert_line "$TMP/glibc.txt" "    fixtures/c/legacy.c:30   non-reentrant-call   strtok  error; use strtok_r; shares 'strtok'"
-assert_line "$TMP/glibc.txt" "  13 findings (3 mutable-global, 3 mutable-static, 1 mutable-local-static, 6 non-reentrant-call); 10 functions to guard, 2 reaching them through calls, 1 init-only"
+assert_line "$TMP/glibc.txt" "  12 findings (3 mutable-global, 2 mutable-static, 1 mutable-local-static, 6 non-reentrant-call); 9 functions to guard, 1 reaching them through calls, 0 init-only"
 # Exactly the rand lines go: the glibc report is the default one without them.
-grep -v -e '^  function legacy_roll  \[guard\]$' -e ' rand  warning; ' -e '^  14 findings' "$TMP/any.txt" >"$TMP/any-rand"
-grep -v '^  13 findings' "$TMP/glibc.txt" | cmp -s "$TMP/any-rand" - || fail "--libc glibc drops more than rand"
+grep -v -e '^  function legacy_roll  \[guard\]$' -e ' rand  warning; ' -e '^  13 findings' "$TMP/any.txt" >"$TMP/any-rand"
+grep -v '^  12 findings' "$TMP/glibc.txt" | cmp -s "$TMP/any-rand" - || fail "--libc glibc drops more than rand"
 
 # --- --rules ------------------------------------------------------------------------------------
 printf '# a user rule\nlegacy_tokenize parser error state legacy_tokenize_r\n' >"$TMP/user.rules"
@@ -216,7 +222,7 @@ printf '# a user rule\nlegacy_tokenize parser error state legacy_tokenize_r\n' >
 [ -s "$TMP/user.err" ] && fail "--rules: stderr: $(head -c 300 "$TMP/user.err")"
 assert_line "$TMP/user.txt" "  function legacy_process  [guard]"
 assert_line "$TMP/user.txt" "    fixtures/c/legacy.c:103  non-reentrant-call   legacy_tokenize  error; use legacy_tokenize_r; shares 'parser'"
-assert_line "$TMP/user.txt" "  15 findings (3 mutable-global, 3 mutable-static, 1 mutable-local-static, 8 non-reentrant-call); 12 functions to guard, 1 reaching them through calls, 1 init-only"
+assert_line "$TMP/user.txt" "  14 findings (3 mutable-global, 2 mutable-static, 1 mutable-local-static, 8 non-reentrant-call); 11 functions to guard, 0 reaching them through calls, 0 init-only"
 assert_no_match "$TMP/user.txt" "legacy_process  \\[via"
 "$CONFINE" scan -f json --rules "$TMP/user.rules" O0/legacy.o >"$TMP/user.json"
 flatten "$TMP/user.json" "$TMP/user.flat"

@@ -39,23 +39,24 @@ in_range() {
 	[ "$2" -ge "$3" ] && [ "$2" -le "$4" ] || fail "$1: $2, want $3..$4"
 }
 
-# counts_agree NAME: the text summary line states the JSON report's counts.
+# counts_agree NAME: the text summary line states the JSON report's counts of what the text
+# shows by default: unprotected findings, and the functions touching them.
 counts_agree() {
-	rows "$1.flat" ".modules[0].findings" kind >"$1.kinds"
-	rows "$1.flat" ".modules[0].functions" guard "via#" init_only >"$1.fns"
-	n=$(value "$1.flat" ".modules[0].findings#")
+	rows "$1.flat" ".modules[0].findings" kind protection >"$1.kinds"
+	rows "$1.flat" ".modules[0].functions" guard unprotected "via#" init_only "direct#" >"$1.fns"
+	n=$(grep -cE '^kind="non-reentrant-call"|protection="none"$' "$1.kinds")
 	line="  $n findings"
 	sep=" ("
 	for k in mutable-global mutable-static mutable-local-static non-reentrant-call; do
-		c=$(grep -c "^kind=\"$k\"\$" "$1.kinds")
+		c=$(grep -E "^kind=\"$k\"" "$1.kinds" | grep -cE '^kind="non-reentrant-call"|protection="none"$')
 		[ "$c" = 0 ] && continue
 		line="$line$sep$c $k"
 		sep=", "
 	done
 	[ "$sep" = ", " ] && line="$line)"
 	g=$(grep -c '^guard=true ' "$1.fns")
-	v=$(grep -vc ' via#=0 ' "$1.fns")
-	i=$(grep -c '^guard=false via#=0 init_only=true$' "$1.fns")
+	v=$(grep -c ' direct#=0$' "$1.fns")
+	i=$(grep -c '^guard=false unprotected=true via#=[0-9]* init_only=true direct#=[1-9]' "$1.fns")
 	line="$line; $g functions to guard, $v reaching them through calls, $i init-only"
 	assert_line "$1.txt" "$line"
 	[ "$(grep -c '^  [0-9]* findings' "$1.txt")" = 1 ] || fail "$1.txt: not one count line"
