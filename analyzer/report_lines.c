@@ -102,7 +102,8 @@ char *report_lines_render(struct module_report *const *mods, size_t n, enum line
 		return NULL;
 	for (size_t m = 0; m < n && !err; m++)
 		for (size_t i = 0; i < mods[m]->nfindings && !err; i++)
-			err = one(out, mods[m], &mods[m]->findings[i], s, o);
+			if (finding_unprotected(&mods[m]->findings[i]))   /* as SARIF */
+				err = one(out, mods[m], &mods[m]->findings[i], s, o);
 	return finish(out, &buf, err);
 }
 

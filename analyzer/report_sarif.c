@@ -88,7 +88,7 @@ static const char *security_severity(const struct finding *f)
 			return "2.0";
 		return f->category == CATEGORY_ENV ? "5.5" : "6.0";
 	}
-	if (!f->readers.n && !f->writers.n)
+	if (!f->readers.n && !f->writers.n && !f->takers.n)
 		return "3.0";
 	return kind_calibration[f->kind].severity;
 }
