@@ -1,6 +1,7 @@
 /* Relocations: reads RELA sections with libelf and sorts them by the address they patch. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include "relocs.h"
 #include "vec.h"
 
@@ -26,31 +27,36 @@ static bool worth_keeping(const struct elf_image *img, const struct reloc *r)
 	return t && (t->flags & SHF_EXECINSTR);
 }
 
+/* The entries are read from the section's bytes (x86-64 ELF64 is little-endian, like the
+ * machines confine runs on), whose pages are given back afterwards: a large library's dynamic
+ * relocations are megabytes that no later stage reads. */
 static int read_section(const struct elf_image *img, const struct image_section *s, uint64_t base,
 			reloc_vec *out, const struct diag *d)
 {
-	Elf_Data *data = elf_getdata(s->scn, NULL);
+	size_t size;
+	const uint8_t *bytes = elf_image_section_bytes(img, (size_t)(s - img->secs), &size);
 	GElf_Shdr sh;
+	int err = 0;
 
-	if (!data || !gelf_getshdr(s->scn, &sh) || sh.sh_entsize != sizeof(Elf64_Rela)) {
+	if (!bytes || !gelf_getshdr(s->scn, &sh) || sh.sh_entsize != sizeof(Elf64_Rela)) {
 		diag_log(d, DIAG_ERROR, "%s: corrupt relocation section %s", img->display, s->name);
 		return -EIO;
 	}
-	for (size_t k = 0; k < data->d_size / sizeof(Elf64_Rela); k++) {
-		GElf_Rela ra;
+	for (size_t k = 0; !err && k < size / sizeof(Elf64_Rela); k++) {
+		Elf64_Rela ra;
 		struct reloc r;
 
-		if (!gelf_getrela(data, (int)k, &ra))
-			continue;
+		memcpy(&ra, bytes + k * sizeof(ra), sizeof(ra));
 		r.offset = base + ra.r_offset;
 		r.addend = ra.r_addend;
 		r.type = GELF_R_TYPE(ra.r_info);
 		r.sym = GELF_R_SYM(ra.r_info);
 		r.symtab_shndx = sh.sh_link;
 		if (worth_keeping(img, &r) && VEC_PUSH(out, r))
-			return -ENOMEM;
+			err = -ENOMEM;
 	}
-	return 0;
+	elf_image_release(img, bytes, size);
+	return err;
 }
 
 /* In a .o, a RELA section patches the section named by sh_info; in linked files the dynamic

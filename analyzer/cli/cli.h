@@ -59,4 +59,19 @@ void cli_bad_option(const char *cmd, int opt, char **argv);
  * (reported). */
 int cli_write(const struct common_opts *c, const char *text);
 
+/* A report written piece by piece: to standard output, or to -o's file through PATH.tmp.PID,
+ * renamed over it when the report is complete (as cli_write does). */
+struct cli_stream {
+	FILE *f;
+	char *tmp;
+};
+
+/* Opens the output; 0, or -1 after reporting the error. */
+int cli_stream_open(const struct common_opts *c, struct cli_stream *s);
+
+/* Closes it: with err 0 the file is put in place, else it is removed. err: 0, -ENOMEM (reported
+ * by the caller) or a write error (-errno, reported here, like one found while closing).
+ * Returns 0, or -1 after an error. */
+int cli_stream_close(const struct common_opts *c, struct cli_stream *s, int err);
+
 #endif

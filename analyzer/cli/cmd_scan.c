@@ -18,7 +18,8 @@ static const char usage[] =
 	"mutable globals and statics, function-local statics, and calls to non-reentrant functions.\n"
 	"A directory is scanned recursively for ELF files and archives.\n"
 	"\n"
-	"  -f, --format FMT   text (default), json, sarif (SARIF 2.1.0, for code scanning), gcc\n"
+	"  -f, --format FMT   text (default), json, jsonl (JSON Lines: one module per line, written\n"
+	"                     as each is done), sarif (SARIF 2.1.0, for code scanning), gcc\n"
 	"                     (file:line:col: warning: ... lines for editors) or github\n"
 	"                     (workflow commands: annotations in GitHub Actions)\n"
 	"  -o, --output FILE  write the report to FILE\n"
@@ -216,9 +217,9 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 			return -1;
 		}
 	}
-	if (strcmp(o->format, "text") && strcmp(o->format, "json") && strcmp(o->format, "sarif") &&
-	    report_lines_style(o->format) < 0) {
-		cli_error("--format: '%s' is not one of text, json, sarif, gcc, github", o->format);
+	if (strcmp(o->format, "text") && strcmp(o->format, "json") && strcmp(o->format, "jsonl") &&
+	    strcmp(o->format, "sarif") && report_lines_style(o->format) < 0) {
+		cli_error("--format: '%s' is not one of text, json, jsonl, sarif, gcc, github", o->format);
 		return -1;
 	}
 	if (optind >= argc) {
@@ -289,6 +290,88 @@ static int load_suppressions(const struct scan_opts *o, struct suppress_set **ou
 	return suppress_load(*out, o->suppressions, &d) ? -1 : 0;
 }
 
+/* JSON and JSON Lines are written while the scan goes on: each module as soon as it and those
+ * before it are done, and then freed, so that memory does not grow with the report. */
+struct stream {
+	struct json_stream *js;
+	struct suppress_set *sup;
+	size_t suppressed;
+	int err;
+};
+
+static int write_file(void *ctx, const char *text, size_t len)
+{
+	return fwrite(text, 1, len, ctx) == len ? 0 : errno ? -errno : -EIO;
+}
+
+static void stream_unit(void *ctx, size_t i, struct pool_result *res)
+{
+	struct stream *st = ctx;
+	struct module_report *r = res->reports[i];
+
+	for (size_t k = 0; k < res->messages[i].n && !st->err; k++)
+		if (!strncmp(res->messages[i].v[k], "error: ", 7))
+			st->err = report_json_error(st->js, res->messages[i].v[k] + 7);
+	if (r && st->sup && !st->err)
+		st->err = finding_filter_apply_all(&r, 1, st->sup, &st->suppressed) ? -ENOMEM : 0;
+	if (r && !st->err)
+		st->err = report_json_module(st->js, r);
+	module_report_free(r);
+	res->reports[i] = NULL;
+}
+
+/* Saved results given as inputs follow the scanned modules, as in the other formats. */
+static int stream_saved(struct stream *st, struct saved_results *saved)
+{
+	struct module_report **mods = calloc(saved->n + 1, sizeof(*mods));
+	struct strlist errors = { 0 };
+	size_t n = 0;
+	int err = mods ? 0 : -ENOMEM;
+
+	if (!err && fleet_take_saved(saved, mods, &n, &errors) < 0)
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < n; i++) {
+		if (st->sup && finding_filter_apply_all(&mods[i], 1, st->sup, &st->suppressed))
+			err = -ENOMEM;
+		if (!err)
+			err = report_json_module(st->js, mods[i]);
+	}
+	for (size_t i = 0; !err && i < errors.n; i++)
+		err = report_json_error(st->js, errors.v[i]);
+	strlist_free(&errors);
+	free(mods);
+	return err;
+}
+
+static int run_streamed(const struct scan_opts *o, const struct input_list *units,
+			const struct analysis_options *ao, struct suppress_set *sup,
+			struct fleet_cache *fc, struct saved_results *saved, struct pool_result *res)
+{
+	struct stream st = { .sup = sup };
+	struct pool_sink sink = { stream_unit, &st };
+	struct cli_stream out;
+	int err;
+
+	if (cli_stream_open(&o->c, &out))
+		return EXIT_TROUBLE;
+	st.js = report_json_open(!strcmp(o->format, "jsonl"), o->show_ignored, write_file, out.f);
+	err = st.js ? pool_run_streaming(units, ao, o->c.jobs, isatty(STDERR_FILENO), o->verbosity,
+					 fc ? &fc->pool : NULL, &sink, res) : -ENOMEM;
+	if (!err && !st.err)
+		st.err = stream_saved(&st, saved);
+	err = report_json_close(st.js) ?: st.err ?: err;
+	pool_print_messages(res);
+	if (fc)
+		fleet_cache_report(fc, units->n, o->verbosity);
+	if (sup && o->verbosity >= DIAG_INFO)
+		cli_error("%zu finding%s suppressed", st.suppressed, st.suppressed == 1 ? "" : "s");
+	if (err == -ENOMEM)
+		cli_error("out of memory");
+	if (cli_stream_close(&o->c, &out, err))
+		return EXIT_TROUBLE;
+	return res->failed || saved->errors.n ? EXIT_TROUBLE : EXIT_CLEAN;
+}
+
 static int run(const struct scan_opts *o, char **paths, int npaths)
 {
 	struct input_list units = { 0 };
@@ -312,6 +395,10 @@ static int run(const struct scan_opts *o, char **paths, int npaths)
 		goto out;
 	so.source_root = root;
 	so.cwd = cwd;
+	if (!strncmp(o->format, "json", 4)) {
+		status = run_streamed(o, &units, &ao, sup, nocache ? NULL : &fc, &saved, &res);
+		goto out;
+	}
 	if (pool_run_cached(&units, &ao, o->c.jobs, isatty(STDERR_FILENO), o->verbosity,
 			    nocache ? NULL : &fc.pool, &res) ||
 	    (sup && finding_filter_apply_all(res.reports, res.n, sup, &suppressed)) ||

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
 #include "text.h"
@@ -142,4 +143,48 @@ void cli_bad_option(const char *cmd, int opt, char **argv)
 		cli_error("%s: option '%s' needs a value (try 'confine %s --help')", cmd, arg, cmd);
 	else
 		cli_error("%s: unknown option '%s' (try 'confine %s --help')", cmd, arg, cmd);
+}
+
+int cli_stream_open(const struct common_opts *c, struct cli_stream *s)
+{
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	if (!c->output) {
+		s->f = stdout;
+		return 0;
+	}
+	/* Like cli_write: a regular file is replaced at once, through PATH.tmp.PID. */
+	if ((stat(c->output, &st) || S_ISREG(st.st_mode)) &&
+	    asprintf(&s->tmp, "%s.tmp.%ld", c->output, (long)getpid()) < 0) {
+		cli_error("out of memory");
+		return -1;
+	}
+	s->f = fopen(s->tmp ? s->tmp : c->output, "we");
+	if (!s->f) {
+		cli_error("%s: cannot write: %s", c->output, strerror(errno));
+		free(s->tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_stream_close(const struct common_opts *c, struct cli_stream *s, int err)
+{
+	bool failed = ferror(s->f) | (s->f == stdout ? fflush(stdout) : fclose(s->f));
+
+	if (!err && failed)
+		err = errno ? -errno : -EIO;
+	if (!err && s->tmp && rename(s->tmp, c->output))
+		err = -errno;
+	if (err && s->tmp)
+		unlink(s->tmp);
+	free(s->tmp);
+	if (err && err != -ENOMEM) {
+		if (c->output)
+			cli_error("%s: cannot write: %s", c->output, strerror(-err));
+		else
+			cli_error("standard output: write error");
+	}
+	return err ? -1 : 0;
 }

@@ -29,6 +29,10 @@ struct pool {
 	int verbosity;
 	struct slot *slots;       /* one per thread */
 	int nslots;
+	const struct pool_sink *sink;
+	pthread_mutex_t lock;     /* guards finished and res->failed */
+	pthread_cond_t changed;   /* a unit finished */
+	unsigned char *finished;  /* [n] */
 	struct pool_cache *cache;
 };
 
@@ -86,6 +90,16 @@ static void work_one(struct pool *p, struct slot *sl, size_t i)
 		atomic_fetch_add(&c->stored, 1);
 }
 
+/* Marks unit i finished for the waiting thread, which hands finished units to the sink. */
+static void finish(struct pool *p, size_t i)
+{
+	pthread_mutex_lock(&p->lock);
+	p->finished[i] = 1;
+	p->res->failed += p->res->reports[i] == NULL;
+	pthread_cond_signal(&p->changed);
+	pthread_mutex_unlock(&p->lock);
+}
+
 static void *work(void *arg)
 {
 	struct slot *sl = arg;
@@ -97,6 +111,7 @@ static void *work(void *arg)
 		work_one(p, sl, i);
 		slot_set(sl, SIZE_MAX, "");
 		atomic_fetch_add(&p->done, 1);
+		finish(p, i);
 	}
 	return NULL;
 }
@@ -155,34 +170,68 @@ static void draw(struct pool *p, double elapsed)
 		fprintf(stderr, "\r%s%s%s\033[K", head, name, tail);
 }
 
-/* Waits for the workers, drawing the progress line once the scan has taken more than a moment. */
+/* Waits (the lock held) until a unit finishes or a tenth of a second has passed. */
+static void wait_a_moment(struct pool *p)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 100 * 1000 * 1000;
+	if (ts.tv_nsec >= 1000 * 1000 * 1000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000 * 1000 * 1000;
+	}
+	pthread_cond_timedwait(&p->changed, &p->lock, &ts);
+}
+
+/* Waits for the workers, handing each finished unit to the sink in input order, and draws the
+ * progress line once the scan has taken more than a moment. */
 static void wait_with_progress(struct pool *p, bool progress)
 {
-	double start = now();
-	bool drawn = false;
-	size_t n = p->units->n;
+	double start = now(), drawn_at = 0;
+	size_t n = p->units->n, next = 0;
 
-	while (progress && atomic_load(&p->done) < n) {
-		usleep(100 * 1000);
-		if (now() - start < 0.5)
+	pthread_mutex_lock(&p->lock);
+	while (next < n) {
+		if (p->finished[next]) {
+			pthread_mutex_unlock(&p->lock);
+			if (p->sink)
+				p->sink->done(p->sink->ctx, next, p->res);
+			next++;
+			pthread_mutex_lock(&p->lock);
 			continue;
-		draw(p, now() - start);
-		drawn = true;
+		}
+		wait_a_moment(p);
+		if (progress && now() - start >= 0.5 && now() - drawn_at >= 0.1) {
+			pthread_mutex_unlock(&p->lock);
+			draw(p, now() - start);
+			drawn_at = now();
+			pthread_mutex_lock(&p->lock);
+		}
 	}
-	if (drawn)
+	pthread_mutex_unlock(&p->lock);
+	if (drawn_at > 0)
 		fprintf(stderr, "\r\033[K");
 }
 
 int pool_run(const struct input_list *units, const struct analysis_options *o, int jobs,
 	     bool progress, int verbosity, struct pool_result *out)
 {
-	return pool_run_cached(units, o, jobs, progress, verbosity, NULL, out);
+	return pool_run_streaming(units, o, jobs, progress, verbosity, NULL, NULL, out);
 }
 
 int pool_run_cached(const struct input_list *units, const struct analysis_options *o, int jobs,
 		    bool progress, int verbosity, struct pool_cache *cache, struct pool_result *out)
 {
-	struct pool p = { .units = units, .base = o, .res = out, .verbosity = verbosity, .cache = cache };
+	return pool_run_streaming(units, o, jobs, progress, verbosity, cache, NULL, out);
+}
+
+int pool_run_streaming(const struct input_list *units, const struct analysis_options *o, int jobs,
+		       bool progress, int verbosity, struct pool_cache *cache,
+		       const struct pool_sink *sink, struct pool_result *out)
+{
+	struct pool p = { .units = units, .base = o, .res = out, .verbosity = verbosity, .cache = cache,
+			  .sink = sink };
 	int nthreads = jobs < 1 ? 1 : jobs;
 	pthread_t *tids;
 	int started = 0;
@@ -193,11 +242,15 @@ int pool_run_cached(const struct input_list *units, const struct analysis_option
 	out->messages = calloc(units->n + 1, sizeof(*out->messages));
 	tids = calloc((size_t)nthreads, sizeof(*tids));
 	p.slots = calloc((size_t)nthreads, sizeof(*p.slots));
-	if (!out->reports || !out->messages || !tids || !p.slots) {
+	p.finished = calloc(units->n + 1, 1);
+	if (!out->reports || !out->messages || !tids || !p.slots || !p.finished) {
 		free(tids);
 		free(p.slots);
+		free(p.finished);
 		return -ENOMEM;
 	}
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.changed, NULL);
 	if ((size_t)nthreads > units->n)
 		nthreads = units->n ? (int)units->n : 1;
 	p.nslots = nthreads;
@@ -217,10 +270,11 @@ int pool_run_cached(const struct input_list *units, const struct analysis_option
 		pthread_join(tids[i], NULL);
 	for (int i = 0; i < nthreads; i++)
 		pthread_mutex_destroy(&p.slots[i].lock);
+	pthread_mutex_destroy(&p.lock);
+	pthread_cond_destroy(&p.changed);
 	free(tids);
 	free(p.slots);
-	for (size_t i = 0; i < units->n; i++)
-		out->failed += out->reports[i] == NULL;
+	free(p.finished);
 	return atomic_load(&p.err);
 }
 

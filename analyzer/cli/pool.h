@@ -32,6 +32,19 @@ int pool_run(const struct input_list *units, const struct analysis_options *o, i
  * there (cache NULL: none). A cache that cannot be read or written only costs time. */
 int pool_run_cached(const struct input_list *units, const struct analysis_options *o, int jobs,
 		    bool progress, int verbosity, struct pool_cache *cache, struct pool_result *out);
+
+/* Receives each unit as soon as it and every unit before it are finished, in input order, on
+ * the thread that called pool_run_streaming; it may take res->reports[i] (leaving NULL) and
+ * clear res->messages[i]. */
+struct pool_sink {
+	void (*done)(void *ctx, size_t i, struct pool_result *res);
+	void *ctx;
+};
+
+/* pool_run_cached, handing the units to sink (may be NULL) while the others are analyzed. */
+int pool_run_streaming(const struct input_list *units, const struct analysis_options *o, int jobs,
+		       bool progress, int verbosity, struct pool_cache *cache,
+		       const struct pool_sink *sink, struct pool_result *out);
 void pool_result_free(struct pool_result *r);
 
 /* Prints the messages of every unit to stderr in input order, prefixed "confine: ". */

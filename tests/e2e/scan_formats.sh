@@ -38,7 +38,7 @@ for fmt in gcc github; do
 	[ -s "$TMP/exit.out" ] && fail "check -f $fmt with nothing new prints: $(head -c 200 "$TMP/exit.out")"
 done
 assert_exit 2 "$CONFINE" scan -f vim fx/O0/legacy.o
-assert_line "$TMP/exit.err" "confine: --format: 'vim' is not one of text, json, sarif, gcc, github"
+assert_line "$TMP/exit.err" "confine: --format: 'vim' is not one of text, json, jsonl, sarif, gcc, github"
 assert_exit 2 "$CONFINE" check --baseline b.txt -f vim fx/O0/legacy.o
 assert_line "$TMP/exit.err" "confine: --format: 'vim' is not one of text, json, sarif, gcc, github"
 

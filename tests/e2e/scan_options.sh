@@ -73,9 +73,9 @@ match($0, /^\.modules\[[0-9]+\]\.functions\[[0-9]+\]\./) {
 match($0, /^\.modules\[[0-9]+\]\./) { note(substr($0, 1, RLENGTH), substr($0, RLENGTH + 1), "module") }
 END { for (id in keys) print type[id] " " kind[id] keys[id] }' "$TMP/all.flat" | sort -u >"$TMP/shapes"
 cat >"$TMP/shapes.want" <<'EOF'
-finding kind="mutable-global" kind symbol demangled name function section size address file line readers writers address_takers guarded_init protection lock accesses severity fingerprint
-finding kind="mutable-local-static" kind symbol demangled name function section size address file line readers writers address_takers guarded_init protection lock accesses severity fingerprint
-finding kind="mutable-static" kind symbol demangled name function section size address file line readers writers address_takers guarded_init protection lock accesses severity fingerprint
+finding kind="mutable-global" kind symbol demangled name function section size address file line readers writers address_takers guarded_init severity protection lock accesses fingerprint
+finding kind="mutable-local-static" kind symbol demangled name function section size address file line readers writers address_takers guarded_init severity protection lock accesses fingerprint
+finding kind="mutable-static" kind symbol demangled name function section size address file line readers writers address_takers guarded_init severity protection lock accesses fingerprint
 finding kind="non-reentrant-call" kind symbol demangled name function file line group alternative severity category sites fingerprint
 function  name demangled address size guard unprotected direct via init_only exported entry_branches unit
 module  path type member build_id stripped debug_info thread_aware evidence units findings functions
