@@ -653,10 +653,13 @@ static int set_evidence(struct awareness *a, enum aware_reason why, const char *
 	char *dm;
 	int n;
 
-	if (a->aware)
+	/* The first evidence is kept, except that creating threads gives way to any other: the
+	 * runtime guard does not count it (legacy programs create threads too). */
+	if (a->aware && (a->reason != AWARE_THREADS || why == AWARE_THREADS))
 		return 0;
 	if (!(dm = symbols_demangle(what)))
 		return -ENOMEM;
+	free(a->evidence);
 	a->aware = true;
 	a->reason = (uint8_t)why;
 	n = asprintf(&a->evidence, fmt, dm);
@@ -709,7 +712,7 @@ static int module_awareness(const struct findings_input *in, struct module_repor
 	for (size_t i = 0; i < r->nunits && !err && !r->aware.aware; i++)
 		if (r->units[i].lang == DW_LANG_RUST)
 			err = set_evidence(&r->aware, AWARE_RUST, "written in %s", "Rust");
-	for (size_t i = 0; i < cg->sync_uses.n && !err && !r->aware.aware; i++)
+	for (size_t i = 0; i < cg->sync_uses.n && !err && (!r->aware.aware || r->aware.reason == AWARE_THREADS); i++)
 		if (sync_role_is_evidence(cg->sync_uses.v[i].sf->role))
 			err = set_evidence(&r->aware, sync_reason(cg->sync_uses.v[i].sf), "uses %s",
 					   cg->sync_uses.v[i].sf->name);

@@ -97,6 +97,9 @@ struct fn {
 	uint64_t *in;
 	size_t n;
 	bool relevant, decoded;
+	bool dirty;          /* a callee's summary changed since its own was computed */
+	bool solved;         /* in[] holds the solution for entry solved_entry with final effects */
+	uint64_t solved_entry;
 	uint64_t gen, kill;  /* summary: locks held at every return / released on some path */
 };
 
@@ -592,11 +595,12 @@ static int summarise(struct ctx *c, const uint32_t *order, const struct callers 
 			uint64_t gen, held;
 			bool returns;
 
-			if (!f->relevant)
+			if (!f->relevant || (f->decoded && !f->dirty))
 				continue;
 			if (!f->decoded && (err = decode(c, f)) != 0)
 				break;
-			effects(c, order, f, round == 0 || !f->gen ? seed : NULL);
+			f->dirty = false;
+			effects(c, order, f, seed);
 			solve_fn(f, 0, &gen, &returns);
 			gen &= ~LOCK_ONCE;
 			held = returns ? foreign_releases(f) : 0;
@@ -607,13 +611,32 @@ static int summarise(struct ctx *c, const uint32_t *order, const struct callers 
 			changed = true;
 			/* Callers of a function that takes a lock for them need their own dataflow; callers
 			 * of one that only releases are handled conservatively (see entry_sets). */
-			for (uint32_t k = cl->off[i]; gen && k < cl->off[i + 1]; k++)
-				c->fns[cl->list[k]].relevant = true;
+			for (uint32_t k = cl->off[i]; k < cl->off[i + 1]; k++) {
+				c->fns[cl->list[k]].relevant |= gen != 0;
+				c->fns[cl->list[k]].dirty = true;
+			}
 		}
 		if (!changed)
 			break;
 	}
+	/* The summaries are final: so are the effects. */
+	for (uint32_t i = 0; i < c->in->cg->nfuncs && !err; i++)
+		if (c->fns[i].relevant && c->fns[i].decoded)
+			effects(c, order, &c->fns[i], NULL);
 	return err;
+}
+
+/* Solves f for its current entry set unless that is already done. */
+static void solve_for_entry(struct ctx *c, struct fn *f)
+{
+	uint64_t r;
+	bool ret;
+
+	if (f->solved && f->solved_entry == c->entry[f->idx])
+		return;
+	solve_fn(f, c->entry[f->idx], &r, &ret);
+	f->solved = true;
+	f->solved_entry = c->entry[f->idx];
 }
 
 /* A function all of whose callers call it with a lock held holds it too: only static
@@ -654,13 +677,10 @@ static int entry_sets(struct ctx *c, const uint32_t *order, const struct callers
 			contrib[g] = ALL_LOCKS;
 		for (uint32_t g = 0; g < n; g++) {
 			struct fn *f = &c->fns[g];
-			uint64_t r;
-			bool ret;
 
 			if (!f->relevant || !f->decoded)
 				continue;
-			effects(c, order, f, NULL);
-			solve_fn(f, c->entry[g], &r, &ret);
+			solve_for_entry(c, f);
 			for (size_t i = 0; i < f->n; i++)
 				if (f->callee[i] >= 0)
 					contrib[f->callee[i]] &= f->in[i];
@@ -694,13 +714,9 @@ static void assign_held(struct ctx *c, const uint32_t *order)
 
 	for (uint32_t g = 0; g < cg->nfuncs; g++) {
 		struct fn *f = &c->fns[g];
-		uint64_t r;
-		bool ret;
 
-		if (f->relevant && f->decoded) {
-			effects(c, order, f, NULL);
-			solve_fn(f, c->entry[g], &r, &ret);
-		}
+		if (f->relevant && f->decoded)
+			solve_for_entry(c, f);
 		for (uint32_t k = c->use_start[g]; k < c->use_start[g + 1]; k++) {
 			struct state_use *u = &cg->state_uses.v[order[k]];
 			long i = f->relevant && f->decoded ? index_of(f, u->site) : -1;

@@ -49,6 +49,70 @@ static struct policy_module *add_module(struct policy *p, const char *path, cons
 	return &p->mods[p->n++];
 }
 
+/* The guard's view of an awareness verdict: creating threads alone is no evidence. */
+static int copy_aware(struct policy_aware *to, const struct awareness *from)
+{
+	to->aware = from->aware && from->reason != AWARE_THREADS;
+	if (to->aware && from->evidence && !(to->evidence = strdup(from->evidence)))
+		return -ENOMEM;
+	return 0;
+}
+
+/* A unit naive by itself counts as aware when another unit of the module in the same language
+ * is: a program's locking lives in a few files, and guards the state of all the others. */
+static int inherit_aware(struct policy_unit *u, const struct module_report *r)
+{
+	for (size_t k = 0; !u->aware.aware && k < r->nunits; k++) {
+		struct policy_aware other = { 0 };
+
+		if (r->units[k].lang != u->lang)
+			continue;
+		if (copy_aware(&other, &r->units[k].aware))
+			return -ENOMEM;
+		if (other.aware) {
+			u->aware.aware = true;
+			if (asprintf(&u->aware.evidence, "%s in %s", other.evidence ? other.evidence : "thread-aware",
+				     r->units[k].name) < 0)
+				u->aware.evidence = NULL;
+		}
+		free(other.evidence);
+		if (u->aware.aware && !u->aware.evidence)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The units of the listed functions (renumbered in order of first use), and the module's
+ * verdict. */
+static int copy_units(struct policy_module *m, const struct module_report *r)
+{
+	long *map = calloc(r->nunits + 1, sizeof(*map));
+	int err = map ? copy_aware(&m->aware, &r->aware) : -ENOMEM;
+
+	if (!err && !(m->units = calloc(r->nunits + 1, sizeof(*m->units))))
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < m->nfns; i++) {
+		long u = m->fns[i].unit;
+
+		if (u < 0 || (size_t)u >= r->nunits) {
+			m->fns[i].unit = -1;
+			continue;
+		}
+		if (!map[u]) {
+			struct policy_unit *pu = &m->units[m->nunits];
+
+			map[u] = (long)++m->nunits;
+			pu->lang = r->units[u].lang;
+			if (!(pu->name = strdup(r->units[u].name)) || copy_aware(&pu->aware, &r->units[u].aware) ||
+			    inherit_aware(pu, r))
+				err = -ENOMEM;
+		}
+		m->fns[i].unit = map[u] - 1;
+	}
+	free(map);
+	return err;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -56,7 +120,7 @@ static int cmp_str(const void *a, const void *b)
 
 static int copy_fn(struct policy_fn *f, const struct function_report *fr, const struct strlist *touchers)
 {
-	f->unit = -1;
+	f->unit = fr->unit;
 	f->state = bsearch(&fr->name, touchers->v, touchers->n, sizeof(char *), cmp_str) != NULL;
 	f->name = strdup(fr->name);
 	f->demangled = strdup(fr->demangled);
@@ -120,6 +184,8 @@ int policy_add_report(struct policy *p, const struct module_report *r, const str
 			continue;
 		err = copy_fn(&m->fns[m->nfns++], &r->functions[i], &touchers);
 	}
+	if (!err)
+		err = copy_units(m, r);
 	strlist_free(&touchers);
 	return err;
 }

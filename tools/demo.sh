@@ -31,6 +31,16 @@ step "$confine" run -- "$fx/patch/O2-pie-cet/app" internal
 echo "(exit status $?)"
 
 echo
+echo "The executor example: a Rust service whose workers send requests over a channel to one"
+echo "executor thread, the only caller of a legacy C++ library (fixtures/executor)."
+step "$confine" scan "$fx/executor/shared/liblegacy.so"
+step "$confine" run --explain -- "$fx/executor/static/executor"
+step "$confine" run -- "$fx/executor/shared/executor" correct
+echo "(exit status $?: every call went through the executor; Rust's own code is left alone)"
+step "$confine" run -- "$fx/executor/static/executor" bug
+echo "(exit status $?: worker-1 called the library itself once)"
+
+echo
 echo "The CI gate: a baseline of v1, then v2 of the same library brings a static and a strtok call."
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

@@ -34,23 +34,41 @@ for opt in O0 O2; do
 	assert_golden "guard/hosts/$opt/tmbuf.txt" host_case $opt tmbuf
 done
 
-# Functions that only call libc functions are never confined for it: a worker calling exit(0)
-# and perror on its error path, and wrappers of getenv, rand and strerror (MT-Safe in glibc).
+# Correct hosts, silent with their own status: a counter under a mutex and an atomic counter
+# shared by 4 workers, a volatile sig_atomic_t flag set by a handler; and functions that only
+# call libc functions, never confined for it: a worker calling exit(0) and perror on its error
+# path, and wrappers of getenv, rand and strerror (MT-Safe in glibc).
 for opt in O0 O2; do
-	for h in exit wrappers; do
+	for h in mutex atomic sigflag exit wrappers; do
 		assert_golden "guard/hosts/$opt/$h.txt" host_case $opt $h
 	done
 done
 # confine=all gives the behaviour of earlier releases: every [guard] function is confined.
 assert_golden "guard/hosts/wrappers-all.txt" host_case O0 wrappers "" confine=all
 (cd "$FX/hosts/O2" && "$CONFINE" run --explain -- ./exit) >"$TMP/explain" 2>&1
-assert_line "$TMP/explain" "  module (no DWARF units): 1 function left alone (no unprotected state of its own)"
+assert_line "$TMP/explain" "  unit fixtures/hosts/exit.c (C): 1 function left alone (no unprotected state of its own)"
 (cd "$FX/hosts/O2" && "$CONFINE" run --explain --options confine=all -- ./exit) >"$TMP/explain" 2>&1
-assert_line "$TMP/explain" "  module (no DWARF units): 1 function confined (confine=all)"
+assert_line "$TMP/explain" "  unit fixtures/hosts/exit.c (C): 1 function confined (confine=all)"
 
 # Bad values stop the program at start-up; '::' belongs to a value.
 host_case O2 exit "" confine=some >"$TMP/bad"
 assert_line "$TMP/bad" "exit 2"
 assert_line "$TMP/bad" "confine: CONFINE_OPTIONS: bad value 'some' for confine (expected naive, unprotected, all or selected)"
 (cd "$FX/hosts/O2" && "$CONFINE" run --explain --options 'confine=selected:functions=legacy::*,serve:units=x' -- ./exit) >"$TMP/explain" 2>&1
-assert_line "$TMP/explain" "  module (no DWARF units): 1 function left alone (no unprotected state of its own)"
+assert_line "$TMP/explain" "  unit fixtures/hosts/exit.c (C): 1 function left alone (no unprotected state of its own)"
+
+# Code written for threads is left alone (mutex.c takes a lock), even where it reads unprotected
+# (peek_total, from main and then from a thread); functions= and units= select it.
+for opt in O0 O2; do
+	assert_golden "guard/hosts/mutex-peek.txt" host_case $opt mutex peek
+	for sel in 'functions=peek_*' 'units=*/mutex.c' 'confine=unprotected'; do
+		host_case $opt mutex peek "$sel" >"$TMP/sel"
+		assert_line "$TMP/sel" "exit 66"
+		assert_line "$TMP/sel" "  cross-thread-call: peek_total (mutex) in domain mutex"
+		[ "$(grep -c 'SUMMARY: confine' "$TMP/sel")" = 1 ] || fail "mutex peek $sel: $(cat "$TMP/sel")"
+	done
+done
+(cd "$FX/hosts/O2" && "$CONFINE" run --explain -- ./mutex) >"$TMP/explain" 2>&1
+assert_line "$TMP/explain" "  unit fixtures/hosts/mutex.c (C): 2 functions left alone (thread-aware: uses pthread_mutex_lock)"
+(cd "$FX/hosts/O2" && "$CONFINE" run --explain --options 'functions=peek_*' -- ./mutex) >"$TMP/explain" 2>&1
+assert_line "$TMP/explain" "  unit fixtures/hosts/mutex.c (C): 1 function confined (selected by functions=)"

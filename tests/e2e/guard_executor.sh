@@ -39,3 +39,15 @@ for mode in correct claim release; do
 	assert_golden "guard/executor/shared-$mode.txt" executor_case shared $mode modules=liblegacy.so
 done
 assert_golden "guard/executor/shared-bug.txt" executor_case shared bug modules=liblegacy.so
+
+# Default options: the legacy C++ code is confined (thread-naive), Rust's own code is not.
+for form in shared static; do
+	for mode in correct claim release; do
+		assert_golden "guard/executor/default-$mode.txt" executor_case $form $mode
+	done
+	assert_golden "guard/executor/$form-default-bug.txt" executor_case $form bug
+done
+"$CONFINE" run --explain -- "$FX/executor/static/executor" >"$TMP/explain" 2>&1
+assert_line "$TMP/explain" "  unit fixtures/executor/legacy.cpp (C++): 1 function confined (thread-naive)"
+grep -q '^  unit .* (Rust): [0-9]* functions left alone (thread-aware: written in Rust)$' "$TMP/explain" ||
+	fail "executor explain: no Rust unit left alone: $(head -5 "$TMP/explain")"

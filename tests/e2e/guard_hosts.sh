@@ -1,0 +1,53 @@
+# Real multi-threaded hosts as they are installed, under the guard with default options: their
+# exit status and output are unchanged, and nothing is reported. python3 running 4 threads, rustc
+# compiling a small program, node with worker_threads (where node exists). The analysis cache
+# is kept in the build tree, so that only the first run analyzes the large libraries.
+export XDG_CACHE_HOME="$BUILD/cache-hosts"
+mkdir -p "$XDG_CACHE_HOME"
+
+# real_host NAME CMD...: the same status and stdout as without the guard, and no report.
+real_host() {
+	name=$1
+	shift
+	"$@" >"$TMP/plain.out" 2>"$TMP/plain.err"
+	want=$?
+	"$CONFINE" run -- "$@" >"$TMP/guarded.out" 2>"$TMP/guarded.err"
+	got=$?
+	[ "$got" = "$want" ] || fail "$name: exit status $got under the guard, $want without: $(head -c 600 "$TMP/guarded.err")"
+	cmp -s "$TMP/plain.out" "$TMP/guarded.out" || fail "$name: stdout differs under the guard"
+	if grep -q 'confine' "$TMP/guarded.err"; then
+		fail "$name: reports under the guard: $(grep -c 'SUMMARY: confine' "$TMP/guarded.err") reports, first: $(grep -m1 -A1 'violation' "$TMP/guarded.err")"
+	fi
+}
+
+cat >"$TMP/threads.py" <<'PY'
+import threading
+totals = [0] * 4
+def work(i):
+    d = {}
+    for k in range(20000):
+        d[k % 97] = d.get(k % 97, 0) + k
+    totals[i] = sum(d.values())
+threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(totals)
+PY
+real_host python3 python3 "$TMP/threads.py"
+
+printf 'fn main() {\n    let v: Vec<u32> = (1..10).collect();\n    println!("{}", v.iter().sum::<u32>());\n}\n' >"$TMP/hello.rs"
+real_host rustc rustc -o "$TMP/hello" "$TMP/hello.rs"
+[ -x "$TMP/hello" ] || fail "rustc under the guard wrote no program"
+
+if command -v node >/dev/null 2>&1; then
+	cat >"$TMP/workers.js" <<'JS'
+const { Worker } = require('worker_threads');
+const code = 'const { parentPort } = require("worker_threads"); let s = 0; for (let i = 0; i < 1e6; i++) s += i; parentPort.postMessage(s);';
+let done = 0;
+for (let i = 0; i < 4; i++) {
+  const w = new Worker(code, { eval: true });
+  w.on('message', (s) => { if (++done === 4) console.log('4 workers', s); });
+}
+JS
+	real_host node node "$TMP/workers.js"
+fi
