@@ -28,7 +28,7 @@ CFLAGS_ALL = -std=gnu11 $(OPT) -fPIC $(WARN) -D_GNU_SOURCE -Ianalyzer $(DEP_CFLA
 
 CORE_SRCS := $(wildcard analyzer/*.c)
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/analyzer/rules_data.o \
-	$(BUILD)/obj/analyzer/sync_data.o
+	$(BUILD)/obj/analyzer/graph_page.o $(BUILD)/obj/analyzer/sync_data.o
 CLI_SRCS := $(wildcard analyzer/cli/*.c)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 CORE_LIB := $(BUILD)/lib/libconfine.a
@@ -69,6 +69,11 @@ $(BUILD)/obj/analyzer/rules_data.o: analyzer/rules_data.S rules/libc.rules
 	$(call msg,AS,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -c -DRULES_FILE='"rules/libc.rules"' $< -o $@
+
+$(BUILD)/obj/analyzer/graph_page.o: analyzer/graph_page.S analyzer/graph_page.html
+	$(call msg,AS,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -c -DPAGE_FILE='"analyzer/graph_page.html"' $< -o $@
 
 $(BUILD)/obj/analyzer/sync_data.o: analyzer/sync_data.S rules/sync.rules
 	$(call msg,AS,$<)

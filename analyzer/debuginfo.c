@@ -59,14 +59,42 @@ static bool type_is_const(Dwarf_Die *die)
 }
 
 /* Paths inside the compilation directory are shown relative to it, so that reports and
- * fingerprints do not depend on where the tree was checked out. */
+ * fingerprints do not depend on where the tree was checked out. A path that leaves it through
+ * ".." (out-of-tree builds: meson, autotools VPATH) stays absolute, since "../src/x.c" would
+ * mean nothing without the compilation directory. */
 static const char *rel_path(const char *comp_dir, const char *path)
 {
 	size_t len = comp_dir ? strlen(comp_dir) : 0;
 
-	if (path && len && !strncmp(path, comp_dir, len) && path[len] == '/')
+	if (path && len && !strncmp(path, comp_dir, len) && path[len] == '/' &&
+	    strncmp(path + len + 1, "../", 3))
 		return path + len + 1;
 	return path;
+}
+
+/* A source path as reports show it: rel_path's, except that a relative path leaving the
+ * compilation directory ("../src/x.c": meson, autotools VPATH) is joined to it, kept once per
+ * module in dbg->joined. NULL when path is NULL or out of memory. */
+static const char *source_path(struct debuginfo *dbg, const char *comp_dir, const char *path)
+{
+	char *j = NULL, **v;
+
+	if (!path || path[0] == '/' || !comp_dir || strncmp(path, "../", 3))
+		return rel_path(comp_dir, path);
+	if (asprintf(&j, "%s/%s", comp_dir, path) < 0)
+		return NULL;
+	for (size_t i = dbg->njoined; i-- > 0;)
+		if (!strcmp(dbg->joined[i], j)) {
+			free(j);
+			return dbg->joined[i];
+		}
+	v = realloc(dbg->joined, (dbg->njoined + 1) * sizeof(*v));
+	if (!v) {
+		free(j);
+		return NULL;
+	}
+	dbg->joined = v;
+	return dbg->joined[dbg->njoined++] = j;
 }
 
 static const char *cu_comp_dir(Dwarf_Die *cu)
@@ -143,7 +171,7 @@ static void add_var(struct walker *w, Dwarf_Die *die, const char *owner)
 	if (!v.name)
 		return;
 	v.owner = owner;
-	v.file = rel_path(w->comp_dir, decl_file(die));
+	v.file = source_path(w->dbg, w->comp_dir, decl_file(die));
 	if (dwarf_decl_line(die, &line) == 0)
 		v.line = line;
 	v.is_const = type_is_const(die);
@@ -245,6 +273,9 @@ void debuginfo_free(struct debuginfo *dbg)
 	free(dbg->cus);
 	free(dbg->units);
 	free(dbg->v);
+	for (size_t i = 0; i < dbg->njoined; i++)
+		free(dbg->joined[i]);
+	free(dbg->joined);
 	free(dbg);
 }
 
@@ -314,7 +345,7 @@ int debuginfo_source(struct debuginfo *dbg, uint64_t addr, const char **file, in
 
 	if (find_cu(dbg, addr, &cu) || !(ln = dwarf_getsrc_die(&cu, addr)) || dwarf_lineno(ln, &l))
 		return -1;
-	*file = rel_path(cu_comp_dir(&cu), dwarf_linesrc(ln, NULL, NULL));
+	*file = source_path(dbg, cu_comp_dir(&cu), dwarf_linesrc(ln, NULL, NULL));
 	*line = l;
 	return *file ? 0 : -1;
 }

@@ -31,6 +31,8 @@ struct debuginfo {
 	size_t n;
 	Dwarf *dw;           /* borrowed from the image; NULL without debug info */
 	struct cu_cache *cus; /* built on first use */
+	char **joined;       /* compilation directory + "../" paths of out-of-tree sources (owned) */
+	size_t njoined;
 	struct dbg_unit *units; /* in .debug_info order, which is by offset */
 	size_t nunits;
 };

@@ -152,7 +152,9 @@ static void move_dropped(struct filter *fl, struct module_report *trash)
 	r->nfunctions = wn;
 }
 
-static int mark(struct filter *fl, struct suppress_set *s, size_t *count)
+typedef bool (*drop_fn)(void *ctx, const struct module_report *r, const struct finding *f);
+
+static int mark(struct filter *fl, drop_fn drop, void *ctx, size_t *count)
 {
 	struct module_report *r = fl->r;
 
@@ -163,18 +165,19 @@ static int mark(struct filter *fl, struct suppress_set *s, size_t *count)
 		return -ENOMEM;
 	*count = 0;
 	for (size_t i = 0; i < r->nfindings; i++) {
-		fl->drop_finding[i] = finding_filter_match(s, r, &r->findings[i]);
+		fl->drop_finding[i] = drop(ctx, r, &r->findings[i]);
 		*count += fl->drop_finding[i];
 	}
 	return 0;
 }
 
-int finding_filter_apply(struct module_report *r, struct suppress_set *s, size_t *removed)
+/* Removes the findings that drop() selects, then the functions that touched only them. */
+static int apply(struct module_report *r, drop_fn drop, void *ctx, size_t *removed)
 {
 	struct filter fl = { .r = r };
 	struct module_report *trash = NULL;
 	size_t count = 0;
-	int err = mark(&fl, s, &count);
+	int err = mark(&fl, drop, ctx, &count);
 
 	if (!err && count) {
 		trash = calloc(1, sizeof(*trash));
@@ -198,11 +201,39 @@ int finding_filter_apply(struct module_report *r, struct suppress_set *s, size_t
 	return err;
 }
 
+static bool suppressed(void *ctx, const struct module_report *r, const struct finding *f)
+{
+	return finding_filter_match(ctx, r, f);
+}
+
+int finding_filter_apply(struct module_report *r, struct suppress_set *s, size_t *removed)
+{
+	return apply(r, suppressed, s, removed);
+}
+
 int finding_filter_apply_all(struct module_report **mods, size_t n, struct suppress_set *s,
 			     size_t *removed)
 {
 	for (size_t i = 0; i < n; i++)
 		if (mods[i] && finding_filter_apply(mods[i], s, removed))
+			return -ENOMEM;
+	return 0;
+}
+
+static bool unselected(void *ctx, const struct module_report *r, const struct finding *f)
+{
+	const struct finding_select *sel = ctx;
+
+	(void)r;
+	return (sel->kinds && !(sel->kinds & (1u << f->kind))) ||
+	       (sel->min_severity == SEVERITY_ERROR && baseline_severity(f) != SEVERITY_ERROR);
+}
+
+int finding_filter_select_all(struct module_report **mods, size_t n, const struct finding_select *sel,
+			      size_t *removed)
+{
+	for (size_t i = 0; i < n; i++)
+		if (mods[i] && apply(mods[i], unselected, (void *)sel, removed))
 			return -ENOMEM;
 	return 0;
 }

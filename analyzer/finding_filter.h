@@ -27,4 +27,17 @@ void finding_filter_mark_baseline(struct baseline *b, struct suppress_set *s);
 int finding_filter_apply_all(struct module_report **mods, size_t n, struct suppress_set *s,
 			     size_t *removed);
 
+/* What --kind and --min-severity keep: kinds (bit 1 << kind; 0 for every kind), and findings at
+ * or above min_severity (state findings are errors; calls have their rule's severity). */
+struct finding_select {
+	unsigned kinds;
+	enum rule_severity min_severity;
+};
+
+/* Removes the findings sel does not keep from each of the n reports (NULL entries skipped),
+ * then the functions that touched only them, as finding_filter_apply does. Adds the number of
+ * removed findings to *removed. Returns 0 or -ENOMEM. */
+int finding_filter_select_all(struct module_report **mods, size_t n, const struct finding_select *sel,
+			      size_t *removed);
+
 #endif

@@ -461,6 +461,7 @@ static int function_basics(const struct findings_input *in, uint32_t f, struct f
 	fr->direct = nd->direct;
 	fr->init_only = nd->init_only;
 	fr->exported = fn->exported;
+	fr->callback = nd->data_ref;
 	fr->anchored = fn->anchored;
 	fr->guard = callgraph_guard(in->cg, f);
 	fr->unprotected = nd->unprotected;
@@ -528,6 +529,9 @@ static void function_reports(struct build *b)
 		if (map[f] >= 0 && (function_basics(b->in, f, &b->r->functions[map[f]]) ||
 				    follow_via(b->in, f, &b->r->functions[map[f]])))
 			b->err = -ENOMEM;
+	for (size_t i = 0; i < cg->edges.n; i++)
+		if (cg->edges.v[i].how == HOW_ADDRESS_TAKEN && map[cg->edges.v[i].to] >= 0)
+			b->r->functions[map[cg->edges.v[i].to]].address_taken = true;
 	if (!b->err)
 		b->err = function_uses(b->in, map, b->r->functions);
 	for (size_t i = 0; i < n; i++)

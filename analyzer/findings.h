@@ -62,6 +62,8 @@ struct function_report {
 	char *demangled;
 	uint64_t addr, size;
 	bool guard, direct, init_only, exported;
+	bool callback;           /* its address is stored in data (callback tables, vtables) */
+	bool address_taken;      /* its address is taken in code (thread start routines, callbacks) */
 	bool anchored;           /* the start is certain: see struct function */
 	bool unprotected;        /* touches state unprotected, or calls a listed function */
 	long unit;               /* index into module_report.units, -1 when unknown */

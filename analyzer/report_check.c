@@ -162,7 +162,8 @@ char *report_check_render_json(const struct baseline_diff *d, const struct check
 		json_array_append_new(added, new_object(&d->added[i]));
 	for (size_t i = 0; fixed && i < d->nfixed; i++)
 		json_array_append_new(fixed, fixed_object(d->fixed[i]));
-	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "tool", "confine", "version",
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "$schema",
+			CONFINE_CHECK_SCHEMA, "tool", "confine", "version",
 			CONFINE_VERSION, "baseline", s->baseline, "severity",
 			severity_word(s->fail_at), "result", verdict(d, s), "counts",
 			counts(d, s), "new", added, "fixed", fixed, "errors", string_array(errors));

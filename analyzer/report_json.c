@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "baseline.h"
 #include "report_json.h"
 #include "version.h"
 
@@ -105,6 +106,7 @@ static json_t *finding(const struct finding *f)
 		json_object_set_new(o, "writers", strings(&f->writers));
 		json_object_set_new(o, "address_takers", strings(&f->takers));
 		json_object_set_new(o, "guarded_init", json_boolean(f->guarded_init));
+		json_object_set_new(o, "severity", json_string(rule_severity_name(baseline_severity(f))));
 		json_object_set_new(o, "protection", json_string(protection_name(f->protection)));
 		json_object_set_new(o, "lock", str_or_null(f->lock));
 		json_object_set_new(o, "accesses", accesses(f));
@@ -309,7 +311,8 @@ struct json_stream *report_json_open(bool lines, bool show_ignored, report_write
 	*s = (struct json_stream){ .lines = lines, .show_ignored = show_ignored, .write = write, .ctx = ctx };
 	if (lines)
 		return s;
-	doc = json_pack("{s:s, s:s, s:o, s:o}", "tool", "confine", "version", CONFINE_VERSION,
+	doc = json_pack("{s:s, s:s, s:s, s:o, s:o}", "$schema", CONFINE_SCAN_SCHEMA, "tool", "confine",
+			"version", CONFINE_VERSION,
 			"modules", hole(HOLE("modules")), "errors", hole(HOLE("errors")));
 	s->doc = doc ? json_dumps(doc, dump_flags(s)) : NULL;
 	json_decref(doc);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "report_sarif.h"
 #include "symbols.h"
 #include "version.h"
@@ -63,9 +64,33 @@ static const char *level_name(enum rule_severity s)
 	return s == SEVERITY_ERROR ? "error" : "warning";
 }
 
-static const char *security_severity(enum rule_severity s)
+/* Calibration, documented in README.md (SARIF for code scanning). GitHub ranks
+ * security-severity 0.1-3.9 low, 4.0-6.9 medium, 7.0-8.9 high, 9.0+ critical. A race needs two
+ * threads in the code at once, which the binary does not show, so nothing is high: hidden libc
+ * state is certain once two threads call (6.0, precision high); a writable object may still be
+ * guarded by something the scan cannot see (5.0, a function-local static 4.5: precision
+ * medium); what only POSIX allows to be unsafe, or what no code of the module touches, is low. */
+struct calibration {
+	const char *severity, *precision;
+};
+
+static const struct calibration kind_calibration[KIND_FINDINGS_END] = {
+	[KIND_MUTABLE_GLOBAL] = { "5.0", "medium" },
+	[KIND_MUTABLE_STATIC] = { "5.0", "medium" },
+	[KIND_MUTABLE_LOCAL_STATIC] = { "4.5", "medium" },
+	[KIND_NON_REENTRANT_CALL] = { "6.0", "high" },
+};
+
+static const char *security_severity(const struct finding *f)
 {
-	return s == SEVERITY_ERROR ? "7.0" : "4.0";
+	if (f->kind == KIND_NON_REENTRANT_CALL) {
+		if (f->severity == SEVERITY_WARNING)
+			return "2.0";
+		return f->category == CATEGORY_ENV ? "5.5" : "6.0";
+	}
+	if (!f->readers.n && !f->writers.n && !f->takers.n)
+		return "3.0";
+	return kind_calibration[f->kind].severity;
 }
 
 static json_t *rule(enum kind k)
@@ -81,9 +106,9 @@ static json_t *rule(enum kind k)
 		      "id", kind_name(k), "name", t->name, "shortDescription", "text", t->short_text,
 		      "fullDescription", "text", t->full_text, "help", "text", t->help, "markdown",
 		      markdown, "defaultConfiguration", "level", "error", "properties", "tags",
-		      "security", "concurrency", "thread-safety", t->cwe, "precision", "high",
-		      "problem.severity", "error", "security-severity",
-		      security_severity(SEVERITY_ERROR));
+		      "security", "concurrency", "thread-safety", t->cwe, "precision",
+		      kind_calibration[k].precision, "problem.severity", "error", "security-severity",
+		      kind_calibration[k].severity);
 	free(markdown);
 	return r;
 }
@@ -175,28 +200,39 @@ static const char *under(const char *root, const char *abs)
 	return NULL;
 }
 
-char *report_sarif_uri(const char *path, bool from_cwd, const struct sarif_options *o)
+char *report_sarif_path(const char *path, bool from_cwd, const struct sarif_options *o,
+			bool *outside)
 {
-	char *joined = NULL, *abs, *root, *uri = NULL;
+	char *joined = NULL, *abs, *root, *out = NULL;
 	const char *rel;
 
-	if (path[0] != '/' && !from_cwd) {
-		abs = normalize(path);
-		uri = abs ? encode("", abs) : NULL;
-		free(abs);
-		return uri;
-	}
+	*outside = false;
+	if (path[0] != '/' && !from_cwd)
+		return normalize(path);
 	if (path[0] != '/' && asprintf(&joined, "%s/%s", o->cwd, path) < 0)
 		return NULL;
 	abs = normalize(joined ? joined : path);
 	root = normalize(o->source_root);
 	if (abs && root) {
 		rel = under(root, abs);
-		uri = rel ? encode("", rel) : encode("file://", abs);
+		*outside = !rel;
+		out = strdup(rel ? rel : abs);
 	}
 	free(joined);
 	free(abs);
 	free(root);
+	return out;
+}
+
+char *report_sarif_uri(const char *path, bool from_cwd, const struct sarif_options *o)
+{
+	bool outside;
+	char *p = report_sarif_path(path, from_cwd, o, &outside), *uri;
+
+	if (!p)
+		return NULL;
+	uri = encode(outside ? "file://" : "", p);
+	free(p);
 	return uri;
 }
 
@@ -294,16 +330,30 @@ static char *message(const struct item *it, const char *function)
 	return buf;
 }
 
-/* The source line from DWARF, or the binary itself at line 1 without debug info. */
+char *report_sarif_message(const struct module_report *m, const struct finding *f)
+{
+	struct item it = { m, f, 1 };
+	char *function = function_of(f), *text = NULL;
+
+	if (!f->function || function)
+		text = message(&it, function);
+	free(function);
+	return text;
+}
+
+/* The source line from DWARF, or the binary itself at line 1 without debug info. A relative
+ * URI is relative to the source root, %SRCROOT% (GitHub: the repository's root). */
 static json_t *location(const struct item *it, const char *function, const struct sarif_options *o)
 {
 	const struct finding *f = it->finding;
 	char *uri = f->file ? report_sarif_uri(f->file, false, o) : report_sarif_uri(it->module->path, true, o);
-	json_t *loc;
+	json_t *loc, *art;
 
 	if (!uri)
 		return NULL;
-	loc = json_pack("{s:{s:{s:s}, s:{s:i}}}", "physicalLocation", "artifactLocation", "uri", uri,
+	art = strncmp(uri, "file://", 7) ? json_pack("{s:s, s:s}", "uri", uri, "uriBaseId", "%SRCROOT%")
+					 : json_pack("{s:s}", "uri", uri);
+	loc = json_pack("{s:{s:o, s:{s:i}}}", "physicalLocation", "artifactLocation", art,
 			"region", "startLine", f->file && f->line > 0 ? f->line : 1);
 	if (loc && function)
 		json_object_set_new(loc, "logicalLocations",
@@ -336,7 +386,7 @@ static json_t *result(const struct item *it, bool is_new, const struct sarif_opt
 			      kind_name(f->kind), "ruleIndex", (int)f->kind, "level", level_name(sev),
 			      "message", "text", text, "locations", location(it, function, o),
 			      "partialFingerprints", FINGERPRINT_KEY, fp, "properties",
-			      "security-severity", security_severity(sev), "module", it->module->module,
+			      "security-severity", security_severity(f), "module", it->module->module,
 			      "fingerprint", f->fingerprint);
 	if (r && is_new)
 		json_object_set_new(r, "baselineState", json_string("new"));
@@ -457,12 +507,37 @@ char *report_sarif_render_new(const struct baseline_diff *d, const struct sarif_
 	return out;
 }
 
+/* The nearest directory from dir upwards holding .git (a directory, or the file of a worktree
+ * or submodule); NULL when there is none or out of memory. */
+static char *repository_root(const char *dir)
+{
+	char *d = strdup(dir), *git = NULL, *slash;
+
+	while (d && d[0] == '/') {
+		if (asprintf(&git, "%s/.git", d[1] ? d : "") < 0)
+			break;
+		if (access(git, F_OK) == 0) {
+			free(git);
+			return d;
+		}
+		free(git);
+		if (!d[1])
+			break;
+		slash = strrchr(d, '/');
+		slash[slash == d] = '\0';
+	}
+	free(d);
+	return NULL;
+}
+
 int report_sarif_resolve(const char *source_root, char **root, char **cwd, const struct diag *d)
 {
 	int err;
 
-	*root = realpath(source_root ? source_root : ".", NULL);
 	*cwd = realpath(".", NULL);
+	*root = source_root ? realpath(source_root, NULL) : *cwd ? repository_root(*cwd) : NULL;
+	if (!source_root && !*root && *cwd)
+		*root = strdup(*cwd);
 	if (*root && *cwd)
 		return 0;
 	err = errno;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "report_summary.h"
 #include "report_text.h"
 
 enum role { ROLE_READ = 1, ROLE_WRITE = 2, ROLE_SITE = 4, ROLE_ADDR = 8 };
@@ -136,7 +137,9 @@ static void location(const struct out *o, const char *file, int line)
 {
 	char buf[512];
 
-	if (file)
+	if (file && !*file)   /* a heading with no place of its own (--group-by state) */
+		buf[0] = '\0';
+	else if (file)
 		snprintf(buf, sizeof(buf), "%s:%d", file, line);
 	else
 		snprintf(buf, sizeof(buf), "-");
@@ -175,8 +178,12 @@ static void state_line(const struct out *o, const struct finding *f, int role, c
 	fprintf(o->f, " %s%-20s%s %s%s%s", color(o, MAGENTA), kind_name(f->kind), color(o, RESET),
 		color(o, BOLD), f->demangled && f->kind != KIND_MUTABLE_LOCAL_STATIC ? f->demangled : f->name,
 		color(o, RESET));
-	if (f->kind == KIND_MUTABLE_LOCAL_STATIC && f->function && !role)
-		fprintf(o->f, " in %s", f->function);
+	if (f->kind == KIND_MUTABLE_LOCAL_STATIC && f->function && !role) {
+		char *dm = f->function_demangled ? NULL : symbols_demangle(f->function);
+
+		fprintf(o->f, " in %s", f->function_demangled ? f->function_demangled : dm ? dm : f->function);
+		free(dm);
+	}
 	print_roles(o, role);
 	if (f->size || f->symbol[0] != '.')
 		fprintf(o->f, "  (%s, %llu bytes%s)", f->section, (unsigned long long)f->size,
@@ -188,7 +195,7 @@ static void state_line(const struct out *o, const struct finding *f, int role, c
 	fprintf(o->f, "\n");
 }
 
-static void call_line(const struct out *o, const struct finding *f, const struct site *s)
+static void call_line(const struct out *o, const struct finding *f, const struct site *s, size_t sites)
 {
 	const char *sev = rule_severity_name(f->severity);
 
@@ -196,14 +203,21 @@ static void call_line(const struct out *o, const struct finding *f, const struct
 	fprintf(o->f, " %s%-20s%s %s%s%s  %s%s%s", color(o, f->severity == SEVERITY_ERROR ? RED : YELLOW),
 		kind_name(f->kind), color(o, RESET), color(o, BOLD), f->symbol, color(o, RESET),
 		color(o, f->severity == SEVERITY_ERROR ? RED : YELLOW), sev, color(o, RESET));
+	/* A warning says why it is only a warning: its category. */
+	if (f->category == CATEGORY_POSIX)
+		fprintf(o->f, "; posix: not required to be thread-safe");
+	else if (f->severity == SEVERITY_WARNING && f->category == CATEGORY_STATE)
+		fprintf(o->f, "; state: keeps hidden state");
 	if (f->alternative)
 		fprintf(o->f, "; use %s", f->alternative);
 	if (f->category == CATEGORY_ENV)
 		fprintf(o->f, "; unsafe once threads run");
-	else if (f->group)
+	else if (f->group && f->category == CATEGORY_STATE)
 		fprintf(o->f, "; shares '%s'", f->group);
 	if (s && strcmp(s->how, "call"))
 		fprintf(o->f, "  [%s]", s->how);
+	if (sites > 1)
+		fprintf(o->f, "  (%zu call sites)", sites);
 	fprintf(o->f, "\n");
 }
 
@@ -242,17 +256,53 @@ static void function_header(const struct out *o, const struct function_report *f
 	fprintf(o->f, "\n");
 }
 
-static void function_block(const struct out *o, const struct module_report *r,
-			   const struct function_report *fr, const struct touch *t, size_t nt)
+/* Within a function: state first (report order), then call sites in line order. */
+static int cmp_in_block(const void *a, const void *b)
 {
-	function_header(o, fr);
-	for (size_t i = first_touch(t, nt, fr->name); i < nt && !strcmp(t[i].function, fr->name); i++) {
-		const struct finding *f = &r->findings[t[i].finding];
+	const struct touch *x = a, *y = b;
+	int c;
 
-		if (t[i].role == ROLE_SITE)
-			call_line(o, f, t[i].site);
-		else
+	if ((x->role == ROLE_SITE) != (y->role == ROLE_SITE))
+		return x->role == ROLE_SITE ? 1 : -1;
+	if (x->role != ROLE_SITE)
+		return (x->finding > y->finding) - (x->finding < y->finding);
+	c = strcmp(x->site->file ? x->site->file : "", y->site->file ? y->site->file : "");
+	if (c || (c = (x->site->line > y->site->line) - (x->site->line < y->site->line)))
+		return c;
+	if (x->finding != y->finding)
+		return x->finding < y->finding ? -1 : 1;
+	return (x->site->addr > y->site->addr) - (x->site->addr < y->site->addr);
+}
+
+/* Two sites print the same line: same call, same source line (or none), reached the same way. */
+static bool same_line(const struct touch *a, const struct touch *b)
+{
+	return a->finding == b->finding && a->site->line == b->site->line &&
+	       !strcmp(a->site->how, b->site->how) &&
+	       !strcmp(a->site->file ? a->site->file : "", b->site->file ? b->site->file : "");
+}
+
+static void function_block(const struct out *o, const struct module_report *r,
+			   const struct function_report *fr, struct touch *t, size_t nt)
+{
+	size_t lo = first_touch(t, nt, fr->name), hi = lo;
+
+	while (hi < nt && !strcmp(t[hi].function, fr->name))
+		hi++;
+	qsort(t + lo, hi - lo, sizeof(*t), cmp_in_block);
+	function_header(o, fr);
+	for (size_t i = lo; i < hi; i++) {
+		const struct finding *f = &r->findings[t[i].finding];
+		size_t same = 1;
+
+		if (t[i].role != ROLE_SITE) {
 			state_line(o, f, t[i].role, fr->name);
+			continue;
+		}
+		while (i + same < hi && same_line(&t[i], &t[i + same]))
+			same++;
+		call_line(o, f, t[i].site, same);
+		i += same - 1;
 	}
 }
 
@@ -333,36 +383,270 @@ static void module_header(const struct out *o, const struct module_report *r)
 	fprintf(o->f, ")\n");
 }
 
+/* --- grouped by state (--group-by state) ------------------------------------------------------ */
+
+#define STATE_USERS 8   /* functions listed per state unless --limit 0 */
+
+static int cmp_group(const void *a, const void *b, void *arg)
+{
+	const struct finding *x = &((const struct finding *)arg)[*(const size_t *)a];
+	const struct finding *y = &((const struct finding *)arg)[*(const size_t *)b];
+	int c = (int)x->kind - (int)y->kind;
+
+	if (c)
+		return c;
+	c = strcmp(x->kind == KIND_NON_REENTRANT_CALL ? x->symbol : x->name,
+		   y->kind == KIND_NON_REENTRANT_CALL ? y->symbol : y->name);
+	return c ? c : (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+/* A function using a state: "   FUNCTION  reads, writes", under the state's kind. */
+static void user_line(const struct out *o, const char *fn, int role)
+{
+	char *dm = symbols_demangle(fn);
+
+	fprintf(o->f, "    %-24s   %s", "", dm ? dm : fn);
+	print_roles(o, role);
+	fprintf(o->f, "\n");
+	free(dm);
+}
+
+/* A call site: "LOCATION   FUNCTION  [tail-call]". */
+static void site_line(const struct out *o, const struct site *s)
+{
+	char *dm = symbols_demangle(s->function);
+
+	location(o, s->file, s->line);
+	fprintf(o->f, "   %s", dm ? dm : s->function);
+	if (strcmp(s->how, "call"))
+		fprintf(o->f, "  [%s]", s->how);
+	fprintf(o->f, "\n");
+	free(dm);
+}
+
+static int cmp_site_ptr(const void *a, const void *b)
+{
+	const struct site *x = *(const struct site *const *)a, *y = *(const struct site *const *)b;
+	int c = strcmp(x->file ? x->file : "", y->file ? y->file : "");
+
+	if (c || (c = (x->line > y->line) - (x->line < y->line)))
+		return c;
+	return strcmp(x->function, y->function);
+}
+
+/* The call sites of findings idx[0..n) (one callee) in line order, one line per place. */
+static int call_users(const struct out *o, const struct module_report *r, const size_t *idx,
+		      size_t n, size_t cap)
+{
+	const struct site **v;
+	size_t k = 0, shown = 0, total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += r->findings[idx[i]].nsites;
+	if (!(v = calloc(total + 1, sizeof(*v))))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		for (size_t s = 0; s < r->findings[idx[i]].nsites; s++)
+			if (r->findings[idx[i]].sites[s].function)
+				v[k++] = &r->findings[idx[i]].sites[s];
+	if (k > 1)
+		qsort(v, k, sizeof(*v), cmp_site_ptr);
+	for (size_t i = 0; i < k; i++) {
+		if (i && !cmp_site_ptr(&v[i - 1], &v[i]) && !strcmp(v[i - 1]->how, v[i]->how))
+			continue;
+		if (shown++ < cap)
+			site_line(o, v[i]);
+	}
+	if (shown > cap)
+		fprintf(o->f, "    %-24s   ... and %zu more\n", "", shown - cap);
+	free(v);
+	return 0;
+}
+
+static void state_users(const struct out *o, const struct finding *f, size_t cap)
+{
+	size_t i = 0, k = 0, shown = 0;
+
+	while (i < f->readers.n || k < f->writers.n) {
+		int c = i == f->readers.n ? 1 : k == f->writers.n ? -1 : strcmp(f->readers.v[i], f->writers.v[k]);
+		const char *fn = c <= 0 ? f->readers.v[i] : f->writers.v[k];
+
+		if (shown++ < cap)
+			user_line(o, fn, (c <= 0 ? ROLE_READ : 0) | (c >= 0 ? ROLE_WRITE : 0));
+		i += c <= 0;
+		k += c >= 0;
+	}
+	if (shown > cap)
+		fprintf(o->f, "    %-24s   ... and %zu more\n", "", shown - cap);
+}
+
+/* Each state, and each listed callee, with the functions using it; returns groups shown. */
+static int by_state(const struct out *o, const struct module_report *r, size_t *groups)
+{
+	size_t *idx = calloc(r->nfindings + 1, sizeof(*idx)), cap;
+	int err = idx ? 0 : -1;
+
+	cap = o->o->limit == TEXT_ALL ? TEXT_ALL : STATE_USERS;
+	for (size_t i = 0; idx && i < r->nfindings; i++)
+		idx[i] = i;
+	if (idx && r->nfindings > 1)
+		qsort_r(idx, r->nfindings, sizeof(*idx), cmp_group, r->findings);
+	for (size_t i = 0, end; idx && i < r->nfindings && !err; i = end) {
+		const struct finding *f = &r->findings[idx[i]];
+		struct site none = { .file = "", .how = "call" };
+
+		for (end = i + 1; f->kind == KIND_NON_REENTRANT_CALL && end < r->nfindings &&
+				  !strcmp(r->findings[idx[end]].symbol, f->symbol); end++)
+			;
+		if ((*groups)++ >= o->o->limit)
+			continue;
+		if (f->kind != KIND_NON_REENTRANT_CALL) {
+			state_line(o, f, 0, NULL);
+			state_users(o, f, cap);
+		} else {
+			call_line(o, f, &none, 0);
+			err = call_users(o, r, idx + i, end - i, cap);
+		}
+	}
+	free(idx);
+	return err;
+}
+
+/* --- per module ------------------------------------------------------------------------------ */
+
+struct listed {
+	size_t direct, via, unused;        /* how many there are */
+};
+
+static void count_listed(const struct module_report *r, struct listed *l)
+{
+	for (size_t i = 0; i < r->nfunctions; i++) {
+		l->direct += r->functions[i].direct;
+		l->via += !r->functions[i].direct;
+	}
+	for (size_t i = 0; i < r->nfindings; i++)
+		l->unused += untouched(&r->findings[i]);
+}
+
+static void by_function(const struct out *o, const struct module_report *r, struct touch *t, size_t nt)
+{
+	size_t nd = 0, nv = 0, nu = 0;
+
+	for (size_t i = 0; i < r->nfunctions; i++) {
+		const struct function_report *fr = &r->functions[i];
+
+		if (!o->o->show_protected && !fr->unprotected && fr->direct)
+			continue;
+		if (fr->direct ? nd++ < o->o->limit : nv++ < o->o->via)
+			function_block(o, r, fr, t, nt);
+	}
+	for (size_t i = 0; i < r->nfindings; i++) {
+		const struct finding *f = &r->findings[i];
+
+		if (!untouched(f) || !shown(o, f) || nu++ >= o->o->limit)
+			continue;
+		if (nu == 1)
+			fprintf(o->f, "  not used by any function in this module:\n");
+		if (f->kind == KIND_NON_REENTRANT_CALL)
+			call_line(o, f, NULL, 0);
+		else
+			state_line(o, f, 0, NULL);
+	}
+}
+
+/* What the caps left out, and how to see it. */
+static void cut_line(const struct out *o, const struct listed *l, size_t groups)
+{
+	const struct text_options *t = o->o;
+	bool by_state = t->group_by_state;
+	size_t shown_d = l->direct < t->limit ? l->direct : t->limit;
+	size_t shown_u = l->unused < t->limit ? l->unused : t->limit;
+	size_t shown_v = l->via < t->via ? l->via : t->via;
+	size_t shown_g = groups < t->limit ? groups : t->limit;
+
+	if (by_state && shown_g < groups)
+		fprintf(o->f, "  listed: %zu of %zu states and calls (--limit 0 lists all)\n", shown_g, groups);
+	if (by_state || (shown_d == l->direct && shown_u == l->unused && shown_v == l->via))
+		return;
+	fprintf(o->f, "  listed:");
+	if (shown_d < l->direct)
+		fprintf(o->f, " %zu of %zu functions with findings%s", shown_d, l->direct,
+			shown_u < l->unused ? " and" : "");
+	if (shown_u < l->unused)
+		fprintf(o->f, " %zu of %zu unused findings", shown_u, l->unused);
+	if (shown_d < l->direct || shown_u < l->unused)
+		fprintf(o->f, " (--limit 0 lists all)%s", shown_v < l->via ? ";" : "");
+	if (shown_v < l->via)
+		fprintf(o->f, " %zu of %zu functions reaching them through calls (--via all lists all)", shown_v, l->via);
+	fprintf(o->f, "\n");
+}
+
+static bool is_cut(const struct text_options *t, const struct listed *l, size_t groups)
+{
+	if (t->group_by_state)
+		return groups > t->limit;
+	return l->direct > t->limit || l->unused > t->limit || l->via > t->via;
+}
+
+static size_t count_groups(const struct module_report *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nfindings; i++) {
+		bool seen = false;
+
+		for (size_t k = 0; k < i && !seen && r->findings[i].kind == KIND_NON_REENTRANT_CALL; k++)
+			seen = r->findings[k].kind == KIND_NON_REENTRANT_CALL &&
+			       !strcmp(r->findings[k].symbol, r->findings[i].symbol);
+		n += !seen;
+	}
+	return n;
+}
+
 static int render_module(const struct out *o, const struct module_report *r)
 {
+<<<<<<< HEAD
 	size_t nt = 0;
 	struct touch *t = NULL;
+=======
+	size_t nt = 0, groups = 0;
+	struct touch *t = index_touches(o, r, &nt);
+	struct listed l = { 0 };
+>>>>>>> main
 	struct counts c = { 0 };
-	bool header = false;
+	struct report_summary s;
+	int err = 0;
 
 	if (index_touches(o, r, &t, &nt))
 		return -1;
 	module_header(o, r);
-	for (size_t i = 0; i < r->nfunctions; i++)
-		if (o->o->show_protected || r->functions[i].unprotected || !r->functions[i].direct)
-			function_block(o, r, &r->functions[i], t, nt);
-	for (size_t i = 0; i < r->nfindings; i++) {
-		const struct finding *f = &r->findings[i];
+	count_listed(r, &l);
+	if (o->o->group_by_state)
+		groups = count_groups(r);
+	if (o->o->summary || is_cut(o->o, &l, groups)) {
+		if (report_summary_compute(r, &s)) {
+			free(t);
+			return -1;
+		}
+		report_summary_print(o->f, &s, "  ");
+	}
+	if (!o->o->summary) {
+		size_t shown = 0;
 
-		if (!untouched(f) || !shown(o, f))
-			continue;
-		if (!header)
-			fprintf(o->f, "  not used by any function in this module:\n");
-		header = true;
-		if (f->kind == KIND_NON_REENTRANT_CALL)
-			call_line(o, f, NULL);
+		if (o->o->group_by_state)
+			err = by_state(o, r, &shown);
 		else
-			state_line(o, f, 0, NULL);
+			by_function(o, r, t, nt);
+		cut_line(o, &l, groups);
 	}
 	if (o->o->show_ignored && r->nignored) {
 		fprintf(o->f, "  ignored (not thread-hostile):\n");
-		for (size_t i = 0; i < r->nignored; i++)
-			fprintf(o->f, "    %-40s %s\n", r->ignored[i].symbol, r->ignored[i].reason);
+		for (size_t i = 0; i < r->nignored; i++) {
+			char *dm = symbols_demangle(r->ignored[i].symbol);
+
+			fprintf(o->f, "    %-40s %s\n", dm ? dm : r->ignored[i].symbol, r->ignored[i].reason);
+			free(dm);
+		}
 	}
 	count_module(o, r, &c);
 	fprintf(o->f, "  ");
@@ -370,7 +654,7 @@ static int render_module(const struct out *o, const struct module_report *r)
 	print_protected(o, &c, "  ");
 	fprintf(o->f, "\n");
 	free(t);
-	return 0;
+	return err;
 }
 
 char *report_text_render(struct module_report *const *mods, size_t n, const struct text_options *opts)

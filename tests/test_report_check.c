@@ -140,7 +140,7 @@ static void test_json(void **state)
 	json_object_foreach(doc, key, v)
 		fprintf(kf, "%s ", key);
 	fclose(kf);
-	assert_string_equal(keys, "tool version baseline severity result counts new fixed errors ");
+	assert_string_equal(keys, "$schema tool version baseline severity result counts new fixed errors ");
 	assert_string_equal(json_string_value(json_object_get(doc, "baseline")), "b.txt");
 	assert_string_equal(json_string_value(json_object_get(doc, "severity")), "warning");
 	assert_string_equal(json_string_value(json_object_get(doc, "result")), "failed");

@@ -125,6 +125,8 @@ static void test_log_shape(void **state)
 	assert_string_equal(str_at(doc, "tool.driver.rules.1.id"), "mutable-static");
 	assert_string_equal(str_at(doc, "tool.driver.rules.2.id"), "mutable-local-static");
 	assert_string_equal(str_at(doc, "tool.driver.rules.3.id"), "non-reentrant-call");
+	static const char *const rule_severity[] = { "5.0", "5.0", "4.5", "6.0" };
+
 	for (int i = 0; i < 4; i++) {
 		char path[96];
 
@@ -137,7 +139,9 @@ static void test_log_shape(void **state)
 		snprintf(path, sizeof(path), "tool.driver.rules.%d.help.markdown", i);
 		assert_true(strlen(str_at(doc, path)) > 40);
 		snprintf(path, sizeof(path), "tool.driver.rules.%d.properties.security-severity", i);
-		assert_string_equal(str_at(doc, path), "7.0");
+		assert_string_equal(str_at(doc, path), rule_severity[i]);
+		snprintf(path, sizeof(path), "tool.driver.rules.%d.properties.precision", i);
+		assert_string_equal(str_at(doc, path), i == 3 ? "high" : "medium");
 		snprintf(path, sizeof(path), "tool.driver.rules.%d.defaultConfiguration.level", i);
 		assert_string_equal(str_at(doc, path), "error");
 	}
@@ -189,19 +193,19 @@ static void test_results(void **state)
 	struct module_report *r = history_report();
 	json_t *doc = sarif_of(r, &repo);
 	static const struct want want[] = {
-		{ "mutable-global", "error", "src/legacy.c", 7, "", "7.0",
+		{ "mutable-global", "error", "src/legacy.c", 7, "", "5.0",
 		  "Mutable global 'g_requests' (.bss, 4 bytes) in liblegacy.so is shared by every thread; written by legacy_words." },
-		{ "mutable-static", "error", "src/legacy.c", 9, "", "7.0",
+		{ "mutable-static", "error", "src/legacy.c", 9, "", "5.0",
 		  "Mutable static 's_calls' (.bss, 4 bytes) in liblegacy.so is shared by every thread; read by reader_0, reader_1, reader_2 and 2 more." },
-		{ "mutable-static", "error", "src/util.c", 4, ":2", "7.0",
+		{ "mutable-static", "error", "src/util.c", 4, ":2", "3.0",
 		  "Mutable static 's_calls' (.bss, 4 bytes) in liblegacy.so is shared by every thread; used by no function of this module." },
-		{ "mutable-local-static", "error", "build/lib/liblegacy.so", 1, "", "7.0",
+		{ "mutable-local-static", "error", "build/lib/liblegacy.so", 1, "", "3.0",
 		  "Function-local static 'id' of legacy::next_id() (.bss, 4 bytes) in liblegacy.so is shared by every thread; used by no function of this module." },
-		{ "non-reentrant-call", "error", "src/legacy.c", 40, "", "7.0",
+		{ "non-reentrant-call", "error", "src/legacy.c", 40, "", "6.0",
 		  "legacy_fields calls strtok in liblegacy.so: it keeps hidden static state that every thread shares (group 'strtok'); use strtok_r instead." },
-		{ "non-reentrant-call", "warning", "src/legacy.c", 60, "", "4.0",
+		{ "non-reentrant-call", "warning", "src/legacy.c", 60, "", "2.0",
 		  "legacy_roll calls rand in liblegacy.so: POSIX allows it to be non-reentrant; use rand_r instead." },
-		{ "non-reentrant-call", "error", "build/lib/liblegacy.so", 1, "", "7.0",
+		{ "non-reentrant-call", "error", "build/lib/liblegacy.so", 1, "", "5.5",
 		  "The address of setenv is stored in data in liblegacy.so: it changes process-wide settings and is unsafe once threads run." },
 	};
 

@@ -4,6 +4,8 @@
 set -eu
 build="gcc g++ make pkg-config libelf-dev libdw-dev libcapstone-dev libjansson-dev libiberty-dev binutils libzydis-dev"
 test="$build libcmocka-dev clang python3-jsonschema man-db python3-yaml"
+# The graph page is tested in a real browser.
+test="$test chromium"
 # The bench scans the largest libLLVM: Debian 12 has libllvm14, later releases only newer ones.
 llvm_pkg() {
 	if dpkg-query -W -f='${Status}' libllvm14 2>/dev/null | grep -q 'ok installed' ||

@@ -8,6 +8,7 @@
 #include "finding_filter.h"
 #include "pool.h"
 #include "report_check.h"
+#include "report_lines.h"
 #include "report_sarif.h"
 
 static const char usage[] =
@@ -23,12 +24,15 @@ static const char usage[] =
 	"                       findings are not added: 'confine baseline' or [accepted] does that)\n"
 	"      --severity LEVEL error (default): only new errors fail; warning: new warnings too\n"
 	"                       (state findings are errors; calls have their rule's severity)\n"
-	"  -f, --format FMT     text (default), json, or sarif (the new findings, for code scanning)\n"
+	"  -f, --format FMT     text (default), json, sarif (the new findings, for code scanning),\n"
+	"                       gcc (file:line:col: error: ... lines) or github (annotations)\n"
 	"  -o, --output FILE    write the report to FILE\n"
 	"      --suppressions FILE\n"
 	"                       leave out the findings that a kind:pattern line of FILE matches\n"
 	"      --source-root DIR\n"
-	"                       sarif: file URIs are relative to DIR (default: the current directory)\n"
+	"                       sarif, github: paths are relative to DIR (default: the\n"
+	"                       repository root: the nearest directory holding .git, from\n"
+	"                       the current one up; else the current directory)\n"
 	"      --rules FILE     add rules from FILE (format: confine-rules(5)); repeatable\n"
 	"      --libc SET       rule set: glibc, posix or any (default any)\n"
 	"  -j, --jobs N         parallel jobs (default: number of cores)\n"
@@ -118,8 +122,9 @@ static int parse_value(int opt, const char *arg, struct check_opts *o)
 
 static int validate(int argc, const struct check_opts *o)
 {
-	if (strcmp(o->format, "text") && strcmp(o->format, "json") && strcmp(o->format, "sarif")) {
-		cli_error("--format: '%s' is not one of text, json, sarif", o->format);
+	if (strcmp(o->format, "text") && strcmp(o->format, "json") && strcmp(o->format, "sarif") &&
+	    report_lines_style(o->format) < 0) {
+		cli_error("--format: '%s' is not one of text, json, sarif, gcc, github", o->format);
 		return -1;
 	}
 	if (!o->baseline) {
@@ -176,7 +181,7 @@ static int load_inputs(const struct check_opts *o, struct check *c)
 			return -1;
 		finding_filter_mark_baseline(&c->base, c->sup);
 	}
-	if (!strcmp(o->format, "sarif") && report_sarif_resolve(o->source_root, &c->root, &c->cwd, &diag))
+	if ((!strcmp(o->format, "sarif") || !strcmp(o->format, "github")) && report_sarif_resolve(o->source_root, &c->root, &c->cwd, &diag))
 		return -1;
 	c->rules = cli_load_rules(&o->c);
 	return c->rules ? 0 : -1;
@@ -230,6 +235,8 @@ static int report(const struct check_opts *o, struct check *c)
 		text = report_check_render_json(&c->diff, &s, &c->errors);
 	else if (!strcmp(o->format, "sarif"))
 		text = report_sarif_render_new(&c->diff, &so);
+	else if (report_lines_style(o->format) >= 0)
+		text = report_lines_render_new(&c->diff, report_lines_style(o->format), &so);
 	else
 		text = report_check_render_text(&c->diff, &s);
 	if (!text) {

@@ -8,6 +8,7 @@
 #include "finding_filter.h"
 #include "pool.h"
 #include "report_json.h"
+#include "report_lines.h"
 #include "report_sarif.h"
 #include "report_text.h"
 
@@ -18,7 +19,9 @@ static const char usage[] =
 	"A directory is scanned recursively for ELF files and archives.\n"
 	"\n"
 	"  -f, --format FMT   text (default), json, jsonl (JSON Lines: one module per line, written\n"
-	"                     as each is done) or sarif (SARIF 2.1.0, for code scanning)\n"
+	"                     as each is done), sarif (SARIF 2.1.0, for code scanning), gcc\n"
+	"                     (file:line:col: warning: ... lines for editors) or github\n"
+	"                     (workflow commands: annotations in GitHub Actions)\n"
 	"  -o, --output FILE  write the report to FILE\n"
 	"      --rules FILE   add rules from FILE (format: confine-rules(5)); repeatable\n"
 	"      --libc SET     rule set: glibc, posix or any (default any)\n"
@@ -26,7 +29,9 @@ static const char usage[] =
 	"                     leave out the findings that a kind:pattern line of FILE matches\n"
 	"                     (pattern: a glob on the name, symbol, function or module file name)\n"
 	"      --source-root DIR\n"
-	"                     sarif: file URIs are relative to DIR (default: the current directory)\n"
+	"                     sarif, github: paths are relative to DIR (default: the\n"
+	"                     repository root: the nearest directory holding .git, from\n"
+	"                     the current one up; else the current directory)\n"
 	"  -j, --jobs N       parallel jobs (default: number of cores); the report is the same for any N\n"
 	"      --decoder NAME zydis (default: Zydis decodes, capstone details what matters) or\n"
 	"                     capstone (capstone alone: the same report, about twice the CPU)\n"
@@ -36,6 +41,21 @@ static const char usage[] =
 	"      --show-protected\n"
 	"                     text: also list protected state (a lock held at every access, atomic,\n"
 	"                     written once while initialising, a signal flag), tagged with how\n"
+	"\n"
+	"Triage (any format; --kind and --min-severity also filter json, sarif, gcc, github):\n"
+	"      --kind LIST    only these kinds (comma-separated: mutable-global, mutable-static,\n"
+	"                     mutable-local-static, non-reentrant-call)\n"
+	"      --min-severity LEVEL\n"
+	"                     warning (default: every finding) or error (leave out warnings)\n"
+	"      --summary      text: per module only the counts and the most shared state\n"
+	"      --group-by WHAT\n"
+	"                     text: function (default) or state (each state and libc call\n"
+	"                     with the functions using it)\n"
+	"      --limit N      text: list at most N functions with findings, N unused findings\n"
+	"                     (or N states) per module (default 40; 0: all); a module cut short\n"
+	"                     opens with its summary\n"
+	"      --via N        text: list at most N functions that only reach state through\n"
+	"                     calls per module (default 10; 'all', or 'none')\n"
 	"      --no-color     no colour even on a terminal (NO_COLOR is honoured too)\n"
 	"  -v, --verbose      more messages on stderr (-vv: timings of each analysis stage)\n"
 	"  -h, --help         this help\n"
@@ -55,6 +75,12 @@ static const struct option longopts[] = {
 	{ "decoder", required_argument, NULL, 'D' },
 	{ "suppressions", required_argument, NULL, 'S' },
 	{ "source-root", required_argument, NULL, 'P' },
+	{ "kind", required_argument, NULL, 'K' },
+	{ "min-severity", required_argument, NULL, 'M' },
+	{ "summary", no_argument, NULL, 'U' },
+	{ "group-by", required_argument, NULL, 'G' },
+	{ "limit", required_argument, NULL, 'N' },
+	{ "via", required_argument, NULL, 'V' },
 	{ "no-color", no_argument, NULL, 'C' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -69,7 +95,82 @@ struct scan_opts {
 	bool show_ignored;
 	bool show_protected;
 	int verbosity;
+	struct finding_select select;
+	struct text_options text;
 };
+
+/* A count for --limit (0: all) or --via ("all", "none"); -1 after reporting a bad value. */
+static int parse_count(const char *opt, const char *arg, bool words, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (words && (!strcmp(arg, "all") || !strcmp(arg, "none"))) {
+		*out = strcmp(arg, "all") ? 0 : TEXT_ALL;
+		return 0;
+	}
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (!*arg || *end || errno || arg[0] == '-') {
+		cli_error("%s: '%s' is not a number%s", opt, arg, words ? ", 'all' or 'none'" : "");
+		return -1;
+	}
+	*out = v || words ? (size_t)v : TEXT_ALL;
+	return 0;
+}
+
+static int parse_kinds(const char *arg, unsigned *kinds)
+{
+	char *copy = strdup(arg), *save = NULL;
+	int err = copy ? 0 : -1;
+
+	*kinds = 0;
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && !err; t = strtok_r(NULL, ",", &save)) {
+		int k = kind_parse(t);
+
+		if (k < 0 || k >= KIND_FINDINGS_END) {
+			cli_error("--kind: '%s' is not one of mutable-global, mutable-static, "
+				  "mutable-local-static, non-reentrant-call", t);
+			err = -1;
+		} else {
+			*kinds |= 1u << k;
+		}
+	}
+	free(copy);
+	return err;
+}
+
+/* The triage options; 1 when opt is not one of them, 0 when handled, -1 on a bad value. */
+static int parse_triage(int opt, const char *arg, struct scan_opts *o)
+{
+	switch (opt) {
+	case 'K':
+		return parse_kinds(arg, &o->select.kinds);
+	case 'M':
+		if (strcmp(arg, "warning") && strcmp(arg, "error")) {
+			cli_error("--min-severity: '%s' is not one of warning, error", arg);
+			return -1;
+		}
+		o->select.min_severity = strcmp(arg, "error") ? SEVERITY_WARNING : SEVERITY_ERROR;
+		return 0;
+	case 'U':
+		o->text.summary = true;
+		return 0;
+	case 'G':
+		if (strcmp(arg, "function") && strcmp(arg, "state")) {
+			cli_error("--group-by: '%s' is not one of function, state", arg);
+			return -1;
+		}
+		o->text.group_by_state = !strcmp(arg, "state");
+		return 0;
+	case 'N':
+		return parse_count("--limit", arg, false, &o->text.limit);
+	case 'V':
+		return parse_count("--via", arg, true, &o->text.via);
+	default:
+		return 1;
+	}
+}
 
 /* Returns -1 to stop with EXIT_TROUBLE, 1 after --help, 0 to go on. */
 static int parse(int argc, char **argv, struct scan_opts *o)
@@ -79,9 +180,12 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 	cli_common_init(&o->c);
 	o->format = "text";
 	o->verbosity = DIAG_WARN;
+	o->select.min_severity = SEVERITY_WARNING;
+	o->text.limit = TEXT_DEFAULT_LIMIT;
+	o->text.via = TEXT_DEFAULT_VIA;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":f:o:j:hv", longopts, NULL)) != -1) {
-		if ((r = cli_common_option(&o->c, opt, optarg)) != 0) {
+		if ((r = cli_common_option(&o->c, opt, optarg)) != 0 || (r = parse_triage(opt, optarg, o)) <= 0) {
 			if (r < 0)
 				return -1;
 			continue;
@@ -114,8 +218,8 @@ static int parse(int argc, char **argv, struct scan_opts *o)
 		}
 	}
 	if (strcmp(o->format, "text") && strcmp(o->format, "json") && strcmp(o->format, "jsonl") &&
-	    strcmp(o->format, "sarif")) {
-		cli_error("--format: '%s' is not one of text, json, jsonl, sarif", o->format);
+	    strcmp(o->format, "sarif") && report_lines_style(o->format) < 0) {
+		cli_error("--format: '%s' is not one of text, json, jsonl, sarif, gcc, github", o->format);
 		return -1;
 	}
 	if (optind >= argc) {
@@ -152,12 +256,17 @@ static char *render(const struct scan_opts *o, const struct pool_result *res,
 	fleet_take_saved(saved, ok, &n, &errors);
 	if (!strcmp(o->format, "json")) {
 		text = report_json_render(ok, n, &errors, o->show_ignored);
+	} else if (report_lines_style(o->format) >= 0) {
+		text = report_lines_render(ok, n, report_lines_style(o->format), sarif);
 	} else if (sarif) {
 		sarif->errors = &errors;
 		text = report_sarif_render(ok, n, sarif);
 	} else {
-		struct text_options to = { o->c.color, o->show_ignored, o->show_protected };
+		struct text_options to = o->text;
+		to.show_protected = o->show_protected;
 
+		to.color = o->c.color;
+		to.show_ignored = o->show_ignored;
 		text = report_text_render(ok, n, &to);
 	}
 	strlist_free(&errors);
@@ -275,9 +384,9 @@ static int run(const struct scan_opts *o, char **paths, int npaths)
 	struct sarif_options so = { 0 };
 	struct diag d = { print_error, NULL };
 	int status = EXIT_TROUBLE, nocache = 1;
-	size_t suppressed = 0;
+	size_t suppressed = 0, selected = 0;
 	char *text = NULL, *root = NULL, *cwd = NULL;
-	bool sarif = !strcmp(o->format, "sarif");
+	bool sarif = !strcmp(o->format, "sarif") || !strcmp(o->format, "github");
 
 	if ((sarif && report_sarif_resolve(o->source_root, &root, &cwd, &d)) ||
 	    load_suppressions(o, &sup) || !(ao.rules = rules = cli_load_rules(&o->c)) ||
@@ -293,7 +402,9 @@ static int run(const struct scan_opts *o, char **paths, int npaths)
 	if (pool_run_cached(&units, &ao, o->c.jobs, isatty(STDERR_FILENO), o->verbosity,
 			    nocache ? NULL : &fc.pool, &res) ||
 	    (sup && finding_filter_apply_all(res.reports, res.n, sup, &suppressed)) ||
-	    (sup && finding_filter_apply_all(saved.mods, saved.n, sup, &suppressed))) {
+	    (sup && finding_filter_apply_all(saved.mods, saved.n, sup, &suppressed)) ||
+	    finding_filter_select_all(res.reports, res.n, &o->select, &selected) ||
+	    finding_filter_select_all(saved.mods, saved.n, &o->select, &selected)) {
 		cli_error("out of memory");
 		goto out;
 	}

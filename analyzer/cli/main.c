@@ -18,6 +18,7 @@ static const char usage[] =
 	"  run -- PROGRAM   run a program under the runtime guard (libconfine_guard.so)\n"
 	"  policy PATH...   write the runtime guard's policy (functions to confine, by build-id)\n"
 	"  rules            print the active rules (built-in, --rules files, --libc selection)\n"
+	"  graph PATH...    draw entry points -> functions -> state as DOT or an HTML page\n"
 	"\n"
 	"options:\n"
 	"  -h, --help       this help\n"
@@ -39,6 +40,7 @@ static const struct command commands[] = {
 	{ "rules", cmd_rules },
 	{ "run", cmd_run },
 	{ "policy", cmd_policy },
+	{ "graph", cmd_graph },
 };
 
 int main(int argc, char **argv)

@@ -30,7 +30,7 @@ for cmd in "baseline PATH... -o FILE" "check --baseline FILE PATH..."; do
 	grep -qF -- "$cmd" "$TMP/exit.out" || fail "confine --help does not list $cmd"
 done
 assert_exit 0 "$CONFINE" scan --help
-for opt in "text (default), json, jsonl (JSON Lines" "--suppressions FILE" "--source-root DIR"; do
+for opt in "text (default), json, jsonl (JSON Lines" "gcc" "github" "--suppressions FILE" "--source-root DIR"; do
 	grep -qF -- "$opt" "$TMP/exit.out" || fail "scan --help does not mention $opt"
 done
 
@@ -44,8 +44,8 @@ usage_error() {
 	[ -s "$TMP/exit.out" ] && fail "confine $*: stdout not empty"
 }
 usage_error "confine: --severity: 'fatal' is not one of error, warning" check -b b.txt --severity fatal h/v1-O0/liblegacy.so
-usage_error "confine: --format: 'xml' is not one of text, json, sarif" check -b b.txt -f xml h/v1-O0/liblegacy.so
-usage_error "confine: --format: 'xml' is not one of text, json, jsonl, sarif" scan -f xml h/v1-O0/liblegacy.so
+usage_error "confine: --format: 'xml' is not one of text, json, sarif, gcc, github" check -b b.txt -f xml h/v1-O0/liblegacy.so
+usage_error "confine: --format: 'xml' is not one of text, json, jsonl, sarif, gcc, github" scan -f xml h/v1-O0/liblegacy.so
 usage_error "confine: check: no PATH given (try 'confine check --help')" check -b b.txt
 usage_error "confine: check: unknown option '--nope' (try 'confine check --help')" check --nope -b b.txt h/v1-O0/liblegacy.so
 usage_error "confine: check: option '--baseline' needs a value (try 'confine check --help')" check h/v1-O0/liblegacy.so --baseline
@@ -123,7 +123,7 @@ sed -n '/^```yaml$/,/^```$/p' "$ROOT/README.md" | sed '1d;$d' >inline.yml
 sed '/^#/d' "$ROOT/docs/github-workflow.yml" | cmp -s - inline.yml ||
 	fail "the workflow in README.md differs from docs/github-workflow.yml"
 for want in 'confine check --baseline "$BASELINE" --format sarif -o confine.sarif $BINARIES' \
-	'uses: github/codeql-action/upload-sarif@v3' "if: always() && hashFiles('confine.sarif') != ''" \
+	'uses: github/codeql-action/upload-sarif@v4' 'actions: read' "if: always() && hashFiles('confine.sarif') != ''" \
 	'security-events: write' 'make -C "$RUNNER_TEMP/confine" deps all' \
 	'name: Show new and fixed findings in the log'; do
 	grep -qF -- "$want" "$ROOT/docs/github-workflow.yml" || fail "docs/github-workflow.yml lacks: $want"

@@ -240,8 +240,8 @@ expect_usage() {
 }
 expect_usage "confine: scan: no PATH given (try 'confine scan --help')" scan
 expect_usage "confine: scan: no PATH given (try 'confine scan --help')" scan --format json -j 2
-expect_usage "confine: --format: 'xml' is not one of text, json, jsonl, sarif" scan --format xml legacy.o
-expect_usage "confine: --format: '' is not one of text, json, jsonl, sarif" scan -f "" legacy.o
+expect_usage "confine: --format: 'xml' is not one of text, json, jsonl, sarif, gcc, github" scan --format xml legacy.o
+expect_usage "confine: --format: '' is not one of text, json, jsonl, sarif, gcc, github" scan -f "" legacy.o
 expect_usage "confine: -j: '0' is not a number of jobs (1-1024)" scan -j 0 legacy.o
 expect_usage "confine: -j: 'abc' is not a number of jobs (1-1024)" scan -j abc legacy.o
 expect_usage "confine: -j: '-3' is not a number of jobs (1-1024)" scan -j -3 legacy.o

@@ -73,9 +73,9 @@ match($0, /^\.modules\[[0-9]+\]\.functions\[[0-9]+\]\./) {
 match($0, /^\.modules\[[0-9]+\]\./) { note(substr($0, 1, RLENGTH), substr($0, RLENGTH + 1), "module") }
 END { for (id in keys) print type[id] " " kind[id] keys[id] }' "$TMP/all.flat" | sort -u >"$TMP/shapes"
 cat >"$TMP/shapes.want" <<'EOF'
-finding kind="mutable-global" kind symbol demangled name function section size address file line readers writers address_takers guarded_init protection lock accesses fingerprint
-finding kind="mutable-local-static" kind symbol demangled name function section size address file line readers writers address_takers guarded_init protection lock accesses fingerprint
-finding kind="mutable-static" kind symbol demangled name function section size address file line readers writers address_takers guarded_init protection lock accesses fingerprint
+finding kind="mutable-global" kind symbol demangled name function section size address file line readers writers address_takers guarded_init severity protection lock accesses fingerprint
+finding kind="mutable-local-static" kind symbol demangled name function section size address file line readers writers address_takers guarded_init severity protection lock accesses fingerprint
+finding kind="mutable-static" kind symbol demangled name function section size address file line readers writers address_takers guarded_init severity protection lock accesses fingerprint
 finding kind="non-reentrant-call" kind symbol demangled name function file line group alternative severity category sites fingerprint
 function  name demangled address size guard unprotected direct via init_only exported entry_branches unit
 module  path type member build_id stripped debug_info thread_aware evidence units findings functions
@@ -206,7 +206,7 @@ grep -v '^\.modules\[0\]\.ignored' "$TMP/ign.flat" | cmp -s "$L" - || fail "json
 "$CONFINE" scan --no-color --libc any O0/legacy.o | cmp -s "$TMP/any.txt" - || fail "--libc any differs from the default"
 "$CONFINE" scan --no-color --libc posix O0/legacy.o >"$TMP/posix.txt"
 cmp -s "$TMP/any.txt" "$TMP/posix.txt" || fail "--libc posix differs from the default on O0/legacy.o"
-assert_line "$TMP/posix.txt" "    fixtures/c/legacy.c:63   non-reentrant-call   rand  warning; use rand_r; shares 'rand'"
+assert_line "$TMP/posix.txt" "    fixtures/c/legacy.c:63   non-reentrant-call   rand  warning; posix: not required to be thread-safe; use rand_r"
 "$CONFINE" scan --no-color --libc glibc O0/legacy.o >"$TMP/glibc.txt"
 assert_no_match "$TMP/glibc.txt" "rand"
 assert_line "$TMP/glibc.txt" "    fixtures/c/legacy.c:30   non-reentrant-call   strtok  error; use strtok_r; shares 'strtok'"
@@ -232,13 +232,13 @@ assert_line "$TMP/user.rows" 'kind="non-reentrant-call" symbol="legacy_tokenize"
 # name); a user rule can replace a built-in one (strtok as a warning).
 printf 'legacy_tokenize parser error state legacy_tokenize_r\nlegacy_tokenize - warning\nstrtok strtok warning state strtok_r\n' >"$TMP/user2.rules"
 "$CONFINE" scan --no-color --rules "$TMP/user2.rules" O0/legacy.o >"$TMP/user2.txt"
-assert_line "$TMP/user2.txt" "    fixtures/c/legacy.c:103  non-reentrant-call   legacy_tokenize  warning; shares 'legacy_tokenize'"
-assert_line "$TMP/user2.txt" "    fixtures/c/legacy.c:30   non-reentrant-call   strtok  warning; use strtok_r; shares 'strtok'"
+assert_line "$TMP/user2.txt" "    fixtures/c/legacy.c:103  non-reentrant-call   legacy_tokenize  warning; state: keeps hidden state; shares 'legacy_tokenize'"
+assert_line "$TMP/user2.txt" "    fixtures/c/legacy.c:30   non-reentrant-call   strtok  warning; state: keeps hidden state; use strtok_r; shares 'strtok'"
 # Rules files are cumulative (repeatable --rules) and apply with every --libc.
 printf 'bump counter warning state -\n' >"$TMP/user3.rules"
 "$CONFINE" scan --no-color --libc glibc --rules "$TMP/user.rules" --rules "$TMP/user3.rules" O0/legacy.o >"$TMP/user3.txt"
 assert_line "$TMP/user3.txt" "    fixtures/c/legacy.c:103  non-reentrant-call   legacy_tokenize  error; use legacy_tokenize_r; shares 'parser'"
-assert_line "$TMP/user3.txt" "    fixtures/c/legacy.c:27   non-reentrant-call   bump  warning; shares 'counter'"
+assert_line "$TMP/user3.txt" "    fixtures/c/legacy.c:27   non-reentrant-call   bump  warning; state: keeps hidden state; shares 'counter'"
 assert_no_match "$TMP/user3.txt" " rand "
 
 # --- colour -------------------------------------------------------------------------------------

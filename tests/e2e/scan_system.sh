@@ -19,7 +19,7 @@ scan_both() {
 	st=$?
 	[ "$st" = 0 ] || fail "$1: json scan exit $st, want 0 (124: timeout): $(head -c 300 "$2.err")"
 	[ -s "$2.err" ] && fail "$1: json scan wrote to stderr: $(head -c 300 "$2.err")"
-	timeout 120 "$CONFINE" scan --no-color "$1" >"$2.txt" 2>"$2.err"
+	timeout 120 "$CONFINE" scan --no-color --limit 0 --via all "$1" >"$2.txt" 2>"$2.err"
 	st=$?
 	[ "$st" = 0 ] || fail "$1: text scan exit $st, want 0 (124: timeout): $(head -c 300 "$2.err")"
 	[ -s "$2.err" ] && fail "$1: text scan wrote to stderr: $(head -c 300 "$2.err")"

@@ -1,0 +1,101 @@
+# Editor and CI formats (--format gcc, --format github) of scan and check, pinned by golden files;
+# the JSON reports of scan and check validated against their published schemas in docs/ (which
+# "$schema" names), on every fixture, and deliberately broken documents that must be rejected.
+cd "$TMP" || exit 1
+ln -s "$FX" fx
+ln -s "$FX/history" h
+
+# --- gcc and github lines --------------------------------------------------------------------------
+for fmt in gcc github; do
+	assert_golden "scan/formats/legacy.o.$fmt" "$CONFINE" scan -f "$fmt" fx/O0/legacy.o
+	assert_golden "scan/formats/legacy_cxx.o.$fmt" "$CONFINE" scan -f "$fmt" fx/O2/legacy_cxx.o
+	# Without debug info: the binary's path, no line.
+	assert_golden "scan/formats/app-stripped.$fmt" "$CONFINE" scan -f "$fmt" fx/O2/app-stripped
+done
+# Every finding is one line: as many lines as the text report counts findings.
+n=$("$CONFINE" scan -f gcc fx | wc -l)
+want=$("$CONFINE" scan fx | sed -n 's/^summary: [0-9]* modules; \([0-9]*\) findings.*/\1/p')
+[ "$n" = "$want" ] && [ "$n" -gt 100 ] || fail "scan -f gcc: $n lines, the text report counts $want findings"
+"$CONFINE" scan -f gcc fx | grep -vqE '^[^ :]+(:[0-9]+:[0-9]+)?: (error|warning): .* \[confine-(mutable-global|mutable-static|mutable-local-static|non-reentrant-call)\]$' &&
+	fail "scan -f gcc: a line not in the form file:line:col: level: text [confine-KIND]"
+"$CONFINE" scan -f github fx | grep -vqE '^::(error|warning) file=[^,]+(,line=[0-9]+)?,title=confine [a-z-]+::' &&
+	fail "scan -f github: a line that is not a workflow command"
+# github paths are relative to --source-root, like SARIF URIs; property values are escaped.
+mkdir sub
+(cd sub && "$CONFINE" scan -f github --source-root .. ../fx/O2/app-stripped) >sub.out
+cmp -s sub.out "$GOLDEN/scan/formats/app-stripped.github" || fail "scan -f github --source-root .. from sub/ differs"
+mkdir "a,b:c" && cp "$FX/O2/app-stripped" "a,b:c/app"
+"$CONFINE" scan -f github "a,b:c/app" | head -1 | grep -q '^::error file=a%2Cb%3Ac/app,title=' ||
+	fail "scan -f github: ',' and ':' in a path are not escaped"
+
+# check: the new findings only, in the same forms; the exit status is the verdict.
+"$CONFINE" baseline h/v1-O0/liblegacy.so -o b.txt 2>/dev/null || fail "cannot write a baseline"
+for fmt in gcc github; do
+	assert_exit 1 "$CONFINE" check --baseline b.txt -f "$fmt" h/v2-O0/liblegacy.so
+	cp "$TMP/exit.out" "v2.$fmt"
+	assert_golden "check/v2-O0.$fmt" cat "v2.$fmt"
+	assert_exit 0 "$CONFINE" check --baseline b.txt -f "$fmt" h/v1-O2/liblegacy.so
+	[ -s "$TMP/exit.out" ] && fail "check -f $fmt with nothing new prints: $(head -c 200 "$TMP/exit.out")"
+done
+assert_exit 2 "$CONFINE" scan -f vim fx/O0/legacy.o
+assert_line "$TMP/exit.err" "confine: --format: 'vim' is not one of text, json, jsonl, sarif, gcc, github"
+assert_exit 2 "$CONFINE" check --baseline b.txt -f vim fx/O0/legacy.o
+assert_line "$TMP/exit.err" "confine: --format: 'vim' is not one of text, json, sarif, gcc, github"
+
+# --- JSON schemas ----------------------------------------------------------------------------------
+PY=
+for p in /usr/bin/python3 python3; do
+	if "$p" -c 'import jsonschema' 2>/dev/null; then
+		PY=$p
+		break
+	fi
+done
+if [ -z "$PY" ]; then
+	fail "python3-jsonschema is missing (make test installs it)"
+	return 0 2>/dev/null || exit 1
+fi
+VALIDATE=$OLDPWD/tests/json/validate.py
+valid() {
+	"$PY" "$VALIDATE" "$@" >valid.out 2>&1 || fail "not valid against its schema: $(head -c 600 valid.out)"
+}
+"$CONFINE" scan -f json -j2 fx >tree.json
+"$CONFINE" scan -f json --show-ignored fx/O0 fx/O2/app_cxx-stripped >ignored.json
+echo "not ELF" >notelf.so
+"$CONFINE" scan -f json fx/O0/legacy.o notelf.so >errors.json 2>/dev/null
+"$CONFINE" check --baseline b.txt -f json h/v2-O0/liblegacy.so h/v3-O0/liblegacy.so >check.json
+"$CONFINE" check --baseline b.txt -f json h/v1-clang/liblegacy.so notelf.so >check-err.json 2>/dev/null
+valid tree.json ignored.json errors.json check.json check-err.json
+grep -q '"\$schema": "urn:confine:schema:scan:1"' tree.json || fail "scan -f json: no \$schema"
+grep -q '"\$schema": "urn:confine:schema:check:1"' check.json || fail "check -f json: no \$schema"
+# Every finding has a severity: state findings are errors.
+"$PY" - tree.json <<'PYEOF' || fail "scan -f json: a finding without severity, or a state finding that is not an error"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+fs = [f for m in doc["modules"] for f in m["findings"]]
+assert len(fs) > 100
+assert all(f["severity"] in ("error", "warning") for f in fs)
+assert all(f["severity"] == "error" for f in fs if f["kind"] != "non-reentrant-call")
+PYEOF
+# The validation rejects broken documents: broken NAME FILE PYTHON MESSAGE.
+cat >break.py <<'PYEOF'
+import json, sys
+doc = json.load(sys.stdin)
+exec(sys.argv[1])
+json.dump(doc, sys.stdout)
+PYEOF
+broken() {
+	"$PY" break.py "$3" <"$2" >"$1.json" || fail "cannot write the broken document $1"
+	"$PY" "$VALIDATE" "$1.json" >"$1.out" 2>&1
+	st=$?
+	[ "$st" = 1 ] || fail "broken document $1: validate.py exit $st, want 1"
+	grep -qF -- "$4" "$1.out" || fail "broken document $1: no '$4' in: $(head -c 400 "$1.out")"
+}
+broken kind tree.json 'doc["modules"][0]["findings"][0]["kind"] = "global"' \
+	"modules/0/findings/0/kind: 'global' is not one of"
+broken severity tree.json 'del doc["modules"][0]["findings"][0]["severity"]' \
+	"modules/0/findings/0: 'severity' is a required property"
+broken sites tree.json 'next(f for f in doc["modules"][0]["findings"] if f["kind"] == "non-reentrant-call")["sites"] = []' \
+	"sites: [] is too short"
+broken schema tree.json 'doc["$schema"] = "urn:confine:schema:scan:0"' "names no published schema"
+broken result check.json 'doc["result"] = "ok"' "result: 'ok' is not one of ['passed', 'failed', 'error']"
+broken counts check.json 'del doc["counts"]["fixed"]' "counts: 'fixed' is a required property"
