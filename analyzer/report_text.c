@@ -605,14 +605,9 @@ static size_t count_groups(const struct module_report *r)
 
 static int render_module(const struct out *o, const struct module_report *r)
 {
-<<<<<<< HEAD
-	size_t nt = 0;
-	struct touch *t = NULL;
-=======
 	size_t nt = 0, groups = 0;
-	struct touch *t = index_touches(o, r, &nt);
+	struct touch *t = NULL;
 	struct listed l = { 0 };
->>>>>>> main
 	struct counts c = { 0 };
 	struct report_summary s;
 	int err = 0;
