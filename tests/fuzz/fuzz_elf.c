@@ -33,7 +33,7 @@ static const struct rules *builtin_rules(void)
 /* Every output of a report; what they return is freed, their content is not checked. */
 static void emit(struct module_report *r)
 {
-	struct text_options to = { false, true, true };
+	struct text_options to = { .show_ignored = true, .show_protected = true, .limit = TEXT_ALL, .via = TEXT_ALL };
 	struct sarif_options so = { "/", "/", NULL };
 	struct policy p = { 0 };
 	struct baseline b = { 0 };
