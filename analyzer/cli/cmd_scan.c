@@ -77,7 +77,7 @@ static const struct option longopts[] = {
 	{ "source-root", required_argument, NULL, 'P' },
 	{ "kind", required_argument, NULL, 'K' },
 	{ "min-severity", required_argument, NULL, 'M' },
-	{ "summary", no_argument, NULL, 'U' },
+	{ "summary", no_argument, NULL, 'Y' },
 	{ "group-by", required_argument, NULL, 'G' },
 	{ "limit", required_argument, NULL, 'N' },
 	{ "via", required_argument, NULL, 'V' },
@@ -153,7 +153,7 @@ static int parse_triage(int opt, const char *arg, struct scan_opts *o)
 		}
 		o->select.min_severity = strcmp(arg, "error") ? SEVERITY_WARNING : SEVERITY_ERROR;
 		return 0;
-	case 'U':
+	case 'Y':
 		o->text.summary = true;
 		return 0;
 	case 'G':
@@ -295,7 +295,8 @@ static int load_suppressions(const struct scan_opts *o, struct suppress_set **ou
 struct stream {
 	struct json_stream *js;
 	struct suppress_set *sup;
-	size_t suppressed;
+	const struct finding_select *select;   /* --kind, --min-severity */
+	size_t suppressed, selected;
 	int err;
 };
 
@@ -315,6 +316,8 @@ static void stream_unit(void *ctx, size_t i, struct pool_result *res)
 	if (r && st->sup && !st->err)
 		st->err = finding_filter_apply_all(&r, 1, st->sup, &st->suppressed) ? -ENOMEM : 0;
 	if (r && !st->err)
+		st->err = finding_filter_select_all(&r, 1, st->select, &st->selected) ? -ENOMEM : 0;
+	if (r && !st->err)
 		st->err = report_json_module(st->js, r);
 	module_report_free(r);
 	res->reports[i] = NULL;
@@ -331,7 +334,8 @@ static int stream_saved(struct stream *st, struct saved_results *saved)
 	if (!err && fleet_take_saved(saved, mods, &n, &errors) < 0)
 		err = -ENOMEM;
 	for (size_t i = 0; !err && i < n; i++) {
-		if (st->sup && finding_filter_apply_all(&mods[i], 1, st->sup, &st->suppressed))
+		if ((st->sup && finding_filter_apply_all(&mods[i], 1, st->sup, &st->suppressed)) ||
+		    finding_filter_select_all(&mods[i], 1, st->select, &st->selected))
 			err = -ENOMEM;
 		if (!err)
 			err = report_json_module(st->js, mods[i]);
@@ -347,7 +351,7 @@ static int run_streamed(const struct scan_opts *o, const struct input_list *unit
 			const struct analysis_options *ao, struct suppress_set *sup,
 			struct fleet_cache *fc, struct saved_results *saved, struct pool_result *res)
 {
-	struct stream st = { .sup = sup };
+	struct stream st = { .sup = sup, .select = &o->select };
 	struct pool_sink sink = { stream_unit, &st };
 	struct cli_stream out;
 	int err;
