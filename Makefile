@@ -109,7 +109,8 @@ $(BUILD)/obj-plain/%.o: %.c | probe
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(GUARD_CORE_LIB): $(CORE_SRCS:%.c=$(BUILD)/obj-plain/%.o) $(BUILD)/obj/analyzer/rules_data.o
+# The data objects (rules, sync rules, graph page) need no sanitizer: the same ones as CORE_OBJS.
+$(GUARD_CORE_LIB): $(CORE_SRCS:%.c=$(BUILD)/obj-plain/%.o) $(filter-out $(CORE_SRCS:%.c=$(BUILD)/obj/%.o),$(CORE_OBJS))
 	$(call msg,AR,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^

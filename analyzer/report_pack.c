@@ -27,7 +27,8 @@ static void put(struct out *o, const void *p, size_t n)
 		o->buf = b;
 		o->cap = cap;
 	}
-	memcpy(o->buf + o->len, p, n);
+	if (n)   /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(o->buf + o->len, p, n);
 	o->len += n;
 }
 
