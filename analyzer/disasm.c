@@ -802,6 +802,28 @@ void disasm_xrefs_free(struct xref_set *x)
 	free(x);
 }
 
+void disasm_xrefs_drop_jumps(struct xref_set *x)
+{
+	x->n = 0;
+	for (size_t i = 0; i < x->nsegs; i++) {
+		struct xref_seg *g = &x->segs[i];
+		struct xref *shrunk;
+		size_t k = 0;
+
+		for (size_t j = 0; j < g->n; j++)
+			if (g->v[j].kind != XREF_JUMP)
+				g->v[k++] = g->v[j];
+		g->n = k;
+		x->n += k;
+		if (!k) {
+			free(g->v);
+			g->v = NULL;
+		} else if ((shrunk = realloc(g->v, k * sizeof(*g->v))) != NULL) {
+			g->v = shrunk;
+		}
+	}
+}
+
 static int cmp_stub(const void *a, const void *b)
 {
 	const struct plt_stub *x = a, *y = b;
