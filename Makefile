@@ -146,6 +146,24 @@ $(GUARD_LIB): $(GUARD_OBJS) $(GUARD_CORE_LIB) $(GEN)/libconfine_guard.map
 	$(Q)$(CC) -shared $(OPT) $(LDFLAGS) -o $@ $(GUARD_OBJS) $(GUARD_CORE_LIB) \
 		-Wl,--version-script=$(GEN)/libconfine_guard.map -Wl,-z,now $(DEP_LIBS) -ldl
 
+# The guard's race tests preload a test build whose fault points (runtime_guard/faults.h) ask the
+# program under test; only the modules that have points differ from the guard's own objects.
+GUARD_FAULT_SRCS := runtime_guard/report.c runtime_guard/domains.c runtime_guard/signals.c
+GUARD_FAULT_OBJS := $(GUARD_FAULT_SRCS:%.c=$(BUILD)/obj-faults/%.o) \
+	$(filter-out $(GUARD_FAULT_SRCS:%.c=$(BUILD)/obj/%.o),$(GUARD_OBJS))
+GUARD_FAULTS_LIB := $(BUILD)/lib/libconfine_guard-faults.so
+
+$(BUILD)/obj-faults/runtime_guard/%.o: runtime_guard/%.c $(GEN)/guard_table.inc | probe
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_ALL) -DGUARD_FAULTS -fvisibility=hidden -I$(GEN) -Iruntime_guard -c $< -o $@
+
+$(GUARD_FAULTS_LIB): $(GUARD_FAULT_OBJS) $(GUARD_CORE_LIB) $(GEN)/libconfine_guard.map
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -shared $(OPT) $(LDFLAGS) -o $@ $(GUARD_FAULT_OBJS) $(GUARD_CORE_LIB) \
+		-Wl,--version-script=$(GEN)/libconfine_guard.map -Wl,-z,now $(DEP_LIBS) -ldl
+
 # --- rules ------------------------------------------------------------------------------------
 RULES_SRC := rules/src/libc-mt-safety.tsv rules/src/posix-not-thread-safe.tsv rules/src/overrides.tsv
 
@@ -337,4 +355,4 @@ include fixtures/survivors/survivors.mk
 clean:
 	$(Q)rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj $(BUILD)/fuzz/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/obj-faults $(BUILD)/fuzz/obj -name '*.d' 2>/dev/null)

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <string.h>
 #include "domains.h"
+#include "faults.h"
 #include "stack.h"
 
 /* bound_at is written by the thread that binds or claims and read by reports on any thread:
@@ -90,6 +91,7 @@ static void store_stack(int d, void *const *frames, int n, bool entry_first)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	for (int i = 0; i < n; i++)
 		__atomic_store_n(&dm->bound_at[i], frames[i], __ATOMIC_RELAXED);
+	fault_at(FAULT_BOUND_STORE);
 	__atomic_store_n(&dm->nbound, n, __ATOMIC_RELAXED);
 	__atomic_store_n(&dm->entry_first, entry_first, __ATOMIC_RELAXED);
 	__atomic_store_n(&dm->seq, s + 2, __ATOMIC_RELEASE);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "domains.h"
+#include "faults.h"
 #include "options.h"
 #include "outbuf.h"
 #include "report.h"
@@ -132,6 +133,7 @@ static int output_fd(void)
 	outbuf_str(&b, guard_flags.log_path);
 	outbuf_str(&b, ".");
 	outbuf_dec(&b, (uint64_t)getpid());
+	fault_at(FAULT_LOG_OPEN);
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return 2;
@@ -312,7 +314,7 @@ void report_violation(const struct violation *v)
 		return;
 	}
 	/* Marked as seen only once the lock is held: a refused lock loses nothing. */
-	if (!lock(v->caller))
+	if (fault_at(FAULT_REPORT_LOCK) || !lock(v->caller))
 		return;
 	if (!first_time(v->fn, v->at.pc)) {
 		unlock();

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include "faults.h"
 #include "options.h"
 #include "signals.h"
 #include "threads.h"
@@ -15,6 +16,15 @@ typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
  * CALL_SIGINFO set for a three-argument one. A handler is never called with the signature of
  * another, whatever sigaction runs meanwhile on another thread. */
 #define CALL_SIGINFO (1ULL << 63)
+
+/* The test build calls a one-argument handler with a null siginfo and context, so that a
+ * three-argument handler called with the wrong signature sees it (x86-64 would otherwise leave
+ * the right ones in its argument registers). */
+#ifdef GUARD_FAULTS
+#define CALL_PLAIN(fn, sig) ((void (*)(int, siginfo_t *, void *))(fn))(sig, NULL, NULL)
+#else
+#define CALL_PLAIN(fn, sig) ((void (*)(int))(fn))(sig)
+#endif
 
 struct user_handler {
 	void *fn;            /* the program's handler */
@@ -49,7 +59,7 @@ static void wrapper(int sig, siginfo_t *info, void *uc)
 	if (call & CALL_SIGINFO)
 		((void (*)(int, siginfo_t *, void *))fn)(sig, info, uc);
 	else if (fn != (void *)SIG_DFL && fn != (void *)SIG_IGN)
-		((void (*)(int))fn)(sig);
+		CALL_PLAIN(fn, sig);
 	guard_in_signal--;
 	guard_serial = saved;
 	guard_async--;
@@ -80,6 +90,7 @@ static void store_handler(int sig, const struct sigaction *act)
 	void *fn = siginfo ? (void *)act->sa_sigaction : (void *)act->sa_handler;
 
 	__atomic_store_n(&handlers[sig].flags, act->sa_flags, __ATOMIC_RELEASE);
+	fault_at(FAULT_HANDLER_STORE);
 	__atomic_store_n(&handlers[sig].fn, fn, __ATOMIC_RELEASE);
 	__atomic_store_n(&handlers[sig].call, (uint64_t)(uintptr_t)fn | (siginfo ? CALL_SIGINFO : 0), __ATOMIC_RELEASE);
 }
