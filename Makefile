@@ -135,6 +135,11 @@ $(BUILD)/obj/runtime_guard/%.o: runtime_guard/%.c $(GEN)/guard_table.inc | probe
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS_ALL) -fvisibility=hidden -I$(GEN) -Iruntime_guard -c $< -o $@
 
+# The guard loads the decoders on first use (runtime_guard/decoders.c), by their sonames.
+soname = $(shell readelf -d "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | sed -n 's/.*soname: \[\(.*\)\]/\1/p')
+$(BUILD)/obj/runtime_guard/decoders.o: CFLAGS += -DCAPSTONE_SONAME='"$(call soname,capstone)"' \
+	-DZYDIS_SONAME='"$(call soname,Zydis)"'
+
 $(BUILD)/obj/runtime_guard/trampoline.o: runtime_guard/trampoline.S $(GEN)/guard_table.inc
 	$(call msg,AS,$<)
 	$(Q)mkdir -p $(@D)
@@ -144,7 +149,7 @@ $(GUARD_LIB): $(GUARD_OBJS) $(GUARD_CORE_LIB) $(GEN)/libconfine_guard.map
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -shared $(OPT) $(LDFLAGS) -o $@ $(GUARD_OBJS) $(GUARD_CORE_LIB) \
-		-Wl,--version-script=$(GEN)/libconfine_guard.map -Wl,-z,now $(DEP_LIBS) -ldl
+		-Wl,--version-script=$(GEN)/libconfine_guard.map -Wl,-z,now $(filter-out -lcapstone -lZydis,$(DEP_LIBS)) -ldl
 
 # The guard's race tests preload a test build whose fault points (runtime_guard/faults.h) ask the
 # program under test; only the modules that have points differ from the guard's own objects.

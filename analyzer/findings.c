@@ -683,6 +683,23 @@ static int module_awareness(const struct findings_input *in, struct module_repor
 	return err;
 }
 
+static const char *const aware_reasons[] = {
+	[AWARE_SYNC] = "sync", [AWARE_THREADS] = "threads", [AWARE_TLS] = "tls", [AWARE_RUST] = "rust",
+};
+
+const char *aware_reason_name(enum aware_reason r)
+{
+	return (size_t)r < sizeof(aware_reasons) / sizeof(*aware_reasons) ? aware_reasons[r] : NULL;
+}
+
+int aware_reason_parse(const char *s)
+{
+	for (size_t i = AWARE_NONE + 1; s && i < sizeof(aware_reasons) / sizeof(*aware_reasons); i++)
+		if (!strcmp(aware_reasons[i], s))
+			return (int)i;
+	return -1;
+}
+
 bool finding_unprotected(const struct finding *f)
 {
 	return f->kind == KIND_NON_REENTRANT_CALL || f->protection == PROT_NONE;

@@ -86,6 +86,12 @@ enum aware_reason {
 	AWARE_RUST,              /* written in Rust */
 };
 
+/* "sync", "threads", "tls", "rust"; NULL for AWARE_NONE (and out of range). */
+const char *aware_reason_name(enum aware_reason r);
+
+/* The reason named s (not AWARE_NONE), or -1. */
+int aware_reason_parse(const char *s);
+
 struct awareness {
 	bool aware;
 	uint8_t reason;          /* enum aware_reason of the evidence */

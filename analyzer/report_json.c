@@ -77,7 +77,10 @@ static json_t *accesses(const struct finding *f)
 
 static json_t *awareness(const struct awareness *a)
 {
-	return json_pack("{s:b, s:o}", "thread_aware", a->aware, "evidence", str_or_null(a->evidence));
+	const char *why = a->aware ? aware_reason_name((enum aware_reason)a->reason) : NULL;
+
+	return json_pack("{s:b, s:o, s:o}", "thread_aware", a->aware, "evidence",
+			 str_or_null(a->evidence), "aware_reason", str_or_null(why));
 }
 
 static json_t *finding(const struct finding *f)
@@ -153,14 +156,19 @@ static json_t *hole(const char *name)
 /* A module without its findings, functions and ignored symbols, which are holes. */
 static json_t *module_head(const struct module_report *r, bool show_ignored)
 {
-	json_t *m = json_pack("{s:s, s:s, s:o, s:o, s:b, s:b, s:b, s:o, s:o, s:o, s:o}", "path", r->path,
-			      "type", elf_image_type_name(r->type), "member", str_or_null(r->member),
-			      "build_id", r->build_id[0] ? json_string(r->build_id) : json_null(), "stripped",
-			      r->stripped, "debug_info", r->debug_info, "thread_aware", r->aware.aware,
-			      "evidence", str_or_null(r->aware.evidence), "units", units(r), "findings",
-			      hole(HOLE("findings")), "functions", hole(HOLE("functions")));
+	json_t *m = json_pack("{s:s, s:s, s:o, s:o, s:b, s:b}", "path", r->path, "type",
+			      elf_image_type_name(r->type), "member", str_or_null(r->member), "build_id",
+			      r->build_id[0] ? json_string(r->build_id) : json_null(), "stripped",
+			      r->stripped, "debug_info", r->debug_info);
 
-	if (m && show_ignored)
+	if (!m || json_object_update_new(m, awareness(&r->aware))) {
+		json_decref(m);
+		return NULL;
+	}
+	json_object_set_new(m, "units", units(r));
+	json_object_set_new(m, "findings", hole(HOLE("findings")));
+	json_object_set_new(m, "functions", hole(HOLE("functions")));
+	if (show_ignored)
 		json_object_set_new(m, "ignored", hole(HOLE("ignored")));
 	return m;
 }

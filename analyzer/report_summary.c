@@ -53,6 +53,7 @@ static int rank(const struct module_report *r, struct report_summary *s)
 		c[n++] = (struct summary_top){
 			call ? f->symbol : f->kind == KIND_MUTABLE_LOCAL_STATIC ? f->name : f->demangled,
 			f->kind, call ? f->function != NULL : union_size(&f->readers, &f->writers),
+			call ? PROT_NONE : f->protection, call ? NULL : f->lock,
 		};
 	}
 	if (n > 1)
@@ -80,6 +81,10 @@ int report_summary_compute(const struct module_report *r, struct report_summary 
 
 		s->findings++;
 		s->kinds[f->kind]++;
+		if (f->kind != KIND_NON_REENTRANT_CALL && f->protection < PROT__COUNT) {
+			s->states++;
+			s->protections[f->protection]++;
+		}
 		if (baseline_severity(f) == SEVERITY_ERROR)
 			s->errors++;
 		else
@@ -95,27 +100,57 @@ int report_summary_compute(const struct module_report *r, struct report_summary 
 	return rank(r, s);
 }
 
-void report_summary_print(FILE *f, const struct report_summary *s, const char *indent)
+/* " N word" for each nonzero count, comma-separated; " none" when all are zero. */
+static void counts_line(FILE *f, const size_t *counts, int n, const char *(*name)(int))
 {
 	bool first = true;
+
+	for (int k = 0; k < n; k++) {
+		if (!counts[k])
+			continue;
+		fprintf(f, "%s %zu %s", first ? "" : ",", counts[k], name(k));
+		first = false;
+	}
+	fprintf(f, "%s\n", first ? " none" : "");
+}
+
+static const char *kind_word(int k)
+{
+	return kind_name((enum kind)k);
+}
+
+static const char *protection_word(int p)
+{
+	return protection_name((enum protection)p);
+}
+
+/* A protected state in the top list says how: "  [lock mu]", as the text report. */
+static void top_line(FILE *f, const struct summary_top *t, const char *indent)
+{
+	fprintf(f, "%s    %6zu  %-20s %s", indent, t->functions, kind_name(t->kind), t->name);
+	if (t->protection != PROT_NONE)
+		fprintf(f, "  [%s%s%s]", protection_name(t->protection), t->lock ? " " : "",
+			t->lock ? t->lock : "");
+	fputc('\n', f);
+}
+
+void report_summary_print(FILE *f, const struct report_summary *s, const char *indent)
+{
 
 	fprintf(f, "%ssummary: %zu finding%s (%zu error%s, %zu warning%s)\n", indent, s->findings,
 		s->findings == 1 ? "" : "s", s->errors, s->errors == 1 ? "" : "s", s->warnings,
 		s->warnings == 1 ? "" : "s");
 	fprintf(f, "%s  by kind:", indent);
-	for (int k = 0; k < KIND_FINDINGS_END; k++) {
-		if (!s->kinds[k])
-			continue;
-		fprintf(f, "%s %zu %s", first ? "" : ",", s->kinds[k], kind_name(k));
-		first = false;
+	counts_line(f, s->kinds, KIND_FINDINGS_END, kind_word);
+	if (s->states) {
+		fprintf(f, "%s  state by protection:", indent);
+		counts_line(f, s->protections, PROT__COUNT, protection_word);
 	}
-	fprintf(f, "%s\n", first ? " none" : "");
 	fprintf(f, "%s  functions: %zu to guard, %zu reaching them through calls, %zu init-only\n",
 		indent, s->guard, s->via, s->init_only);
 	if (!s->ntop)
 		return;
 	fprintf(f, "%s  most shared (functions using each):\n", indent);
 	for (size_t i = 0; i < s->ntop; i++)
-		fprintf(f, "%s    %6zu  %-20s %s\n", indent, s->top[i].functions, kind_name(s->top[i].kind),
-			s->top[i].name);
+		top_line(f, &s->top[i], indent);
 }

@@ -1,4 +1,5 @@
-/* Report summary: what a module report holds, counted (by kind, severity, functions) with the
+/* Report summary: what a module report holds, counted (by kind, protection, severity,
+ * functions) with the
  * state that most functions share, so that a big report can open with it. */
 #ifndef CONFINE_REPORT_SUMMARY_H
 #define CONFINE_REPORT_SUMMARY_H
@@ -12,10 +13,13 @@ struct summary_top {
 	const char *name;    /* demangled state name, or the callee (borrowed from the report) */
 	enum kind kind;
 	size_t functions;    /* distinct functions touching it (calling it) */
+	enum protection protection;   /* state: its protection; calls: PROT_NONE */
+	const char *lock;    /* the lock's name with PROT_LOCK, when known (borrowed) */
 };
 
 struct report_summary {
 	size_t findings, kinds[KIND__COUNT], errors, warnings;
+	size_t states, protections[PROT__COUNT];   /* state findings, by protection */
 	size_t guard, via, init_only;
 	struct summary_top top[SUMMARY_TOP];
 	size_t ntop;

@@ -263,6 +263,14 @@ static void read_awareness(json_t *o, struct awareness *a, struct parse *p)
 	a->aware = bool_field(o, "thread_aware", p);
 	a->evidence = dup_field(o, "evidence", !a->aware, p);
 	a->reason = a->aware ? AWARE_SYNC : AWARE_NONE;
+	/* Reports saved before "aware_reason" existed: the evidence counts as synchronisation. */
+	if (a->aware && json_object_get(o, "aware_reason")) {
+		int why = aware_reason_parse(str_field(o, "aware_reason", false, p));
+
+		if (why < 0)
+			bad(p, "aware_reason");
+		a->reason = why < 0 ? AWARE_SYNC : (uint8_t)why;
+	}
 }
 
 static void read_unit(json_t *o, struct unit_report *u, struct parse *p)

@@ -43,6 +43,7 @@ static struct policy file_policy;
 static struct rules *rules;
 static char rules_digest[17];
 static struct patch_planner *planner;
+static bool started;
 
 static void say(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -185,9 +186,8 @@ static void policy_cache_save(const char *key, const struct policy *store)
 struct plan_cache {
 	char *in;               /* the file read, NULL once unusable */
 	size_t in_len, in_off;
-	uint8_t *out;           /* the plans of this start, written when one was missing */
-	size_t out_len;
-	bool missed;
+	bool missed;            /* a plan was made afresh: the file is written again */
+	bool unplanned;         /* one could not be made: nothing is written */
 };
 
 static void plans_header(char *out, size_t len, size_t nfns)
@@ -202,11 +202,6 @@ static void plans_load(const char *key, size_t nfns, struct plan_cache *pc)
 
 	plans_header(header, sizeof(header), nfns);
 	hl = strlen(header);
-	pc->out = malloc(hl + (nfns + 1) * PATCH_PACKED_MAX);
-	if (pc->out) {
-		memcpy(pc->out, header, hl);
-		pc->out_len = hl;
-	}
 	if (!cache_path(key, ".plans", path, sizeof(path), false) ||
 	    text_read_file(path, &pc->in, &pc->in_len) != 0)
 		return;
@@ -217,12 +212,21 @@ static void plans_load(const char *key, size_t nfns, struct plan_cache *pc)
 	pc->in_off = hl;
 }
 
-static void plans_done(const char *key, struct plan_cache *pc)
+/* Packs the plans of this start when one was made afresh (a warm start packs none). */
+static void plans_done(const char *key, const struct patch_job *jobs, size_t n, struct plan_cache *pc)
 {
-	if (pc->missed && pc->out)
-		cache_write(key, ".plans", pc->out, pc->out_len);
+	uint8_t *out = pc->missed && !pc->unplanned ? malloc(64 + (n + 1) * PATCH_PACKED_MAX) : NULL;
+	size_t len;
+
 	free(pc->in);
-	free(pc->out);
+	if (!out)
+		return;
+	plans_header((char *)out, 64, n);
+	len = strlen((char *)out);
+	for (size_t i = 0; i < n; i++)
+		len += patch_plan_pack(&jobs[i].plan, jobs[i].hash, out + len);
+	cache_write(key, ".plans", out, len);
+	free(out);
 }
 
 /* The cached plan for the next function, when it was made from these bytes. */
@@ -255,12 +259,35 @@ static void analysis_diag(void *ctx, enum diag_level level, const char *msg)
 		say(level == DIAG_WARN ? 1 : 2, "%s", msg);
 }
 
+/* The rules, parsed on the first analysis: a warm start needs none. */
+static bool rules_ready(void)
+{
+	static bool failed;
+
+	if (rules || failed)
+		return rules != NULL;
+	rules = rules_new();
+	if (!rules || rules_load_builtin(rules, NULL)) {
+		rules_free(rules);
+		rules = NULL;
+		failed = true;
+	}
+	return rules != NULL;
+}
+
 static int analyze(const char *path, struct policy *store)
 {
 	struct input_unit u = { .path = (char *)path, .display = (char *)path };
 	struct analysis_options o = { rules, LIBC_ANY, 1, { analysis_diag, NULL }, DISASM_ZYDIS };
 	struct module_report *r = NULL;
-	int err = analysis_run(&o, &u, &r);
+	int err;
+
+	if (!rules_ready()) {
+		say(0, "cannot load the rules: %s is not analyzed, nor confined", path);
+		return -ENOMEM;
+	}
+	o.rules = rules;
+	err = analysis_run(&o, &u, &r);
 
 	if (!err)
 		err = policy_add_report(store, r, rules);
@@ -308,29 +335,44 @@ static int add_fn(const struct policy_fn *f, const char *module, int domain, uin
 	return i;
 }
 
+/* The planner, started on the first plan the cache does not have. */
+static struct patch_planner *planner_ready(void)
+{
+	static bool failed;
+
+	if (!planner && !failed)
+		failed = !(planner = patch_planner_new());
+	return planner;
+}
+
 static void plan_one(const struct loaded *m, const struct policy_fn *f, struct plan_cache *pc,
 		     struct patch_job *j)
 {
 	uintptr_t addr = m->bias + f->addr;
 	size_t avail = PATCH_WINDOW;
-	uint64_t hash = 0;
 
+	j->hash = 0;
 	if (addr < m->text_lo || addr >= m->text_hi) {
 		j->plan = (struct patch_plan){ .strategy = PATCH_SKIP, .addr = addr };
 		j->why = "not in the module's code as loaded";
-	} else {
-		if (avail > m->text_hi - addr)
-			avail = m->text_hi - addr;
-		hash = patch_code_hash((const uint8_t *)addr, avail, f->size, f->entry_branches);
-		if (!plan_from_cache(pc, (const uint8_t *)addr, avail, addr, hash, &j->plan)) {
-			patch_plan_with(planner, (const uint8_t *)addr, avail, addr, f->size, f->entry_branches,
-					&j->plan);
-			pc->missed = true;
-		}
-		j->why = j->plan.reason;
+		return;
 	}
-	if (pc->out)
-		pc->out_len += patch_plan_pack(&j->plan, hash, pc->out + pc->out_len);
+	if (avail > m->text_hi - addr)
+		avail = m->text_hi - addr;
+	j->hash = patch_code_hash((const uint8_t *)addr, avail, f->size, f->entry_branches);
+	if (plan_from_cache(pc, (const uint8_t *)addr, avail, addr, j->hash, &j->plan)) {
+		j->why = j->plan.reason;
+		return;
+	}
+	pc->missed = true;
+	if (!planner_ready()) {
+		pc->unplanned = true;
+		j->plan = (struct patch_plan){ .strategy = PATCH_SKIP, .addr = addr };
+		j->why = "the disassembler (capstone) cannot start";
+		return;
+	}
+	patch_plan_with(planner, (const uint8_t *)addr, avail, addr, f->size, f->entry_branches, &j->plan);
+	j->why = j->plan.reason;
 }
 
 static void log_plan(const char *module, const struct policy_module *pm, const struct patch_job *jobs)
@@ -373,7 +415,7 @@ static void confine(const struct loaded *m, const struct policy_module *pm, cons
 			jobs[i].why = "too many confined functions";
 		}
 	}
-	plans_done(key, &pc);
+	plans_done(key, jobs, pm->nfns, &pc);
 	patcher_apply(jobs, pm->nfns, m->text_lo, m->text_hi, threaded);
 	log_plan(module, pm, jobs);
 out:
@@ -456,14 +498,6 @@ void modules_init(void)
 	if (!guard_flags.patch)
 		return;
 	load_policy_file();
-	rules = rules_new();
-	planner = patch_planner_new();
-	if (!rules || rules_load_builtin(rules, NULL) || !planner) {
-		say(0, "cannot load the rules or start the disassembler: modules are not confined");
-		rules_free(rules);
-		rules = NULL;
-		return;
-	}
 	/* A cache entry is stale once the rules or the analysis (this version) change. */
 	char *stamp = NULL;
 
@@ -471,6 +505,7 @@ void modules_init(void)
 		policy_digest(stamp, rules_digest);
 	free(stamp);
 	patcher_init();
+	started = true;
 	pthread_mutex_lock(&lock);
 	scan(threads_count() > 1);
 	pthread_mutex_unlock(&lock);
@@ -478,7 +513,7 @@ void modules_init(void)
 
 void modules_rescan(void)
 {
-	if (!guard_flags.patch || !rules)
+	if (!guard_flags.patch || !started)
 		return;
 	pthread_mutex_lock(&lock);
 	guard_busy++;

@@ -13,6 +13,7 @@ struct patch_job {
 	int fn;                   /* guard_fns index */
 	int domain;
 	const char *why;          /* out: why it was not applied as planned */
+	uint64_t hash;            /* of the bytes planned from (patch_code_hash), for the plan cache */
 };
 
 /* Finds the thread pointer offset of the serial, opens /proc/self/mem and takes SIGTRAP.

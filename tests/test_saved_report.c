@@ -139,6 +139,37 @@ static void test_errors(void **state)
 	expect_bad("[1, 2]", -EINVAL, "saved.json:1: not a confine scan result: bad or missing \"tool\"");
 }
 
+/* A module's awareness: the reason is read back (policies tell creating threads from
+ * synchronising); a report saved without it counts as synchronisation. */
+static void test_aware_reason(void **state)
+{
+	static const char head[] = "{\"path\": \"a.so\", \"type\": \"shared\", \"member\": null,"
+				   " \"build_id\": null, \"stripped\": true, \"debug_info\": false,"
+				   " \"findings\": [], \"functions\": [], \"thread_aware\": true,"
+				   " \"evidence\": \"uses pthread_create\"";
+	struct saved_results s = { 0 }, old = { 0 };
+	char *text, *out;
+
+	(void)state;
+	assert_true(asprintf(&text, "%s, \"aware_reason\": \"threads\"}", head) > 0);
+	assert_int_equal(saved_report_parse(text, strlen(text), "t", &d, &s), 0);
+	assert_true(s.mods[0]->aware.aware);
+	assert_int_equal(s.mods[0]->aware.reason, AWARE_THREADS);
+	out = report_json_render(s.mods, s.n, &s.errors, false);
+	assert_non_null(strstr(out, "\"evidence\": \"uses pthread_create\",\n      \"aware_reason\": \"threads\""));
+	free(out);
+	free(text);
+	assert_true(asprintf(&text, "%s}", head) > 0);
+	assert_int_equal(saved_report_parse(text, strlen(text), "t", &d, &old), 0);
+	assert_int_equal(old.mods[0]->aware.reason, AWARE_SYNC);
+	free(text);
+	assert_true(asprintf(&text, "%s, \"aware_reason\": \"magic\"}", head) > 0);
+	expect_bad(text, -EINVAL, "saved.json:1: not a confine scan result: bad or missing \"aware_reason\"");
+	free(text);
+	saved_results_clear(&s);
+	saved_results_clear(&old);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_jsonl),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_aware_reason),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,9 +1,9 @@
 # SARIF output of scan and check, validated against the official SARIF 2.1.0 schema and what
-# GitHub code scanning needs (tests/sarif/validate.py, python3-jsonschema): the whole fixture tree,
+# GitHub code scanning needs (tests/json/validate.py, python3-jsonschema): the whole fixture tree,
 # check's new findings (golden), no new findings, no debug info (the binary at line 1),
 # --source-root, unusable inputs as notifications, determinism; and deliberately broken logs,
 # which the validation must reject.
-VALIDATE=$PWD/tests/sarif/validate.py
+VALIDATE=$PWD/tests/json/validate.py
 PY=
 for p in /usr/bin/python3 python3; do
 	if "$p" -c 'import jsonschema' 2>/dev/null; then

@@ -64,7 +64,26 @@ echo "not ELF" >notelf.so
 "$CONFINE" scan -f json fx/O0/legacy.o notelf.so >errors.json 2>/dev/null
 "$CONFINE" check --baseline b.txt -f json h/v2-O0/liblegacy.so h/v3-O0/liblegacy.so >check.json
 "$CONFINE" check --baseline b.txt -f json h/v1-clang/liblegacy.so notelf.so >check-err.json 2>/dev/null
-valid tree.json ignored.json errors.json check.json check-err.json
+# The protection fixture in C, C++ and Rust, every build: protections, locks, accesses, address
+# takers, awareness reasons; each alone too, so that a problem names its fixture.
+for p in gcc-O0 gcc-O2 clang-O0 clang-O2 rust; do
+	"$CONFINE" scan -f json --show-ignored "fx/protect/$p" >"protect-$p.json" || fail "scan -f json fx/protect/$p"
+done
+valid tree.json ignored.json errors.json check.json check-err.json protect-*.json
+# What the schema requires is there: every state protection and every awareness reason.
+"$PY" - tree.json <<'PYEOF' || fail "scan -f json fx: a protection or an awareness reason never written"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+ms = doc["modules"]
+prot = {f["protection"] for m in ms for f in m["findings"] if f["kind"] != "non-reentrant-call"}
+assert prot == {"none", "lock", "atomic", "once", "signal-flag"}, prot
+assert {m["aware_reason"] for m in ms} == {None, "sync", "threads", "tls", "rust"}
+PYEOF
+# Saved results read back keep the awareness reason: a program that only creates threads.
+"$CONFINE" scan -f json fx/hosts/O0/exit >threads.json
+"$CONFINE" scan -f json threads.json >threads-again.json
+grep -q '"aware_reason": "threads"' threads.json || fail "fx/hosts/O0/exit: not aware by its threads"
+cmp -s threads.json threads-again.json || fail "scan of a saved result differs: $(diff threads.json threads-again.json | head -5)"
 grep -q '"\$schema": "urn:confine:schema:scan:1"' tree.json || fail "scan -f json: no \$schema"
 grep -q '"\$schema": "urn:confine:schema:check:1"' check.json || fail "check -f json: no \$schema"
 # Every finding has a severity: state findings are errors.
@@ -96,6 +115,18 @@ broken severity tree.json 'del doc["modules"][0]["findings"][0]["severity"]' \
 	"modules/0/findings/0: 'severity' is a required property"
 broken sites tree.json 'next(f for f in doc["modules"][0]["findings"] if f["kind"] == "non-reentrant-call")["sites"] = []' \
 	"sites: [] is too short"
+broken extra tree.json 'doc["modules"][0]["findings"][0]["column"] = 3' \
+	"modules/0/findings/0: Unevaluated properties are not allowed ('column' was unexpected)"
+broken reason tree.json 'doc["modules"][0]["aware_reason"] = "locks"' \
+	"modules/0/aware_reason: 'locks' is not one of ['sync', 'threads', 'tls', 'rust', None]"
+broken aware tree.json 'm = next(m for m in doc["modules"] if m["thread_aware"]); m["evidence"] = None' \
+	"/evidence: None is not of type 'string'"
+broken access tree.json 'next(f for m in doc["modules"] for f in m["findings"] if f.get("accesses"))["accesses"][0]["protection"] = "mutex"' \
+	"/accesses/0/protection: 'mutex' is not one of ['none', 'lock', 'atomic', 'once', 'signal-flag']"
+broken function tree.json 'next(m for m in doc["modules"] if m["functions"])["functions"][0]["thread_aware"] = True' \
+	"Additional properties are not allowed ('thread_aware' was unexpected)"
+broken new check.json 'doc["new"][0]["protection"] = "none"' \
+	"new/0: Additional properties are not allowed ('protection' was unexpected)"
 broken schema tree.json 'doc["$schema"] = "urn:confine:schema:scan:0"' "names no published schema"
 broken result check.json 'doc["result"] = "ok"' "result: 'ok' is not one of ['passed', 'failed', 'error']"
 broken counts check.json 'del doc["counts"]["fixed"]' "counts: 'fixed' is a required property"

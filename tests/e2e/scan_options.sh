@@ -78,7 +78,7 @@ finding kind="mutable-local-static" kind symbol demangled name function section 
 finding kind="mutable-static" kind symbol demangled name function section size address file line readers writers address_takers guarded_init severity protection lock accesses fingerprint
 finding kind="non-reentrant-call" kind symbol demangled name function file line group alternative severity category sites fingerprint
 function  name demangled address size guard unprotected direct via init_only exported entry_branches unit
-module  path type member build_id stripped debug_info thread_aware evidence units findings functions
+module  path type member build_id stripped debug_info thread_aware evidence aware_reason units findings functions
 site  address function file line how
 EOF
 diff -u "$TMP/shapes.want" "$TMP/shapes" >&2 || fail "json: the keys of modules, findings, sites or functions differ"
@@ -195,7 +195,7 @@ rows "$L" .modules[0].findings fingerprint | grep -xFf "$TMP/fp.renamed" &&
 # --show-ignored adds the ignored list with a reason for each symbol.
 "$CONFINE" scan -f json --show-ignored O0/legacy.o >"$TMP/ign.json" || fail "json --show-ignored failed"
 flatten "$TMP/ign.json" "$TMP/ign.flat"
-[ "$(keys_of "$TMP/ign.flat" ".modules[0].")" = "path type member build_id stripped debug_info thread_aware evidence units findings functions ignored" ] ||
+[ "$(keys_of "$TMP/ign.flat" ".modules[0].")" = "path type member build_id stripped debug_info thread_aware evidence aware_reason units findings functions ignored" ] ||
 	fail "json --show-ignored: module keys are $(keys_of "$TMP/ign.flat" ".modules[0].")"
 rows "$TMP/ign.flat" .modules[0].ignored symbol reason >"$TMP/ign.rows"
 assert_line "$TMP/ign.rows" 'symbol="k_sizes" reason="read-only"'

@@ -4,6 +4,8 @@
 cd "$TMP" || exit 1
 ln -s "$FX" fx
 assert_golden scan/triage/legacy.o.summary.txt "$CONFINE" scan --summary fx/O0/legacy.o
+# Counts by protection, and the protection of each protected state in the top list.
+assert_golden scan/triage/protect.o.summary.txt "$CONFINE" scan --summary fx/protect/gcc-O2/protect.o
 assert_golden scan/triage/legacy.o.state.txt "$CONFINE" scan --group-by state fx/O0/legacy.o
 assert_golden scan/triage/app.cut.txt "$CONFINE" scan --limit 3 --via 1 fx/O2/app
 assert_golden scan/triage/app.state-cut.txt "$CONFINE" scan --group-by state --limit 2 fx/O2/app
