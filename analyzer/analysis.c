@@ -76,6 +76,8 @@ static int run_stages(const struct analysis_options *o, const struct input_unit 
 		struct lockset_input li = { s->img, s->syms, s->relocs, s->plt, s->funcs, s->states,
 					    s->xrefs, s->cg };
 
+		disasm_xrefs_drop_jumps(s->xrefs);
+
 		err = STAGE("lockset", lockset_analyze(&li, &s->locks));
 		if (!err)
 			diag_log(&o->diag, DIAG_DEBUG, "%s: lockset: %zu functions decoded, %zu locks",

@@ -17,7 +17,6 @@ struct rule_cache {
 struct builder {
 	const struct callgraph_input *in;
 	struct callgraph *cg;
-	uint32_t *src;                 /* the function each reference comes from */
 	struct rule_cache cache;
 	const struct image_section *plt[4];
 	int err;
@@ -79,27 +78,27 @@ static void find_plts(struct builder *b)
 			b->plt[n++] = &img->secs[i];
 }
 
-/* References are sorted by address, and so are the (disjoint) functions: one merged walk finds
- * every reference's function. C runtime code counts as none. */
-static int map_sources(struct builder *b)
+/* References in address order, each with the function it comes from: the functions are sorted
+ * and disjoint too, so one merged walk finds them all. C runtime code counts as none. */
+struct src_iter {
+	struct xref_iter it;
+	const struct function_table *ft;
+	size_t k;
+	uint32_t func;                 /* the function of the reference returned last */
+};
+
+static const struct xref *src_next(struct src_iter *s)
 {
-	const struct function_table *ft = b->in->funcs;
-	struct xref_iter it = { .set = b->in->xrefs };
-	const struct xref *x;
-	size_t k = 0;
+	const struct function_table *ft = s->ft;
+	const struct xref *x = xref_next(&s->it);
 
-	b->src = malloc((b->in->xrefs->n + 1) * sizeof(uint32_t));
-	if (!b->src)
-		return -ENOMEM;
-	while ((x = xref_next(&it)) != NULL) {
-		uint64_t from = x->from;
-		size_t i = it.i - 1;
-
-		while (k < ft->v.n && ft->v.v[k].end <= from)
-			k++;
-		b->src[i] = k < ft->v.n && ft->v.v[k].addr <= from && !ft->v.v[k].runtime ? (uint32_t)k : NO_FUNCTION;
-	}
-	return 0;
+	if (!x)
+		return NULL;
+	while (s->k < ft->v.n && ft->v.v[s->k].end <= x->from)
+		s->k++;
+	s->func = s->k < ft->v.n && ft->v.v[s->k].addr <= x->from && !ft->v.v[s->k].runtime ?
+		  (uint32_t)s->k : NO_FUNCTION;
+	return x;
 }
 
 static void add_edge(struct builder *b, uint32_t from, long to, int how)
@@ -247,11 +246,11 @@ static int add_anonymous_state(const struct builder *b)
 	VEC(uint64_t) addrs = { 0 };
 	int err = 0;
 
-	struct xref_iter it = { .set = in->xrefs };
+	struct src_iter it = { .it = { .set = in->xrefs }, .ft = in->funcs };
 	const struct xref *x;
 
-	while (!err && (x = xref_next(&it)) != NULL) {
-		uint32_t f = b->src[it.i - 1];
+	while (!err && (x = src_next(&it)) != NULL) {
+		uint32_t f = it.func;
 
 		if (f == NO_FUNCTION || b->cg->nodes[f].init_only || !is_state_ref(in, x) ||
 		    state_find(in->states, x->to) >= 0 ||
@@ -493,13 +492,11 @@ int callgraph_build(const struct callgraph_input *in, struct callgraph **out)
 	cg->nfuncs = in->funcs->v.n;
 	cg->nodes = calloc(cg->nfuncs + 1, sizeof(*cg->nodes));
 	b.err = cg->nodes ? cache_init(&b) : -ENOMEM;
-	if (!b.err)
-		b.err = map_sources(&b);
 	find_plts(&b);
 	for (size_t i = 0; !b.err && i < cg->nfuncs; i++)
 		cg->nodes[i].next_hop = NO_FUNCTION;
-	for (struct xref_iter it = { .set = in->xrefs }; !b.err && (x = xref_next(&it)) != NULL;)
-		resolve(&b, x, b.src[it.i - 1]);
+	for (struct src_iter it = { .it = { .set = in->xrefs }, .ft = in->funcs }; !b.err && (x = src_next(&it)) != NULL;)
+		resolve(&b, x, it.func);
 	if (!b.err) {
 		scan_data_relocs(&b);
 		dedupe_edges(cg);
@@ -507,14 +504,13 @@ int callgraph_build(const struct callgraph_input *in, struct callgraph **out)
 	}
 	if (!b.err)
 		b.err = add_anonymous_state(&b);
-	for (struct xref_iter it = { .set = in->xrefs }; !b.err && (x = xref_next(&it)) != NULL;)
-		resolve_state(&b, x, b.src[it.i - 1]);
+	for (struct src_iter it = { .it = { .set = in->xrefs }, .ft = in->funcs }; !b.err && (x = src_next(&it)) != NULL;)
+		resolve_state(&b, x, it.func);
 	if (!b.err) {
 		VEC_SORT(&cg->rule_uses, cmp_rule_use);
 		mark_direct(cg);
 		b.err = callgraph_propagate(cg);
 	}
-	free(b.src);
 	free(b.cache.keys);
 	free(b.cache.vals);
 	free(b.cache.syncs);

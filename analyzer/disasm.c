@@ -1,5 +1,5 @@
 /* Disassembly: a linear sweep of code sections, function by function (Zydis for every instruction,
- * capstone for those the analysis reads), split into chunks at function starts so that worker
+ * capstone for the operands the analysis reads), split into chunks at function starts so that worker
  * threads can share it and the merged result stays in address order. */
 #include <Zydis/Zydis.h>
 #include <capstone/capstone.h>
@@ -329,14 +329,14 @@ static bool near_entry(const struct sweep *sw, uint64_t to)
 	return f && to > f->addr && to - f->addr < ENTRY_WINDOW;
 }
 
-static void on_branch(struct sweep *sw, struct chunk *c, const cs_insn *in, uint64_t to)
+static void on_branch(struct sweep *sw, struct chunk *c, uint64_t from, uint64_t to, bool call)
 {
 	const struct span *sp;
 
-	if (!is_call(in) && !sw->all_jumps && !symbols_func_start(sw->syms, to) &&
+	if (!call && !sw->all_jumps && !symbols_func_start(sw->syms, to) &&
 	    !((sp = span_at(sw, to)) && sp->plt) && !near_entry(sw, to))
 		return;
-	push(c, in->address, to, 0, is_call(in) ? XREF_CALL : XREF_JUMP, 0, 0);
+	push(c, from, to, 0, call ? XREF_CALL : XREF_JUMP, 0, 0);
 }
 
 static void on_insn_linked(struct sweep *sw, struct chunk *c, const cs_insn *in)
@@ -351,7 +351,7 @@ static void on_insn_linked(struct sweep *sw, struct chunk *c, const cs_insn *in)
 
 		if (op->type == X86_OP_IMM) {
 			if (branch)
-				on_branch(sw, c, in, (uint64_t)op->imm);
+				on_branch(sw, c, in->address, (uint64_t)op->imm, is_call(in));
 			else if (sw->absolute && interesting(sw, (uint64_t)op->imm))
 				push(c, in->address, (uint64_t)op->imm, 0, XREF_DATA, 0, ACCESS_ADDR);
 			continue;
@@ -454,7 +454,7 @@ static void on_insn_rel(struct sweep *sw, struct chunk *c, const cs_insn *in)
 		on_reloc(sw, c, in, &r[k]);
 	/* The assembler resolves branches within a section itself, leaving no relocation. */
 	if (n == 0 && is_branch(in) && x->op_count == 1 && x->operands[0].type == X86_OP_IMM)
-		on_branch(sw, c, in, (uint64_t)x->operands[0].imm);
+		on_branch(sw, c, in->address, (uint64_t)x->operands[0].imm, is_call(in));
 }
 
 /* A worker's decoders: capstone, and Zydis in front of it unless --decoder capstone. */
@@ -528,6 +528,20 @@ static bool needs_detail(const struct sweep *sw, const ZydisDecodedInstruction *
 	return *ri < r->ncode && r->code[*ri].offset < addr + zi->length;
 }
 
+/* A plain direct call, jmp or jcc (no prefix) of a linked module: its target is all the
+ * analysis reads of it, and Zydis gives it, so capstone need not decode it. */
+static bool direct_branch(const struct sweep *sw, const ZydisDecodedInstruction *zi)
+{
+	if (sw->img->type == IMAGE_RELOCATABLE || zi->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY ||
+	    zi->raw.prefix_count || (zi->attributes & ZYDIS_ATTRIB_HAS_REX))
+		return false;
+	if (zi->opcode_map == ZYDIS_OPCODE_MAP_0F)
+		return zi->opcode >= 0x80 && zi->opcode <= 0x8f;
+	return zi->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
+	       (zi->opcode == 0xe8 || zi->opcode == 0xe9 || zi->opcode == 0xeb ||
+		(zi->opcode >= 0x70 && zi->opcode <= 0x7f));
+}
+
 /* Decodes one function's bytes [addr, addr + left): a watch never crosses a function start and
  * decoding restarts at each, so the result does not depend on how the sweep is cut into chunks. */
 static void sweep_span(struct sweep *sw, struct decoders *dc, struct chunk *c, const uint8_t *p,
@@ -542,7 +556,10 @@ static void sweep_span(struct sweep *sw, struct decoders *dc, struct chunk *c, c
 	while (left && !c->err) {
 		if (dc->zydis && !tracking(c) &&
 		    ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dc->zd, NULL, p, left, &zi)) &&
-		    !needs_detail(sw, &zi, addr, &ri)) {
+		    (!needs_detail(sw, &zi, addr, &ri) || direct_branch(sw, &zi))) {
+			if (zi.raw.imm[0].is_relative)   /* a direct branch */
+				on_branch(sw, c, addr, addr + zi.length + (uint64_t)zi.raw.imm[0].value.s,
+					  zi.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && zi.opcode == 0xe8);
 			p += zi.length;
 			left -= zi.length;
 			addr += zi.length;
@@ -800,6 +817,28 @@ void disasm_xrefs_free(struct xref_set *x)
 		free(x->segs[i].v);
 	free(x->segs);
 	free(x);
+}
+
+void disasm_xrefs_drop_jumps(struct xref_set *x)
+{
+	x->n = 0;
+	for (size_t i = 0; i < x->nsegs; i++) {
+		struct xref_seg *g = &x->segs[i];
+		struct xref *shrunk;
+		size_t k = 0;
+
+		for (size_t j = 0; j < g->n; j++)
+			if (g->v[j].kind != XREF_JUMP)
+				g->v[k++] = g->v[j];
+		g->n = k;
+		x->n += k;
+		if (!k) {
+			free(g->v);
+			g->v = NULL;
+		} else if ((shrunk = realloc(g->v, k * sizeof(*g->v))) != NULL) {
+			g->v = shrunk;
+		}
+	}
 }
 
 static int cmp_stub(const void *a, const void *b)

@@ -87,6 +87,12 @@ int disasm_sweep(const struct elf_image *img, const struct symbols *syms, const 
 		 int jobs, enum disasm_decoder decoder, const struct diag *d, struct xref_set **out);
 void disasm_xrefs_free(struct xref_set *x);
 
+/* Leaves out the jump references, once the call graph has read them (tail calls, branches near
+ * entries; a module without a symbol table keeps every jump): the stages after it read only
+ * calls and data references, and jumps are most of a large module's references. The arrays
+ * shrink in place (a failed shrink keeps the larger array). */
+void disasm_xrefs_drop_jumps(struct xref_set *x);
+
 /* Decodes .plt, .plt.sec and .plt.got and records the GOT slot each stub jumps through. */
 int disasm_plt_load(const struct elf_image *img, const struct diag *d, struct plt_map **out);
 void disasm_plt_free(struct plt_map *m);

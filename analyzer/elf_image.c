@@ -492,14 +492,21 @@ const uint8_t *elf_image_section_bytes(const struct elf_image *img, size_t idx, 
 	return data->d_buf;
 }
 
+/* The kernel maps file pages around a faulting one (fault-around, 64 KiB): they are given
+ * back with the range, or the pages next to each decoded function would stay. */
+#define RELEASE_WINDOW ((uintptr_t)65536)
+
 void elf_image_release(const struct elf_image *img, const uint8_t *p, size_t n)
 {
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start = (uintptr_t)img->map, end, lo, hi;
 
 	if (!img->map || p < img->map || n > img->map_size || p - img->map > (ptrdiff_t)(img->map_size - n))
 		return;
-	lo = ((uintptr_t)p + page - 1) & ~(page - 1);
-	hi = ((uintptr_t)p + n) & ~(page - 1);
+	end = (start + img->map_size + page - 1) & ~(page - 1);
+	lo = (uintptr_t)p & ~(RELEASE_WINDOW - 1);
+	hi = ((uintptr_t)p + n + RELEASE_WINDOW - 1) & ~(RELEASE_WINDOW - 1);
+	lo = lo < start ? start : lo;
+	hi = hi > end ? end : hi;
 	if (lo < hi)
 		madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }

@@ -65,8 +65,9 @@ const struct image_section *elf_image_section_at(const struct elf_image *img, ui
 /* Raw bytes of a section (NULL for SHT_NOBITS or on error); size in *size. */
 const uint8_t *elf_image_section_bytes(const struct elf_image *img, size_t idx, size_t *size);
 
-/* Gives back the memory of the whole pages of [p, p + n), bytes of this image's file mapping
- * (section bytes); they are read again from the file if used later. Other memory is left alone. */
+/* Gives back the memory of the pages of [p, p + n), bytes of this image's file mapping (section
+ * bytes), and of the pages the kernel mapped around them (up to 64 KiB either side); they are
+ * read again from the file if used later. Other memory is left alone. */
 void elf_image_release(const struct elf_image *img, const uint8_t *p, size_t n);
 
 /* Whether a section named so holds function pointers the loader calls (.init_array, .fini_array,

@@ -309,6 +309,8 @@ static int decode(struct ctx *c, struct fn *f)
 			f->v[f->n].gen = (uint64_t)in->detail->x86.operands[0].imm;   /* target, for now */
 		f->n++;
 	}
+	/* Read once, like the sweep's: a large module's pages need not stay. */
+	elf_image_release(c->in->img, base + (fn->addr - s->addr), (size_t)(p - (base + (fn->addr - s->addr))));
 	for (size_t i = 0; i < f->n; i++) {
 		struct ls_insn *x = &f->v[i];
 

@@ -22,6 +22,17 @@ trap 'rm -rf "$work"' EXIT
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# interleave N A B: runs the shell functions A and B (each prints a line of measure) N times,
+# alternately, into $work/A and $work/B: both sides see the same load.
+interleave() {
+	: >"$work/$2" && : >"$work/$3"
+	k=0
+	while [ $k -lt "$1" ]; do
+		"$2" >>"$work/$2"
+		"$3" >>"$work/$3"
+		k=$((k + 1))
+	done
+}
 
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
 echo "== load average at the start: $(loadavg)"
@@ -32,13 +43,9 @@ libs=${BENCH_LIBS:-$(ls /usr/lib/x86_64-linux-gnu/libLLVM-14.so.1 /usr/lib/x86_6
 for big in $libs; do
 	size_kib=$(($(stat -c %s "$big") / 1024))
 	echo "== confine scan --format json vs objdump -d --no-show-raw-insn on $big ($((size_kib / 1024)) MiB), $pairs interleaved pairs, median"
-	: >"$work/obj" && : >"$work/scan"
-	i=0
-	while [ $i -lt "$pairs" ]; do
-		"$measure" 1 objdump -d --no-show-raw-insn "$big" >>"$work/obj"
-		"$measure" 1 "$confine" scan --format json "$big" >>"$work/scan"
-		i=$((i + 1))
-	done
+	obj() { "$measure" 1 objdump -d --no-show-raw-insn "$big"; }
+	scan() { "$measure" 1 "$confine" scan --format json "$big"; }
+	interleave "$pairs" obj scan
 	ow=$(cut -d' ' -f1 "$work/obj" | median) oc=$(cut -d' ' -f2 "$work/obj" | median)
 	sw=$(cut -d' ' -f1 "$work/scan" | median) sc=$(cut -d' ' -f2 "$work/scan" | median)
 	ok=$(cut -d' ' -f3 "$work/obj" | sort -n | tail -1) sk=$(cut -d' ' -f3 "$work/scan" | sort -n | tail -1)
@@ -81,43 +88,33 @@ per_call() { # PRELOAD|- MODE|- PROGRAM (run as "PROGRAM 1 N [MODE]")
 	awk '/^summary:/ { v[FILENAME] = $2 } END { printf "%.1f", (v[ARGV[2]] - v[ARGV[1]]) / 10000 }' \
 		"$work/cg.1000" "$work/cg.11000"
 }
+# guard_per_call PROGRAM LABEL TARGET_NS: a per-call workload ("PROGRAM BATCHES N [other]")
+# unguarded, guarded, violating (already reported) and under Helgrind: time per call (median of
+# batches) and instructions per call (callgrind).
+guard_per_call() {
+	prog=$1
+	LD_PRELOAD="$guard" "$prog" 1 1 >/dev/null   # the cache is warm from now on
+	plain=$("$prog" 200 100000)
+	guarded=$(LD_PRELOAD="$guard" "$prog" 200 100000)
+	violating=$(LD_PRELOAD="$guard" CONFINE_OPTIONS=exitcode=0 "$prog" 200 100000 other 2>/dev/null)
+	iplain=$(per_call - - "$prog")
+	iguarded=$(per_call "$guard" - "$prog")
+	iviolating=$(per_call "$guard" other "$prog")
+	helgrind=$(valgrind --tool=helgrind -q "$prog" 20 2000 2>/dev/null)
+	awk -v p="$plain" -v g="$guarded" -v v="$violating" -v h="$helgrind" -v ip="$iplain" -v ig="$iguarded" \
+		-v iv="$iviolating" -v label="$2" -v target="$3" 'BEGIN {
+	printf "unguarded                       %7.2f ns/call  %6.1f instructions/call\n", p, ip
+	printf "%-31s %7.2f ns/call  %6.1f instructions/call\n", label, g, ig
+	printf "added by the guard              %7.2f ns/call  %6.1f instructions/call   (target <= %s ns)\n", g - p, ig - ip, target
+	printf "violation already reported      %7.2f ns/call  %6.1f instructions/call\n", v, iv
+	printf "  more than a confined call     %7.2f ns/call  %6.1f instructions/call   (target <= 100 ns)\n", v - g, iv - ig
+	printf "Helgrind (20 batches x 2000)    %7.2f ns/call   (%.0fx unguarded, %.0fx guarded)\n", h, h / p, h / g
+}'
+}
 echo "== runtime guard: lrand48 (domain libc:drand48), 200 batches x 100000 calls, median"
-LD_PRELOAD="$guard" "$calls" 1 1 >/dev/null   # the cache is warm from now on
-plain=$("$calls" 200 100000)
-guarded=$(LD_PRELOAD="$guard" "$calls" 200 100000)
-violating=$(LD_PRELOAD="$guard" CONFINE_OPTIONS=exitcode=0 "$calls" 200 100000 other 2>/dev/null)
-iplain=$(per_call - - "$calls")
-iguarded=$(per_call "$guard" - "$calls")
-iviolating=$(per_call "$guard" other "$calls")
-echo "== Helgrind: the same calls, 20 batches x 2000"
-helgrind=$(valgrind --tool=helgrind -q "$calls" 20 2000 2>/dev/null)
-awk -v p="$plain" -v g="$guarded" -v v="$violating" -v h="$helgrind" -v ip="$iplain" -v ig="$iguarded" -v iv="$iviolating" 'BEGIN {
-	printf "unguarded                       %7.2f ns/call  %6.1f instructions/call\n", p, ip
-	printf "guarded                         %7.2f ns/call  %6.1f instructions/call\n", g, ig
-	printf "added by the guard              %7.2f ns/call  %6.1f instructions/call   (target <= 2 ns)\n", g - p, ig - ip
-	printf "violation already reported      %7.2f ns/call  %6.1f instructions/call\n", v, iv
-	printf "  more than a confined call     %7.2f ns/call  %6.1f instructions/call   (target <= 100 ns)\n", v - g, iv - ig
-	printf "Helgrind                        %7.2f ns/call   (%.0fx unguarded, %.0fx guarded)\n", h, h / p, h / g
-}'
-
+guard_per_call "$calls" guarded 2
 echo "== runtime guard, entry patching: hot_touch (libhot.so), 200 batches x 100000 calls, median"
-pcalls="$build/bench/patch_calls"
-LD_PRELOAD="$guard" "$pcalls" 1 1 >/dev/null
-pplain=$("$pcalls" 200 100000)
-pguarded=$(LD_PRELOAD="$guard" "$pcalls" 200 100000)
-pviolating=$(LD_PRELOAD="$guard" CONFINE_OPTIONS=exitcode=0 "$pcalls" 200 100000 other 2>/dev/null)
-ipplain=$(per_call - - "$pcalls")
-ipguarded=$(per_call "$guard" - "$pcalls")
-ipviolating=$(per_call "$guard" other "$pcalls")
-phelgrind=$(valgrind --tool=helgrind -q "$pcalls" 20 2000 2>/dev/null)
-awk -v p="$pplain" -v g="$pguarded" -v v="$pviolating" -v h="$phelgrind" -v ip="$ipplain" -v ig="$ipguarded" -v iv="$ipviolating" 'BEGIN {
-	printf "unguarded                       %7.2f ns/call  %6.1f instructions/call\n", p, ip
-	printf "guarded (patched entry)         %7.2f ns/call  %6.1f instructions/call\n", g, ig
-	printf "added by the guard              %7.2f ns/call  %6.1f instructions/call   (target <= 3 ns)\n", g - p, ig - ip
-	printf "violation already reported      %7.2f ns/call  %6.1f instructions/call\n", v, iv
-	printf "  more than a confined call     %7.2f ns/call  %6.1f instructions/call   (target <= 100 ns)\n", v - g, iv - ig
-	printf "Helgrind                        %7.2f ns/call   (%.0fx unguarded, %.0fx guarded)\n", h, h / p, h / g
-}'
+guard_per_call "$build/bench/patch_calls" "guarded (patched entry)" 3
 
 # --- 4. the guard's start-up -------------------------------------------------------------------
 text_bytes=$(size -A "$build/bench/libbig.so" | awk '$1 == ".text" { print $2 }')
@@ -125,13 +122,9 @@ echo "== runtime guard, start-up: a program loading libbig.so ($(awk -v b="$text
 rm -rf "$XDG_CACHE_HOME"
 set -- $("$measure" 1 env LD_PRELOAD="$guard" "$build/bench/startup")
 cold=$1
-: >"$work/plain" && : >"$work/warm"
-i=0
-while [ $i -lt 11 ]; do
-	"$measure" 1 "$build/bench/startup" >>"$work/plain"
-	"$measure" 1 env LD_PRELOAD="$guard" "$build/bench/startup" >>"$work/warm"
-	i=$((i + 1))
-done
+plain() { "$measure" 1 "$build/bench/startup"; }
+warm() { "$measure" 1 env LD_PRELOAD="$guard" "$build/bench/startup"; }
+interleave 11 plain warm
 set -- $("$measure" 11 env CONFINE_OPTIONS=patch=0 LD_PRELOAD="$guard" "$build/bench/startup")
 snopatch=$1
 splain=$(cut -d' ' -f1 "$work/plain" | median) swarm=$(cut -d' ' -f1 "$work/warm" | median)

@@ -454,6 +454,50 @@ static void test_absolute_data(void **state)
 	unload(m);
 }
 
+/* Dropping the jumps (every jump is kept without a symbol table) leaves the calls and data
+ * references, in order. */
+static void test_drop_jumps(void **state)
+{
+	struct test_module *m = load("O2/app-stripped", 2);
+	struct xref_iter it, kept;
+	const struct xref *x, *y;
+	struct xref_set copy;
+	struct xref_seg *segs;
+	size_t jumps = 0, others = 0;
+
+	(void)state;
+	assert_non_null(m);
+	it = (struct xref_iter){ .set = m->xrefs };
+	while ((x = xref_next(&it)) != NULL)
+		x->kind == XREF_JUMP ? jumps++ : others++;
+	assert_true(jumps > 0 && others > 0);
+	/* A copy, so that the module frees its own set. */
+	copy = *m->xrefs;
+	segs = calloc(copy.nsegs + 1, sizeof(*segs));
+	assert_non_null(segs);
+	for (size_t i = 0; i < copy.nsegs; i++) {
+		segs[i].n = copy.segs[i].n;
+		segs[i].v = malloc((segs[i].n + 1) * sizeof(struct xref));
+		memcpy(segs[i].v, copy.segs[i].v, segs[i].n * sizeof(struct xref));
+	}
+	copy.segs = segs;
+	disasm_xrefs_drop_jumps(&copy);
+	assert_int_equal(copy.n, others);
+	it = (struct xref_iter){ .set = m->xrefs };
+	kept = (struct xref_iter){ .set = &copy };
+	while ((x = xref_next(&it)) != NULL) {
+		if (x->kind == XREF_JUMP)
+			continue;
+		assert_non_null(y = xref_next(&kept));
+		assert_memory_equal(x, y, sizeof(*x));
+	}
+	assert_null(xref_next(&kept));
+	for (size_t i = 0; i < copy.nsegs; i++)
+		free(segs[i].v);
+	free(segs);
+	unload(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -478,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_got_indirect_call),
 		cmocka_unit_test(test_got_load_access),
 		cmocka_unit_test(test_absolute_plt_address),
+		cmocka_unit_test(test_drop_jumps),
 		cmocka_unit_test(test_absolute_data),
 	};
 
