@@ -32,6 +32,12 @@ static json_t *strings(const struct strlist *l)
 	return a;
 }
 
+/* A column is known only with its line, and only where the compiler recorded it. */
+static json_t *column(const char *file, int col)
+{
+	return file && col > 0 ? json_integer(col) : json_null();
+}
+
 static json_t *sites(const struct finding *f)
 {
 	json_t *a = json_array();
@@ -39,10 +45,11 @@ static json_t *sites(const struct finding *f)
 	for (size_t i = 0; a && i < f->nsites; i++) {
 		const struct site *s = &f->sites[i];
 
-		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:s}", "address", hex(s->addr),
-						   "function", str_or_null(s->function), "file",
-						   str_or_null(s->file), "line",
-						   s->file ? json_integer(s->line) : json_null(), "how", s->how));
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:o, s:s}", "address",
+						   hex(s->addr), "function", str_or_null(s->function),
+						   "file", str_or_null(s->file), "line",
+						   s->file ? json_integer(s->line) : json_null(),
+						   "column", column(s->file, s->column), "how", s->how));
 	}
 	return a;
 }
@@ -94,6 +101,7 @@ static json_t *finding(const struct finding *f)
 	if (f->kind == KIND_NON_REENTRANT_CALL) {
 		json_object_set_new(o, "file", str_or_null(f->file));
 		json_object_set_new(o, "line", f->file ? json_integer(f->line) : json_null());
+		json_object_set_new(o, "column", column(f->file, f->column));
 		json_object_set_new(o, "group", str_or_null(f->group));
 		json_object_set_new(o, "alternative", str_or_null(f->alternative));
 		json_object_set_new(o, "severity", json_string(rule_severity_name(f->severity)));
@@ -105,6 +113,7 @@ static json_t *finding(const struct finding *f)
 		json_object_set_new(o, "address", hex(f->addr));
 		json_object_set_new(o, "file", str_or_null(f->file));
 		json_object_set_new(o, "line", f->file ? json_integer(f->line) : json_null());
+		json_object_set_new(o, "column", column(f->file, f->column));
 		json_object_set_new(o, "readers", strings(&f->readers));
 		json_object_set_new(o, "writers", strings(&f->writers));
 		json_object_set_new(o, "address_takers", strings(&f->takers));
