@@ -82,16 +82,6 @@ for opt in O0 O2; do
 	assert_line "$TMP/sigcheck.out" "  cross-thread-call: localtime (libc.so.6) in domain libc:tmbuf"
 done
 
-# The same for an int3 entry (legacy_pushloop is trapped: a branch lands inside its first bytes):
-# the guard's SIGTRAP handler checks, unwinds and reports with safe calls only.
-for v in O0-nopie-nocet O2-pie-cet; do
-	(cd "$FX/patch/$v" && LD_PRELOAD="$FX/guard/libsigcheck.so:$GUARD_LIB" XDG_CACHE_HOME="$TMP/cache" \
-		./app pushloop >"$TMP/trapcheck.out" 2>&1)
-	status=$?
-	[ "$status" = 66 ] || fail "$v trapped entry: exit $status, want 66: $(grep sigcheck "$TMP/trapcheck.out")"
-	assert_line "$TMP/trapcheck.out" "  cross-thread-call: legacy_pushloop (liblegacy.so) in domain liblegacy.so"
-done
-
 # A library unloaded and another loaded at its address (dlclose, dlopen): the second report is
 # symbolized afresh, naming beta_touch, not the first library's alpha_touch at the same address.
 (cd "$FX/guard" && CONFINE_OPTIONS=patch=0 "$CONFINE" run -- ./reload . >"$TMP/reload.out" 2>&1)
