@@ -189,33 +189,41 @@ static void line(struct json_stream *s, const char *file, int v)
 		str(s, NULL);
 }
 
-static void strings(struct json_stream *s, const struct strlist *l)
+typedef void element_fn(struct json_stream *s, const void *v, size_t i);
+
+/* An array of n elements: element(s, v, i) writes the i-th. */
+static void array(struct json_stream *s, size_t n, element_fn *element, const void *v)
 {
 	open_c(s, '[');
-	for (size_t i = 0; i < l->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		item(s);
-		str(s, l->v[i]);
+		element(s, v, i);
 	}
 	close_c(s, ']');
 }
 
-static void sites(struct json_stream *s, const struct finding *f)
+static void string_at(struct json_stream *s, const void *v, size_t i)
 {
-	open_c(s, '[');
-	for (size_t i = 0; i < f->nsites; i++) {
-		const struct site *x = &f->sites[i];
+	str(s, ((const struct strlist *)v)->v[i]);
+}
 
-		item(s);
-		open_c(s, '{');
-		member_hex(s, "address", x->addr);
-		member_str(s, "function", x->function);
-		member_str(s, "file", x->file);
-		key(s, "line");
-		line(s, x->file, x->line);
-		member_str(s, "how", x->how);
-		close_c(s, '}');
-	}
-	close_c(s, ']');
+static void strings(struct json_stream *s, const struct strlist *l)
+{
+	array(s, l->n, string_at, l);
+}
+
+static void site(struct json_stream *s, const void *v, size_t i)
+{
+	const struct site *x = &((const struct finding *)v)->sites[i];
+
+	open_c(s, '{');
+	member_hex(s, "address", x->addr);
+	member_str(s, "function", x->function);
+	member_str(s, "file", x->file);
+	key(s, "line");
+	line(s, x->file, x->line);
+	member_str(s, "how", x->how);
+	close_c(s, '}');
 }
 
 static void use_words(struct json_stream *s, uint8_t use)
@@ -233,22 +241,17 @@ static void use_words(struct json_stream *s, uint8_t use)
 	close_c(s, ']');
 }
 
-static void accesses(struct json_stream *s, const struct finding *f)
+static void access_entry(struct json_stream *s, const void *v, size_t i)
 {
-	open_c(s, '[');
-	for (size_t i = 0; i < f->naccesses; i++) {
-		const struct access *x = &f->accesses[i];
+	const struct access *x = &((const struct finding *)v)->accesses[i];
 
-		item(s);
-		open_c(s, '{');
-		member_str(s, "function", x->function);
-		key(s, "use");
-		use_words(s, x->use);
-		member_str(s, "protection", protection_name(x->protection));
-		member_str(s, "lock", x->lock);
-		close_c(s, '}');
-	}
-	close_c(s, ']');
+	open_c(s, '{');
+	member_str(s, "function", x->function);
+	key(s, "use");
+	use_words(s, x->use);
+	member_str(s, "protection", protection_name(x->protection));
+	member_str(s, "lock", x->lock);
+	close_c(s, '}');
 }
 
 /* The members of an awareness, in an object already open. */
@@ -269,7 +272,7 @@ static void call_fields(struct json_stream *s, const struct finding *f)
 	member_str(s, "severity", rule_severity_name(f->severity));
 	member_str(s, "category", rule_category_name(f->category));
 	key(s, "sites");
-	sites(s, f);
+	array(s, f->nsites, site, f);
 }
 
 static void state_fields(struct json_stream *s, const struct finding *f)
@@ -291,11 +294,13 @@ static void state_fields(struct json_stream *s, const struct finding *f)
 	member_str(s, "protection", protection_name(f->protection));
 	member_str(s, "lock", f->lock);
 	key(s, "accesses");
-	accesses(s, f);
+	array(s, f->naccesses, access_entry, f);
 }
 
-static void finding(struct json_stream *s, const struct finding *f)
+static void finding(struct json_stream *s, const void *v, size_t i)
 {
+	const struct finding *f = &((const struct module_report *)v)->findings[i];
+
 	open_c(s, '{');
 	member_str(s, "kind", kind_name(f->kind));
 	member_str(s, "symbol", f->symbol);
@@ -310,8 +315,11 @@ static void finding(struct json_stream *s, const struct finding *f)
 	close_c(s, '}');
 }
 
-static void function(struct json_stream *s, const struct module_report *r, const struct function_report *fr)
+static void function(struct json_stream *s, const void *v, size_t i)
 {
+	const struct module_report *r = v;
+	const struct function_report *fr = &r->functions[i];
+
 	open_c(s, '{');
 	member_str(s, "name", fr->name);
 	member_str(s, "demangled", fr->demangled);
@@ -330,31 +338,25 @@ static void function(struct json_stream *s, const struct module_report *r, const
 	close_c(s, '}');
 }
 
-static void units(struct json_stream *s, const struct module_report *r)
+static void unit(struct json_stream *s, const void *v, size_t i)
 {
-	open_c(s, '[');
-	for (size_t i = 0; i < r->nunits; i++) {
-		item(s);
-		open_c(s, '{');
-		awareness(s, &r->units[i].aware);
-		member_str(s, "name", r->units[i].name);
-		member_int(s, "language", r->units[i].lang);
-		close_c(s, '}');
-	}
-	close_c(s, ']');
+	const struct unit_report *u = &((const struct module_report *)v)->units[i];
+
+	open_c(s, '{');
+	awareness(s, &u->aware);
+	member_str(s, "name", u->name);
+	member_int(s, "language", u->lang);
+	close_c(s, '}');
 }
 
-static void ignored(struct json_stream *s, const struct module_report *r)
+static void ignored(struct json_stream *s, const void *v, size_t i)
 {
-	open_c(s, '[');
-	for (size_t i = 0; i < r->nignored; i++) {
-		item(s);
-		open_c(s, '{');
-		member_str(s, "symbol", r->ignored[i].symbol);
-		member_str(s, "reason", r->ignored[i].reason);
-		close_c(s, '}');
-	}
-	close_c(s, ']');
+	const struct ignored_report *x = &((const struct module_report *)v)->ignored[i];
+
+	open_c(s, '{');
+	member_str(s, "symbol", x->symbol);
+	member_str(s, "reason", x->reason);
+	close_c(s, '}');
 }
 
 static void put_module(struct json_stream *s, const struct module_report *r)
@@ -368,24 +370,14 @@ static void put_module(struct json_stream *s, const struct module_report *r)
 	member_bool(s, "debug_info", r->debug_info);
 	awareness(s, &r->aware);
 	key(s, "units");
-	units(s, r);
+	array(s, r->nunits, unit, r);
 	key(s, "findings");
-	open_c(s, '[');
-	for (size_t i = 0; i < r->nfindings; i++) {
-		item(s);
-		finding(s, &r->findings[i]);
-	}
-	close_c(s, ']');
+	array(s, r->nfindings, finding, r);
 	key(s, "functions");
-	open_c(s, '[');
-	for (size_t i = 0; i < r->nfunctions; i++) {
-		item(s);
-		function(s, r, &r->functions[i]);
-	}
-	close_c(s, ']');
+	array(s, r->nfunctions, function, r);
 	if (s->show_ignored) {
 		key(s, "ignored");
-		ignored(s, r);
+		array(s, r->nignored, ignored, r);
 	}
 	close_c(s, '}');
 }
