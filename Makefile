@@ -331,7 +331,8 @@ uninstall:
 # $(BUILD)/fuzz/; README.md (Development) says how to run a campaign.
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/obj/analyzer/rules_data.o
+FUZZ_CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/fuzz/obj/%.o) \
+	$(filter-out $(CORE_SRCS:%.c=$(BUILD)/obj/%.o),$(CORE_OBJS))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 .SECONDARY: $(FUZZ_CORE_OBJS)
 

@@ -54,10 +54,11 @@ static int run_stages(const struct analysis_options *o, const struct input_unit 
 	double t = now_ms();
 	int err;
 
-	/* The synchronisation rules are small: each analysis parses its own copy. */
-	if ((err = sync_rules_load_builtin(&s->own_sync, d)) != 0)
+	/* The synchronisation rules are small: without shared ones, each analysis parses its own. */
+	if (!s->sync && (err = sync_rules_load_builtin(&s->own_sync, d)) != 0)
 		return err;
-	s->sync = s->own_sync;
+	if (!s->sync)
+		s->sync = s->own_sync;
 	if ((err = STAGE("reading", elf_image_open(u, d, &s->img))) ||
 	    (err = STAGE("symbols", symbols_load(s->img, d, &s->syms))) ||
 	    (err = STAGE("debug info", debuginfo_load(s->img, d, &s->dbg))) ||
@@ -94,7 +95,13 @@ static int run_stages(const struct analysis_options *o, const struct input_unit 
 int analysis_run(const struct analysis_options *o, const struct input_unit *u,
 		 struct module_report **out)
 {
-	struct stages s = { 0 };
+	return analysis_run_shared(o, NULL, u, out);
+}
+
+int analysis_run_shared(const struct analysis_options *o, const struct sync_rules *sync,
+			const struct input_unit *u, struct module_report **out)
+{
+	struct stages s = { .sync = sync };
 	int err;
 
 	if (u->error) {

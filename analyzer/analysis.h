@@ -22,4 +22,11 @@ struct analysis_options {
 int analysis_run(const struct analysis_options *o, const struct input_unit *u,
 		 struct module_report **out);
 
+struct sync_rules;
+
+/* As analysis_run, with synchronisation rules the caller parsed once for many analyses
+ * (sync_rules_load_builtin; read only, never freed here). NULL: this analysis parses its own. */
+int analysis_run_shared(const struct analysis_options *o, const struct sync_rules *sync,
+			const struct input_unit *u, struct module_report **out);
+
 #endif

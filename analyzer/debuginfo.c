@@ -174,6 +174,8 @@ static void add_var(struct walker *w, Dwarf_Die *die, const char *owner)
 	v.file = source_path(w->dbg, w->comp_dir, decl_file(die));
 	if (dwarf_decl_line(die, &line) == 0)
 		v.line = line;
+	if (dwarf_decl_column(die, &line) == 0 && line > 0)
+		v.column = line;
 	v.is_const = type_is_const(die);
 	v.die = dwarf_dieoffset(die);
 	if (VEC_PUSH(&w->vars, v))
@@ -337,17 +339,23 @@ static int find_cu(struct debuginfo *dbg, uint64_t addr, Dwarf_Die *cu)
 	return -1;
 }
 
-int debuginfo_source(struct debuginfo *dbg, uint64_t addr, const char **file, int *line)
+int debuginfo_source(struct debuginfo *dbg, uint64_t addr, const char **file, int *line, int *column)
 {
 	Dwarf_Die cu;
 	Dwarf_Line *ln;
-	int l = 0;
+	const char *f;
+	int l = 0, c = 0;
 
-	if (find_cu(dbg, addr, &cu) || !(ln = dwarf_getsrc_die(&cu, addr)) || dwarf_lineno(ln, &l))
+	if (find_cu(dbg, addr, &cu) || !(ln = dwarf_getsrc_die(&cu, addr)) || dwarf_lineno(ln, &l) ||
+	    !(f = source_path(dbg, cu_comp_dir(&cu), dwarf_linesrc(ln, NULL, NULL))))
 		return -1;
-	*file = source_path(dbg, cu_comp_dir(&cu), dwarf_linesrc(ln, NULL, NULL));
+	if (dwarf_linecol(ln, &c) || c < 0)
+		c = 0;
+	*file = f;
 	*line = l;
-	return *file ? 0 : -1;
+	if (column)
+		*column = c;
+	return 0;
 }
 
 const char *debuginfo_function_at(struct debuginfo *dbg, uint64_t addr)

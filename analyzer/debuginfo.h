@@ -14,6 +14,7 @@ struct dbg_var {
 	const char *owner;   /* linkage (or plain) name of the enclosing function; NULL at file scope */
 	const char *file;    /* declaration file, relative to the compilation directory when inside it */
 	int line;
+	int column;          /* declaration column; 0 when not recorded (clang records none) */
 	bool is_const;       /* const-qualified object (not through a pointer) */
 	Dwarf_Off die;       /* the variable's DIE, for type queries */
 };
@@ -50,8 +51,9 @@ const struct dbg_var *debuginfo_var_at(const struct debuginfo *dbg, uint64_t add
  * DWARF and the symbol table agree on). */
 const struct dbg_var *debuginfo_var_named(const struct debuginfo *dbg, const char *name);
 
-/* Source file and line of the code at addr; returns 0, or -1 when unknown. */
-int debuginfo_source(struct debuginfo *dbg, uint64_t addr, const char **file, int *line);
+/* Source file, line and column (0 when the line table records none) of the code at addr;
+ * column may be NULL. Returns 0, or -1 when unknown (nothing is set). */
+int debuginfo_source(struct debuginfo *dbg, uint64_t addr, const char **file, int *line, int *column);
 
 /* Linkage (or plain) name of the innermost function, inlined or not, whose code holds addr, so
  * that a call inlined into another function is still attributed to the one written around it.

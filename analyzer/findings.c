@@ -181,6 +181,7 @@ static int state_basics(const struct state_var *v, struct finding *f)
 	f->addr = v->addr;
 	f->size = v->size;
 	f->line = v->line;
+	f->column = v->column;
 	f->guarded_init = v->guarded_init;
 	f->protection = (enum protection)v->protection;
 	return f->symbol && f->demangled && f->name && f->section && (!v->owner || f->function) &&
@@ -408,7 +409,7 @@ static int add_site(struct build *b, struct finding *f, const struct rule_use *u
 		s.function = label_of(b->in, u->func);
 		if (!s.function)
 			return -ENOMEM;
-		if (debuginfo_source(b->in->dbg, u->site, &file, &s.line) == 0 && !(s.file = strdup(file))) {
+		if (debuginfo_source(b->in->dbg, u->site, &file, &s.line, &s.column) == 0 && !(s.file = strdup(file))) {
 			site_free(&s);
 			return -ENOMEM;
 		}
@@ -423,6 +424,7 @@ static int add_site(struct build *b, struct finding *f, const struct rule_use *u
 	if (f->nsites == 1 && s.file) {
 		f->file = strdup(s.file);
 		f->line = s.line;
+		f->column = s.column;
 	}
 	return f->nsites == 1 && s.file && !f->file ? -ENOMEM : 0;
 }

@@ -18,7 +18,7 @@ struct site {
 	uint64_t addr;
 	char *function;          /* function holding the instruction; NULL for a data table */
 	char *file;
-	int line;
+	int line, column;        /* column 0: not recorded */
 	const char *how;         /* "call", "tail-call" or "address-taken" */
 };
 
@@ -40,7 +40,7 @@ struct finding {
 	char *section;
 	uint64_t addr, size;
 	char *file;              /* declaration (state) or first call site (calls); NULL unknown */
-	int line;
+	int line, column;        /* column 0: not recorded (clang records no declaration columns) */
 	struct strlist readers, writers;   /* functions, sorted */
 	bool guarded_init;       /* C++ static behind a _ZGV guard */
 	struct strlist takers;   /* functions taking its address (neither a read nor a write) */

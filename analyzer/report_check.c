@@ -119,11 +119,12 @@ static json_t *new_object(const struct baseline_hit *h)
 	const struct finding *f = h->finding;
 	bool call = f->kind == KIND_NON_REENTRANT_CALL;
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s}", "module",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s}", "module",
 			 h->module->module, "path", h->module->display, "kind", kind_name(f->kind),
 			 "severity", severity_word(baseline_severity(f)), "name", f->name, "symbol",
 			 f->symbol, "function", str_or_null(f->function), "file", str_or_null(f->file),
-			 "line", f->file ? json_integer(f->line) : json_null(), "alternative",
+			 "line", f->file ? json_integer(f->line) : json_null(), "column",
+			 f->file && f->column > 0 ? json_integer(f->column) : json_null(), "alternative",
 			 str_or_null(call ? f->alternative : NULL), "fingerprint", f->fingerprint);
 }
 

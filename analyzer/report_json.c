@@ -180,11 +180,18 @@ static void member_hex(struct json_stream *s, const char *k, uint64_t v)
 	hex(s, v);
 }
 
-/* The line of a source position, null without its file. */
-static void line(struct json_stream *s, const char *file, int v)
+/* The line and column of a source position: null without its file; a column only where the
+ * compiler recorded it. */
+static void position(struct json_stream *s, const char *file, int line, int column)
 {
+	key(s, "line");
 	if (file)
-		integer(s, v);
+		integer(s, line);
+	else
+		str(s, NULL);
+	key(s, "column");
+	if (file && column > 0)
+		integer(s, column);
 	else
 		str(s, NULL);
 }
@@ -220,8 +227,7 @@ static void site(struct json_stream *s, const void *v, size_t i)
 	member_hex(s, "address", x->addr);
 	member_str(s, "function", x->function);
 	member_str(s, "file", x->file);
-	key(s, "line");
-	line(s, x->file, x->line);
+	position(s, x->file, x->line, x->column);
 	member_str(s, "how", x->how);
 	close_c(s, '}');
 }
@@ -265,8 +271,7 @@ static void awareness(struct json_stream *s, const struct awareness *a)
 static void call_fields(struct json_stream *s, const struct finding *f)
 {
 	member_str(s, "file", f->file);
-	key(s, "line");
-	line(s, f->file, f->line);
+	position(s, f->file, f->line, f->column);
 	member_str(s, "group", f->group);
 	member_str(s, "alternative", f->alternative);
 	member_str(s, "severity", rule_severity_name(f->severity));
@@ -281,8 +286,7 @@ static void state_fields(struct json_stream *s, const struct finding *f)
 	member_int(s, "size", (long long)f->size);
 	member_hex(s, "address", f->addr);
 	member_str(s, "file", f->file);
-	key(s, "line");
-	line(s, f->file, f->line);
+	position(s, f->file, f->line, f->column);
 	key(s, "readers");
 	strings(s, &f->readers);
 	key(s, "writers");

@@ -33,16 +33,19 @@ static void put_escaped(FILE *out, const char *s, bool property)
 	}
 }
 
-/* Compilers print a diagnostic without a source line as "file: level: text". */
+/* "file:line:column:" where DWARF recorded the column, else "file:line:" (gcc's form with
+ * -fno-show-column, which quickfix lists and problem matchers read too), and "file:" without a
+ * source line, as compilers print a diagnostic that has none. */
 static void gcc_line(FILE *out, const struct module_report *m, const struct finding *f,
 		     const char *level, const char *text)
 {
-	if (f->file && f->line > 0)
-		fprintf(out, "%s:%d:1: %s: %s [confine-%s]\n", f->file, f->line, level, text,
-			kind_name(f->kind));
+	if (f->file && f->line > 0 && f->column > 0)
+		fprintf(out, "%s:%d:%d:", f->file, f->line, f->column);
+	else if (f->file && f->line > 0)
+		fprintf(out, "%s:%d:", f->file, f->line);
 	else
-		fprintf(out, "%s: %s: %s [confine-%s]\n", f->file ? f->file : m->display, level, text,
-			kind_name(f->kind));
+		fprintf(out, "%s:", f->file ? f->file : m->display);
+	fprintf(out, " %s: %s [confine-%s]\n", level, text, kind_name(f->kind));
 }
 
 static int github_line(FILE *out, const struct module_report *m, const struct finding *f,
@@ -58,6 +61,8 @@ static int github_line(FILE *out, const struct module_report *m, const struct fi
 	put_escaped(out, path, true);
 	if (f->file && f->line > 0)
 		fprintf(out, ",line=%d", f->line);
+	if (f->file && f->line > 0 && f->column > 0)
+		fprintf(out, ",col=%d", f->column);
 	fprintf(out, ",title=confine %s::", kind_name(f->kind));
 	put_escaped(out, text, false);
 	fputc('\n', out);

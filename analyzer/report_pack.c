@@ -6,7 +6,7 @@
 #include "report_pack.h"
 #include "saved_report.h"
 
-static const char magic[] = "confine report 2\n";
+static const char magic[] = "confine report 3\n";
 
 struct out {
 	char *buf;
@@ -72,6 +72,7 @@ static void put_finding(struct out *o, const struct finding *f)
 	put_num(o, f->size);
 	put_str(o, f->file);
 	put_num(o, (uint64_t)(int64_t)f->line);
+	put_num(o, (uint64_t)(int64_t)f->column);
 	put_list(o, &f->readers);
 	put_list(o, &f->writers);
 	put_num(o, f->guarded_init);
@@ -95,6 +96,7 @@ static void put_finding(struct out *o, const struct finding *f)
 		put_str(o, f->sites[i].function);
 		put_str(o, f->sites[i].file);
 		put_num(o, (uint64_t)(int64_t)f->sites[i].line);
+		put_num(o, (uint64_t)(int64_t)f->sites[i].column);
 		put_str(o, f->sites[i].how);
 	}
 	put(o, f->fingerprint, sizeof(f->fingerprint));
@@ -254,6 +256,7 @@ static void get_sites(struct in *in, struct finding *f)
 		s->function = get_str(in);
 		s->file = get_str(in);
 		s->line = (int)(int64_t)get_num(in);
+		s->column = (int)(int64_t)get_num(in);
 		how = get_str(in);
 		if (!(s->how = how_of(how)))
 			in->bad = true;
@@ -298,6 +301,7 @@ static void get_finding(struct in *in, struct finding *f)
 	f->size = get_num(in);
 	f->file = get_str(in);
 	f->line = (int)(int64_t)get_num(in);
+	f->column = (int)(int64_t)get_num(in);
 	get_list(in, &f->readers);
 	get_list(in, &f->writers);
 	f->guarded_init = get_num(in) != 0;

@@ -355,6 +355,9 @@ static json_t *location(const struct item *it, const char *function, const struc
 					 : json_pack("{s:s}", "uri", uri);
 	loc = json_pack("{s:{s:o, s:{s:i}}}", "physicalLocation", "artifactLocation", art,
 			"region", "startLine", f->file && f->line > 0 ? f->line : 1);
+	if (loc && f->file && f->line > 0 && f->column > 0)   /* where DWARF recorded it */
+		json_object_set_new(json_object_get(json_object_get(loc, "physicalLocation"), "region"),
+				    "startColumn", json_integer(f->column));
 	if (loc && function)
 		json_object_set_new(loc, "logicalLocations",
 				    json_pack("[{s:s, s:s, s:s}]", "name", function, "decoratedName",

@@ -124,6 +124,7 @@ static void read_site(json_t *o, struct site *s, struct parse *p)
 	s->function = dup_field(o, "function", true, p);
 	s->file = dup_field(o, "file", true, p);
 	s->line = (int)int_field(o, "line", true, p);
+	s->column = (int)int_field(o, "column", true, p);   /* absent in older reports */
 	for (size_t i = 0; how && i < sizeof(hows) / sizeof(hows[0]); i++)
 		if (!strcmp(how, hows[i]))
 			s->how = hows[i];
@@ -212,6 +213,7 @@ static void read_finding(json_t *o, struct finding *f, struct parse *p)
 	f->function = dup_field(o, "function", true, p);
 	f->file = dup_field(o, "file", true, p);
 	f->line = (int)int_field(o, "line", true, p);
+	f->column = (int)int_field(o, "column", true, p);
 	fp = str_field(o, "fingerprint", false, p);
 	if (fp && strlen(fp) == sizeof(f->fingerprint) - 1)
 		memcpy(f->fingerprint, fp, sizeof(f->fingerprint));

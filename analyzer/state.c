@@ -178,6 +178,7 @@ static int name_object(struct state_var *v, struct owners *own, const struct deb
 	if (dv) {
 		v->file = dv->file;
 		v->line = dv->line;
+		v->column = dv->column;
 	}
 	if (dv && dv->owner) {
 		v->kind = KIND_MUTABLE_LOCAL_STATIC;

@@ -21,7 +21,7 @@ struct state_var {
 	const char *section;       /* borrowed from the image */
 	uint64_t addr, size;
 	const char *file;          /* declaration, from DWARF; borrowed */
-	int line;
+	int line, column;          /* column 0: not recorded */
 	bool guarded_init;         /* C++ static with a _ZGV guard: initialised thread-safely */
 	uint8_t type_class;        /* enum type_class from DWARF */
 	bool sync_object;          /* of a synchronisation type, or only ever passed by address to

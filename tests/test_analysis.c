@@ -1,5 +1,6 @@
 /* Unit tests of the analysis pipeline's progress reports (DIAG_PROGRESS): every stage is named in
- * order before it runs, and decoding advances in bytes up to its total, from several threads. */
+ * order before it runs, and decoding advances in bytes up to its total, from several threads;
+ * and of synchronisation rules shared by many analyses. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "analysis.h"
+#include "report_json.h"
+#include "sync.h"
 
 struct events {
 	pthread_mutex_t lock;
@@ -109,11 +112,56 @@ static void test_decoding_advances(void **state)
 	free(e);
 }
 
+/* The JSON report of path, analyzed with the given shared synchronisation rules (NULL: its own). */
+static char *report_with(const char *path, const struct sync_rules *sync)
+{
+	struct rules *rules = rules_new();
+	struct input_unit u = { .path = (char *)path, .display = (char *)path };
+	struct analysis_options o = { .rules = rules, .libc = LIBC_ANY, .jobs = 1 };
+	struct module_report *rep = NULL;
+	char *json;
+
+	assert_non_null(rules);
+	assert_int_equal(rules_load_builtin(rules, NULL), 0);
+	assert_int_equal(analysis_run_shared(&o, sync, &u, &rep), 0);
+	json = report_json_render(&rep, 1, NULL, true);
+	assert_non_null(json);
+	module_report_free(rep);
+	rules_free(rules);
+	return json;
+}
+
+/* Shared rules are the ones used: the built-in ones parsed once give the report of an analysis
+ * that parses its own, and rules without the lock functions lose the protection found. */
+static void test_shared_sync(void **state)
+{
+	const char *fx = getenv("FX");
+	struct sync_rules *builtin = NULL, *none = NULL;
+	char path[512], *own, *shared, *without;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/protect/gcc-O2/libprotect.so", fx && *fx ? fx : "build/fixtures");
+	assert_int_equal(sync_rules_load_builtin(&builtin, NULL), 0);
+	assert_int_equal(sync_rules_parse("# no rules\n", "none", NULL, &none), 0);
+	own = report_with(path, NULL);
+	shared = report_with(path, builtin);
+	without = report_with(path, none);
+	assert_string_equal(shared, own);
+	assert_non_null(strstr(own, "\"protection\": \"lock\""));
+	assert_null(strstr(without, "\"protection\": \"lock\""));
+	free(own);
+	free(shared);
+	free(without);
+	sync_rules_free(builtin);
+	sync_rules_free(none);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stages_in_order),
 		cmocka_unit_test(test_decoding_advances),
+		cmocka_unit_test(test_shared_sync),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

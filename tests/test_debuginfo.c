@@ -120,21 +120,23 @@ static void test_no_debug_info(void **state)
 	assert_null(m->dbg->dw);
 	assert_int_equal(m->dbg->n, 0);
 	assert_null(debuginfo_var_at(m->dbg, sym_named(m, "_ZZN6legacy7next_idEvE2id")->addr));
-	assert_int_equal(debuginfo_source(m->dbg, sym_named(m, "_ZN6legacy5splitEPc")->addr, &file, &line), -1);
+	assert_int_equal(debuginfo_source(m->dbg, sym_named(m, "_ZN6legacy5splitEPc")->addr, &file, &line, NULL), -1);
 	assert_string_equal(file, "untouched");
 	assert_int_equal(line, -7);
 	assert_null(debuginfo_function_at(m->dbg, sym_named(m, "_ZN6legacy5splitEPc")->addr));
 	unload(m);
 }
 
-static void expect_source(struct test_module *m, uint64_t addr, const char *file, int line)
+/* The column counts bytes from 1, a tab as one: "\treturn strtok(" calls at column 9. */
+static void expect_source(struct test_module *m, uint64_t addr, const char *file, int line, int column)
 {
 	const char *f = NULL;
-	int l = 0;
+	int l = 0, c = -1;
 
-	assert_int_equal(debuginfo_source(m->dbg, addr, &f, &l), 0);
+	assert_int_equal(debuginfo_source(m->dbg, addr, &f, &l, &c), 0);
 	assert_string_equal(f, file);
 	assert_int_equal(l, line);
+	assert_int_equal(c, column);
 }
 
 static void test_source_of_call(void **state)
@@ -142,9 +144,13 @@ static void test_source_of_call(void **state)
 	struct test_module *m = load("O0/legacy.o");
 
 	(void)state;
-	expect_source(m, call_site(m, "legacy_tokenize", "strtok"), "fixtures/c/legacy.c", 30);
-	expect_source(m, call_site(m, "legacy_next", "strtok"), "fixtures/c/legacy.c", 35);
-	expect_source(m, call_site(m, "legacy_year", "localtime"), "fixtures/c/legacy.c", 45);
+	expect_source(m, call_site(m, "legacy_tokenize", "strtok"), "fixtures/c/legacy.c", 30, 9);
+	expect_source(m, call_site(m, "legacy_next", "strtok"), "fixtures/c/legacy.c", 35, 9);
+	expect_source(m, call_site(m, "legacy_year", "localtime"), "fixtures/c/legacy.c", 45, 9);
+	/* Declarations: gcc records the column of the name. */
+	assert_int_equal(var_of(m, "g_counter")->line, 8);
+	assert_int_equal(var_of(m, "g_counter")->column, 5);
+	assert_int_equal(var_of(m, "g_weak_flag")->column, 27);
 	unload(m);
 }
 
@@ -153,7 +159,7 @@ static void test_source_cxx(void **state)
 	struct test_module *m = load("O0/legacy_cxx.o");
 
 	(void)state;
-	expect_source(m, call_site(m, "_ZN6legacy5splitEPc", "strtok"), "fixtures/cxx/legacy.cpp", 61);
+	expect_source(m, call_site(m, "_ZN6legacy5splitEPc", "strtok"), "fixtures/cxx/legacy.cpp", 61, 20);
 	unload(m);
 }
 
@@ -163,7 +169,7 @@ static void test_source_linked(void **state)
 	struct test_module *m = load("O0/liblegacy.so");
 
 	(void)state;
-	expect_source(m, sym_named(m, "legacy_tokenize")->addr, "fixtures/c/legacy.c", 24);
+	expect_source(m, sym_named(m, "legacy_tokenize")->addr, "fixtures/c/legacy.c", 24, 1);
 	assert_string_equal(debuginfo_function_at(m->dbg, sym_named(m, "legacy_tokenize")->addr + 4),
 			    "legacy_tokenize");
 	assert_string_equal(var_of(m, "tokens.0")->owner, "legacy_tokenize");
@@ -177,7 +183,7 @@ static void test_source_unknown(void **state)
 	int l = 0;
 
 	(void)state;
-	assert_int_equal(debuginfo_source(m->dbg, 0, &f, &l), -1);
+	assert_int_equal(debuginfo_source(m->dbg, 0, &f, &l, NULL), -1);
 	assert_null(debuginfo_function_at(m->dbg, 0));
 	assert_null(debuginfo_function_at(m->dbg, sym_named(m, "g_counter")->addr));
 	unload(m);
@@ -203,7 +209,7 @@ static void test_function_at_inlined(void **state)
 
 	(void)state;
 	assert_string_equal(debuginfo_function_at(m->dbg, site), "legacy_tokenize");
-	expect_source(m, site, "fixtures/c/legacy.c", 30);
+	expect_source(m, site, "fixtures/c/legacy.c", 30, 9);
 	assert_string_equal(debuginfo_function_at(m->dbg, sym_named(m, "legacy_process")->addr), "legacy_process");
 	assert_string_equal(debuginfo_function_at(m->dbg, call_site(m, "legacy_next", "strtok")), "legacy_next");
 	unload(m);

@@ -27,7 +27,7 @@ static const char module_json[] =
 	" \"stripped\": false, \"debug_info\": true, \"findings\": ["
 	"{\"kind\": \"mutable-local-static\", \"symbol\": \"count.0\", \"demangled\": \"count.0\","
 	" \"name\": \"count\", \"function\": \"tick\", \"section\": \".bss\", \"size\": 4,"
-	" \"address\": \"0x10\", \"file\": \"x.c\", \"line\": 3, \"readers\": [\"tick\"],"
+	" \"address\": \"0x10\", \"file\": \"x.c\", \"line\": 3, \"column\": 7, \"readers\": [\"tick\"],"
 	" \"writers\": [\"tick\"], \"guarded_init\": false, \"fingerprint\": \"0123456789abcdef\"},"
 	"{\"kind\": \"non-reentrant-call\", \"symbol\": \"strtok\", \"demangled\": \"strtok\","
 	" \"name\": \"strtok\", \"function\": \"split\", \"file\": null, \"line\": null,"
@@ -56,6 +56,8 @@ static void test_module_fields(void **state)
 	assert_int_equal(r->findings[0].kind, KIND_MUTABLE_LOCAL_STATIC);
 	assert_int_equal(r->findings[0].addr, 0x10);
 	assert_int_equal(r->findings[0].line, 3);
+	assert_int_equal(r->findings[0].column, 7);
+	assert_int_equal(r->findings[1].column, 0);   /* no "column": a report saved before columns */
 	assert_string_equal(r->findings[0].writers.v[0], "tick");
 	assert_string_equal(r->findings[0].fingerprint, "0123456789abcdef");
 	assert_int_equal(r->findings[1].severity, SEVERITY_ERROR);
@@ -86,6 +88,7 @@ static void test_round_trip(void **state)
 	second = report_json_render(again.mods, again.n, &again.errors, true);
 	assert_string_equal(first, second);
 	assert_non_null(strstr(first, "\"how\": \"tail-call\""));
+	assert_non_null(strstr(first, "\"line\": 3,\n          \"column\": 7,"));
 	free(first);
 	free(second);
 	saved_results_clear(&s);

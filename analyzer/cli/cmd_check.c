@@ -1,12 +1,9 @@
 /* confine check: the CI gate; scans, compares with a baseline and fails only on new findings. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "baseline.h"
 #include "cli.h"
 #include "finding_filter.h"
-#include "pool.h"
 #include "report_check.h"
 #include "report_lines.h"
 #include "report_sarif.h"
@@ -44,208 +41,100 @@ static const char usage[] =
 	"unusable, the baseline or suppressions file is missing or malformed, or the command line\n"
 	"is wrong.\n";
 
+/* check's own long options; cli_main adds the common ones. */
 static const struct option longopts[] = {
 	{ "baseline", required_argument, NULL, 'b' },
 	{ "update-baseline", no_argument, NULL, 'U' },
 	{ "severity", required_argument, NULL, 'E' },
-	{ "format", required_argument, NULL, 'f' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "suppressions", required_argument, NULL, 'S' },
-	{ "source-root", required_argument, NULL, 'P' },
-	{ "rules", required_argument, NULL, 'R' },
-	{ "libc", required_argument, NULL, 'L' },
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	FLEET_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
 struct check_opts {
 	struct common_opts c;
-	const char *baseline, *format, *suppressions, *source_root;
+	const char *baseline;
 	enum rule_severity fail_at;
 	bool update;
-	int verbosity;
 };
 
-/* The state of one check, released by check_free. */
+/* The state of one check, released at the end of run. */
 struct check {
 	struct baseline base;
-	struct suppress_set *sup;
-	struct rules *rules;
-	struct input_list units;
-	struct pool_result res;
-	struct saved_results saved;    /* PATHs that are saved scan results */
-	struct module_report **ok;     /* the reports of the usable inputs */
-	size_t nok, suppressed;
-	struct strlist errors;         /* "FILE: reason" per unusable input */
+	struct cli_scan scan;
 	struct baseline_diff diff;
-	char *root, *cwd;              /* sarif paths */
 };
 
-static void print_error(void *ctx, enum diag_level level, const char *msg)
+/* check's own options: 1 handled, 0 not one of them, -1 on a bad value (reported). */
+static int option(void *opts, int opt, const char *arg)
 {
-	(void)ctx;
-	if (level == DIAG_ERROR)
-		cli_error("error: %s", msg);
-}
+	struct check_opts *o = opts;
 
-static const struct diag diag = { print_error, NULL };
-
-static int parse_value(int opt, const char *arg, struct check_opts *o)
-{
 	switch (opt) {
 	case 'b':
 		o->baseline = arg;
-		return 0;
-	case 'f':
-		o->format = arg;
-		return 0;
-	case 'S':
-		o->suppressions = arg;
-		return 0;
-	case 'P':
-		o->source_root = arg;
-		return 0;
+		return 1;
+	case 'U':
+		o->update = true;
+		return 1;
 	case 'E':
 		if (!strcmp(arg, "error") || !strcmp(arg, "warning")) {
 			o->fail_at = strcmp(arg, "error") ? SEVERITY_WARNING : SEVERITY_ERROR;
-			return 0;
+			return 1;
 		}
 		cli_error("--severity: '%s' is not one of error, warning", arg);
 		return -1;
 	default:
-		return 1;
+		return 0;
 	}
 }
 
-static int validate(int argc, const struct check_opts *o)
+static int validate(void *opts)
 {
-	if (strcmp(o->format, "text") && strcmp(o->format, "json") && strcmp(o->format, "sarif") &&
-	    report_lines_style(o->format) < 0) {
-		cli_error("--format: '%s' is not one of text, json, sarif, gcc, github", o->format);
+	struct check_opts *o = opts;
+	const char *f = o->c.format ? o->c.format : (o->c.format = "text");
+
+	if (strcmp(f, "text") && strcmp(f, "json") && strcmp(f, "sarif") && report_lines_style(f) < 0) {
+		cli_error("--format: '%s' is not one of text, json, sarif, gcc, github", f);
 		return -1;
 	}
 	if (!o->baseline) {
 		cli_error("check: --baseline FILE is required (write one with 'confine baseline PATH... -o FILE')");
 		return -1;
 	}
-	if (optind >= argc) {
-		cli_error("check: no PATH given (try 'confine check --help')");
-		return -1;
-	}
 	return 0;
 }
 
-/* Returns -1 to stop with EXIT_TROUBLE, 1 after --help, 0 to go on. */
-static int parse(int argc, char **argv, struct check_opts *o)
-{
-	int opt, r;
-
-	cli_common_init(&o->c);
-	o->c.color = false;
-	o->format = "text";
-	o->fail_at = SEVERITY_ERROR;
-	o->verbosity = DIAG_WARN;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":b:f:o:j:hv", longopts, NULL)) != -1) {
-		if ((r = cli_common_option(&o->c, opt, optarg)) != 0 ||
-		    (r = parse_value(opt, optarg, o)) <= 0) {
-			if (r < 0)
-				return -1;
-			continue;
-		}
-		if (opt == 'U') {
-			o->update = true;
-		} else if (opt == 'v') {
-			o->verbosity = o->verbosity < DIAG_DEBUG ? o->verbosity + 1 : DIAG_DEBUG;
-		} else if (opt == 'h') {
-			fputs(usage, stdout);
-			return 1;
-		} else {
-			cli_bad_option("check", opt, argv);
-			return -1;
-		}
-	}
-	return validate(argc, o);
-}
-
-static int load_inputs(const struct check_opts *o, struct check *c)
-{
-	if (baseline_load(&c->base, o->baseline, &diag))
-		return -1;
-	if (o->suppressions) {
-		c->sup = calloc(1, sizeof(*c->sup));
-		if (!c->sup || suppress_load(c->sup, o->suppressions, &diag))
-			return -1;
-		finding_filter_mark_baseline(&c->base, c->sup);
-	}
-	if ((!strcmp(o->format, "sarif") || !strcmp(o->format, "github")) && report_sarif_resolve(o->source_root, &c->root, &c->cwd, &diag))
-		return -1;
-	c->rules = cli_load_rules(&o->c);
-	return c->rules ? 0 : -1;
-}
-
-/* Scans the paths; keeps the usable reports (suppressions applied) and the input errors. */
+/* Loads the baseline, scans the paths (suppressed findings are neither new nor fixed) and
+ * compares. */
 static int scan(const struct check_opts *o, struct check *c, char **paths, int npaths)
 {
-	struct analysis_options ao = { .rules = c->rules, .libc = o->c.libc };
-	struct fleet_cache fc = { 0 };
-	int nocache = 1, saved_errors;
-
-	if (fleet_inputs(&o->c.fleet, paths, npaths, &c->units, &c->saved) ||
-	    (nocache = fleet_cache_init(&o->c.fleet, &o->c.rule_files, o->c.libc, &fc)) < 0)
+	if (baseline_load(&c->base, o->baseline, &cli_diag) ||
+	    cli_scan_run(&c->scan, &o->c, paths, npaths))
 		return -1;
-	if (pool_run_cached(&c->units, &ao, o->c.jobs, isatty(STDERR_FILENO), o->verbosity,
-			    nocache ? NULL : &fc.pool, &c->res) ||
-	    (c->sup && finding_filter_apply_all(c->res.reports, c->res.n, c->sup, &c->suppressed)) ||
-	    (c->sup && finding_filter_apply_all(c->saved.mods, c->saved.n, c->sup, &c->suppressed)) ||
-	    !(c->ok = calloc(c->res.n + c->saved.n + 1, sizeof(*c->ok)))) {
+	if (c->scan.sup)
+		finding_filter_mark_baseline(&c->base, c->scan.sup);
+	if (baseline_compare(&c->base, c->scan.ok, c->scan.nok, o->fail_at, &c->diff)) {
 		cli_error("out of memory");
 		return -1;
 	}
-	pool_print_messages(&c->res);
-	if (!nocache)
-		fleet_cache_report(&fc, c->units.n, o->verbosity);
-	for (size_t i = 0; i < c->res.n; i++) {
-		if (c->res.reports[i])
-			c->ok[c->nok++] = c->res.reports[i];
-		for (size_t k = 0; k < c->res.messages[i].n; k++)
-			if (!strncmp(c->res.messages[i].v[k], "error: ", 7) &&
-			    strlist_add(&c->errors, c->res.messages[i].v[k] + 7, false)) {
-				cli_error("out of memory");
-				return -1;
-			}
-	}
-	if ((saved_errors = fleet_take_saved(&c->saved, c->ok, &c->nok, &c->errors)) < 0)
-		return -1;
-	c->res.failed += (size_t)saved_errors;
 	return 0;
 }
 
 static int report(const struct check_opts *o, struct check *c)
 {
-	struct check_summary s = { o->baseline, o->fail_at, c->suppressed, c->res.failed };
-	struct sarif_options so = { c->root, c->cwd, &c->errors };
+	struct check_summary s = { o->baseline, o->fail_at, c->scan.suppressed, c->scan.res.failed };
+	struct sarif_options so = { c->scan.root, c->scan.cwd, &c->scan.errors };
+	const char *format = o->c.format;
 	char *text;
-	int err;
 
-	if (!strcmp(o->format, "json"))
-		text = report_check_render_json(&c->diff, &s, &c->errors);
-	else if (!strcmp(o->format, "sarif"))
+	if (!strcmp(format, "json"))
+		text = report_check_render_json(&c->diff, &s, &c->scan.errors);
+	else if (!strcmp(format, "sarif"))
 		text = report_sarif_render_new(&c->diff, &so);
-	else if (report_lines_style(o->format) >= 0)
-		text = report_lines_render_new(&c->diff, report_lines_style(o->format), &so);
+	else if (report_lines_style(format) >= 0)
+		text = report_lines_render_new(&c->diff, report_lines_style(format), &so);
 	else
 		text = report_check_render_text(&c->diff, &s);
-	if (!text) {
-		cli_error("out of memory");
-		return -1;
-	}
-	err = cli_write(&o->c, text);
-	free(text);
-	return err;
+	return cli_write_free(&o->c, text);
 }
 
 /* --update-baseline: drops the fixed generated entries, unless an input was unusable. */
@@ -253,12 +142,12 @@ static int update(const struct check_opts *o, struct check *c)
 {
 	size_t before = c->base.n;
 
-	if (c->res.failed) {
+	if (c->scan.res.failed) {
 		cli_error("error: %s not updated: an input was unusable", o->baseline);
 		return -1;
 	}
 	baseline_drop_fixed(&c->base, &c->diff);
-	if (baseline_save(&c->base, o->baseline, &diag))
+	if (baseline_save(&c->base, o->baseline, &cli_diag))
 		return -1;
 	if (before != c->base.n)
 		cli_error("%s: removed %zu fixed entr%s", o->baseline, before - c->base.n,
@@ -266,49 +155,29 @@ static int update(const struct check_opts *o, struct check *c)
 	return 0;
 }
 
-static void check_free(struct check *c)
+static int run(void *opts, char **paths, int npaths)
 {
-	baseline_diff_free(&c->diff);
-	baseline_free(&c->base);
-	free(c->sup);
-	free(c->ok);
-	strlist_free(&c->errors);
-	pool_result_free(&c->res);
-	saved_results_clear(&c->saved);
-	input_list_free(&c->units);
-	rules_free(c->rules);
-	free(c->root);
-	free(c->cwd);
-}
-
-static int run(const struct check_opts *o, char **paths, int npaths)
-{
+	const struct check_opts *o = opts;
 	struct check c = { 0 };
 	int status = EXIT_TROUBLE;
 
-	if (load_inputs(o, &c) || scan(o, &c, paths, npaths))
+	if (scan(o, &c, paths, npaths) || report(o, &c) || (o->update && update(o, &c)))
 		goto out;
-	if (baseline_compare(&c.base, c.ok, c.nok, o->fail_at, &c.diff)) {
-		cli_error("out of memory");
-		goto out;
-	}
-	if (report(o, &c) || (o->update && update(o, &c)))
-		goto out;
-	status = c.res.failed ? EXIT_TROUBLE : c.diff.failed ? EXIT_NEW : EXIT_CLEAN;
+	status = c.scan.res.failed ? EXIT_TROUBLE : c.diff.failed ? EXIT_NEW : EXIT_CLEAN;
 out:
-	check_free(&c);
+	baseline_diff_free(&c.diff);
+	baseline_free(&c.base);
+	cli_scan_free(&c.scan);
 	return status;
 }
 
 int cmd_check(int argc, char **argv)
 {
-	struct check_opts o = { 0 };
-	int r = parse(argc, argv, &o), status;
+	static const struct cli_command cmd = {
+		"check", usage, CLI_OUTPUT | CLI_RULES | CLI_JOBS | CLI_FORMAT | CLI_SUPPRESS | CLI_SOURCE_ROOT |
+		CLI_VERBOSE | CLI_FLEET, "b:", longopts, "PATH", option, validate, run,
+	};
+	struct check_opts o = { .fail_at = SEVERITY_ERROR };
 
-	if (r)
-		status = r > 0 ? EXIT_CLEAN : EXIT_TROUBLE;
-	else
-		status = run(&o, argv + optind, argc - optind);
-	strlist_free(&o.c.rule_files);
-	return status;
+	return cli_main(&cmd, &o.c, &o, argc, argv);
 }

@@ -1,11 +1,7 @@
 /* confine policy: writes the runtime guard's policy (the functions to confine, per build-id). */
-#include <getopt.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 #include "cli.h"
 #include "policy.h"
-#include "pool.h"
 
 static const char usage[] =
 	"usage: confine policy [options] -o FILE PATH...\n"
@@ -22,76 +18,41 @@ static const char usage[] =
 	"Exit status: 0 written, 2 an input was unusable (then nothing is written) or the command\n"
 	"line is wrong.\n";
 
-static int build(const struct pool_result *res, const struct rules *rules, char **text)
+/* The policy text of the usable reports; NULL when out of memory. */
+static char *build(const struct cli_scan *s)
 {
 	struct policy p = { 0 };
-	char digest[17];
+	char digest[17], *text;
 	int err = 0;
 
-	for (size_t i = 0; !err && i < res->n; i++)
-		if (res->reports[i])
-			err = policy_add_report(&p, res->reports[i], rules);
+	for (size_t i = 0; !err && i < s->nok; i++)
+		err = policy_add_report(&p, s->ok[i], s->rules);
 	policy_digest(rules_builtin(), digest);
-	*text = err ? NULL : policy_render(&p, digest);
+	text = err ? NULL : policy_render(&p, digest);
 	policy_clear(&p);
-	return *text ? 0 : -1;
+	return text;
 }
 
-static int run(const struct common_opts *c, char **paths, int n)
+static int run(void *opts, char **paths, int npaths)
 {
-	struct input_list units = { 0 };
-	struct pool_result res = { 0 };
-	struct rules *rules = cli_load_rules(c);
-	struct analysis_options ao = { .rules = rules, .libc = c->libc };
+	struct common_opts *c = opts;
+	struct cli_scan s = { 0 };
 	int status = EXIT_TROUBLE;
-	char *text = NULL;
 
-	if (!rules || cli_expand(&units, paths, n))
-		goto out;
-	if (pool_run(&units, &ao, c->jobs, isatty(STDERR_FILENO), DIAG_WARN, &res) || build(&res, rules, &text)) {
-		cli_error("out of memory");
-		goto out;
-	}
-	pool_print_messages(&res);
+	c->fleet.no_saved = true;   /* a policy needs the binaries, not saved results */
 	/* A policy without one of the modules asked for would confine less than expected. */
-	if (!res.failed && cli_write(c, text) == 0)
+	if (cli_scan_run(&s, c, paths, npaths) == 0 && !s.res.failed && cli_write_free(c, build(&s)) == 0)
 		status = EXIT_CLEAN;
-out:
-	free(text);
-	pool_result_free(&res);
-	input_list_free(&units);
-	rules_free(rules);
+	cli_scan_free(&s);
 	return status;
 }
 
 int cmd_policy(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' }, { "rules", required_argument, NULL, 'R' },
-		{ "libc", required_argument, NULL, 'L' },   { "jobs", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+	static const struct cli_command cmd = {
+		"policy", usage, CLI_OUTPUT | CLI_RULES | CLI_JOBS, NULL, NULL, "PATH", NULL, NULL, run,
 	};
 	struct common_opts c;
-	int opt, r, status;
 
-	cli_common_init(&c);
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":o:j:h", longopts, NULL)) != -1) {
-		if ((r = cli_common_option(&c, opt, optarg)) > 0)
-			continue;
-		if (r == 0 && opt == 'h')
-			return fputs(usage, stdout), strlist_free(&c.rule_files), EXIT_CLEAN;
-		if (r == 0)
-			cli_bad_option("policy", opt, argv);
-		strlist_free(&c.rule_files);
-		return EXIT_TROUBLE;
-	}
-	if (optind >= argc) {
-		cli_error("policy: no PATH given (try 'confine policy --help')");
-		status = EXIT_TROUBLE;
-	} else {
-		status = run(&c, argv + optind, argc - optind);
-	}
-	strlist_free(&c.rule_files);
-	return status;
+	return cli_main(&cmd, &c, &c, argc, argv);
 }

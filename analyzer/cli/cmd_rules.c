@@ -1,5 +1,4 @@
 /* confine rules: prints the active rule set in the rule-file format. */
-#include <getopt.h>
 #include <stdio.h>
 #include "cli.h"
 
@@ -13,13 +12,6 @@ static const char usage[] =
 	"  -h, --help         this help\n"
 	"\n"
 	"Exit status: 0 printed, 2 a rules file is unusable or the command line is wrong.\n";
-
-static const struct option longopts[] = {
-	{ "rules", required_argument, NULL, 'R' },
-	{ "libc", required_argument, NULL, 'L' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
 
 static const char *field(const char *s)
 {
@@ -44,38 +36,30 @@ static void print_rule(const struct rule *ru)
 	printf("\n");
 }
 
-int cmd_rules(int argc, char **argv)
+static int run(void *opts, char **operands, int n)
 {
-	struct common_opts c;
-	struct rules *r;
-	int opt, h;
+	const struct common_opts *c = opts;
+	struct rules *r = cli_load_rules(c);
 
-	cli_common_init(&c);
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if ((h = cli_common_option(&c, opt, optarg)) != 0) {
-			if (h < 0)
-				return EXIT_TROUBLE;
-			continue;
-		}
-		if (opt == 'h') {
-			fputs(usage, stdout);
-			return EXIT_CLEAN;
-		}
-		cli_bad_option("rules", opt, argv);
-		return EXIT_TROUBLE;
-	}
-	r = cli_load_rules(&c);
-	strlist_free(&c.rule_files);
+	(void)operands;
+	(void)n;
 	if (!r)
 		return EXIT_TROUBLE;
 	printf("# function\tgroup\tseverity\tcategory\talternative\tsource\taliases\tquery\n");
 	for (size_t i = 0; i < rules_count(r); i++) {
 		const struct rule *ru = rules_at(r, i);
 
-		if (ru->sources & (c.libc | SOURCE_USER))
+		if (ru->sources & (c->libc | SOURCE_USER))
 			print_rule(ru);
 	}
 	rules_free(r);
 	return EXIT_CLEAN;
+}
+
+int cmd_rules(int argc, char **argv)
+{
+	static const struct cli_command cmd = { "rules", usage, CLI_RULES, NULL, NULL, NULL, NULL, NULL, run };
+	struct common_opts c;
+
+	return cli_main(&cmd, &c, &c, argc, argv);
 }

@@ -1,6 +1,5 @@
 /* confine run: runs a program under the runtime guard (LD_PRELOAD and CONFINE_OPTIONS). */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,48 +98,66 @@ static int explain_with(const char *options, const char *program)
 	return status;
 }
 
-int cmd_run(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "options", required_argument, NULL, 'O' },
-		{ "help-options", no_argument, NULL, 'H' },
-		{ "explain", no_argument, NULL, 'E' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *options = NULL;
-	char guard[PATH_MAX];
-	bool explain = false;
-	int opt;
+static const struct option longopts[] = {
+	{ "options", required_argument, NULL, 'O' },
+	{ "help-options", no_argument, NULL, 'H' },
+	{ "explain", no_argument, NULL, 'E' },
+	{ NULL, 0, NULL, 0 },
+};
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-		if (opt == 'O')
-			options = optarg;
-		else if (opt == 'E')
-			explain = true;
-		else if (opt == 'H')
-			return help_options(), EXIT_CLEAN;
-		else if (opt == 'h')
-			return fputs(usage, stdout), EXIT_CLEAN;
-		else
-			return cli_bad_option("run", opt, argv), EXIT_TROUBLE;
+struct run_opts {
+	struct common_opts c;   /* none of them is an option of run */
+	const char *options;
+	bool explain;
+};
+
+/* run's options: 1 handled, CLI_DONE after --help-options, 0 not one of them. */
+static int option(void *opts, int opt, const char *arg)
+{
+	struct run_opts *o = opts;
+
+	switch (opt) {
+	case 'O':
+		o->options = arg;
+		return 1;
+	case 'E':
+		o->explain = true;
+		return 1;
+	case 'H':
+		help_options();
+		return CLI_DONE;
+	default:
+		return 0;
 	}
-	if (optind >= argc) {
-		cli_error("run: no PROGRAM given (try 'confine run --help')");
-		return EXIT_TROUBLE;
-	}
-	if (explain)
-		return explain_with(options, argv[optind]);
+}
+
+/* Replaces this process with the program (argv: PROGRAM ARGS...); returns only on failure. */
+static int run(void *opts, char **argv, int n)
+{
+	const struct run_opts *o = opts;
+	char guard[PATH_MAX];
+
+	(void)n;
+	if (o->explain)
+		return explain_with(o->options, argv[0]);
 	if (find_guard(guard, sizeof(guard))) {
 		cli_error("run: cannot find the guard library %s (build it, or set CONFINE_GUARD)", guard);
 		return EXIT_TROUBLE;
 	}
-	if (set_env(guard, options)) {
+	if (set_env(guard, o->options)) {
 		cli_error("run: cannot set the environment: %s", strerror(errno));
 		return EXIT_TROUBLE;
 	}
-	execvp(argv[optind], argv + optind);
-	cli_error("run: %s: %s", argv[optind], strerror(errno));
+	execvp(argv[0], argv);
+	cli_error("run: %s: %s", argv[0], strerror(errno));
 	return 127;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	/* '+': the options end at PROGRAM, whose own options are its arguments. */
+	static const struct cli_command cmd = { "run", usage, 0, "+", longopts, "PROGRAM", option, NULL, run };
+	struct run_opts o = { 0 };
+
+	return cli_main(&cmd, &o.c, &o, argc, argv);
 }

@@ -1,12 +1,10 @@
 /* confine scan: audit ELF objects and print findings as text, JSON or SARIF. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
 #include "finding_filter.h"
-#include "pool.h"
 #include "report_json.h"
 #include "report_lines.h"
 #include "report_sarif.h"
@@ -64,37 +62,23 @@ static const char usage[] =
 	"unusable (not ELF, not x86-64 ELF64, truncated, corrupt), the suppressions file is\n"
 	"unusable or the command line is wrong; the other inputs are still scanned and reported.\n";
 
+/* scan's own long options; cli_main adds the common ones. */
 static const struct option longopts[] = {
-	{ "format", required_argument, NULL, 'f' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "rules", required_argument, NULL, 'R' },
-	{ "libc", required_argument, NULL, 'L' },
-	{ "jobs", required_argument, NULL, 'j' },
 	{ "show-ignored", no_argument, NULL, 'I' },
 	{ "show-protected", no_argument, NULL, 'U' },
-	{ "decoder", required_argument, NULL, 'D' },
-	{ "suppressions", required_argument, NULL, 'S' },
-	{ "source-root", required_argument, NULL, 'P' },
 	{ "kind", required_argument, NULL, 'K' },
 	{ "min-severity", required_argument, NULL, 'M' },
 	{ "summary", no_argument, NULL, 'Y' },
 	{ "group-by", required_argument, NULL, 'G' },
 	{ "limit", required_argument, NULL, 'N' },
 	{ "via", required_argument, NULL, 'V' },
-	{ "no-color", no_argument, NULL, 'C' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	FLEET_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
 struct scan_opts {
 	struct common_opts c;
-	const char *format;
-	const char *suppressions, *source_root;
 	bool show_ignored;
 	bool show_protected;
-	int verbosity;
 	struct finding_select select;
 	struct text_options text;
 };
@@ -140,154 +124,82 @@ static int parse_kinds(const char *arg, unsigned *kinds)
 	return err;
 }
 
-/* The triage options; 1 when opt is not one of them, 0 when handled, -1 on a bad value. */
-static int parse_triage(int opt, const char *arg, struct scan_opts *o)
+/* scan's own options (the common ones are cli_main's): 1 handled, 0 not one of them, -1 on a
+ * bad value (reported). */
+static int option(void *opts, int opt, const char *arg)
 {
+	struct scan_opts *o = opts;
+
 	switch (opt) {
+	case 'I':
+		o->show_ignored = true;
+		return 1;
+	case 'U':
+		o->show_protected = true;
+		return 1;
 	case 'K':
-		return parse_kinds(arg, &o->select.kinds);
+		return parse_kinds(arg, &o->select.kinds) ? -1 : 1;
 	case 'M':
 		if (strcmp(arg, "warning") && strcmp(arg, "error")) {
 			cli_error("--min-severity: '%s' is not one of warning, error", arg);
 			return -1;
 		}
 		o->select.min_severity = strcmp(arg, "error") ? SEVERITY_WARNING : SEVERITY_ERROR;
-		return 0;
+		return 1;
 	case 'Y':
 		o->text.summary = true;
-		return 0;
+		return 1;
 	case 'G':
 		if (strcmp(arg, "function") && strcmp(arg, "state")) {
 			cli_error("--group-by: '%s' is not one of function, state", arg);
 			return -1;
 		}
 		o->text.group_by_state = !strcmp(arg, "state");
-		return 0;
-	case 'N':
-		return parse_count("--limit", arg, false, &o->text.limit);
-	case 'V':
-		return parse_count("--via", arg, true, &o->text.via);
-	default:
 		return 1;
+	case 'N':
+		return parse_count("--limit", arg, false, &o->text.limit) ? -1 : 1;
+	case 'V':
+		return parse_count("--via", arg, true, &o->text.via) ? -1 : 1;
+	default:
+		return 0;
 	}
 }
 
-/* Returns -1 to stop with EXIT_TROUBLE, 1 after --help, 0 to go on. */
-static int parse(int argc, char **argv, struct scan_opts *o)
+static int validate(void *opts)
 {
-	int opt, r;
+	struct scan_opts *o = opts;
+	const char *f = o->c.format ? o->c.format : (o->c.format = "text");
 
-	cli_common_init(&o->c);
-	o->format = "text";
-	o->verbosity = DIAG_WARN;
-	o->select.min_severity = SEVERITY_WARNING;
-	o->text.limit = TEXT_DEFAULT_LIMIT;
-	o->text.via = TEXT_DEFAULT_VIA;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":f:o:j:hv", longopts, NULL)) != -1) {
-		if ((r = cli_common_option(&o->c, opt, optarg)) != 0 || (r = parse_triage(opt, optarg, o)) <= 0) {
-			if (r < 0)
-				return -1;
-			continue;
-		}
-		switch (opt) {
-		case 'f':
-			o->format = optarg;
-			break;
-		case 'I':
-			o->show_ignored = true;
-			break;
-		case 'U':
-			o->show_protected = true;
-			break;
-		case 'S':
-			o->suppressions = optarg;
-			break;
-		case 'P':
-			o->source_root = optarg;
-			break;
-		case 'v':
-			o->verbosity = o->verbosity < DIAG_DEBUG ? o->verbosity + 1 : DIAG_DEBUG;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 1;
-		default:
-			cli_bad_option("scan", opt, argv);
-			return -1;
-		}
-	}
-	if (strcmp(o->format, "text") && strcmp(o->format, "json") && strcmp(o->format, "jsonl") &&
-	    strcmp(o->format, "sarif") && report_lines_style(o->format) < 0) {
-		cli_error("--format: '%s' is not one of text, json, jsonl, sarif, gcc, github", o->format);
-		return -1;
-	}
-	if (optind >= argc) {
-		cli_error("scan: no PATH given (try 'confine scan --help')");
+	if (strcmp(f, "text") && strcmp(f, "json") && strcmp(f, "jsonl") && strcmp(f, "sarif") &&
+	    report_lines_style(f) < 0) {
+		cli_error("--format: '%s' is not one of text, json, jsonl, sarif, gcc, github", f);
 		return -1;
 	}
 	return 0;
 }
 
-static void print_error(void *ctx, enum diag_level level, const char *msg)
+static void print_suppressed(const struct scan_opts *o, const struct cli_scan *s, size_t n)
 {
-	(void)ctx;
-	if (level == DIAG_ERROR)
-		cli_error("error: %s", msg);
+	if (s->sup && o->c.verbosity >= DIAG_INFO)
+		cli_error("%zu finding%s suppressed", n, n == 1 ? "" : "s");
 }
 
-static char *render(const struct scan_opts *o, const struct pool_result *res,
-		    struct saved_results *saved, struct sarif_options *sarif)
+/* The whole report in a format other than JSON; NULL when out of memory. */
+static char *render(const struct scan_opts *o, struct cli_scan *s)
 {
-	struct module_report **ok = calloc(res->n + saved->n + 1, sizeof(*ok));
-	struct strlist errors = { 0 };
-	size_t n = 0;
-	char *text;
+	struct sarif_options so = { s->root, s->cwd, &s->errors };
+	struct text_options to = o->text;
+	int style = report_lines_style(o->c.format);
+	bool sarif = s->root != NULL;   /* resolved for sarif and github alone */
 
-	if (!ok)
-		return NULL;
-	for (size_t i = 0; i < res->n; i++) {
-		if (res->reports[i])
-			ok[n++] = res->reports[i];
-		for (size_t k = 0; k < res->messages[i].n; k++)
-			if (!strncmp(res->messages[i].v[k], "error: ", 7))
-				strlist_add(&errors, res->messages[i].v[k] + 7, false);
-	}
-	fleet_take_saved(saved, ok, &n, &errors);
-	if (!strcmp(o->format, "json")) {
-		text = report_json_render(ok, n, &errors, o->show_ignored);
-	} else if (report_lines_style(o->format) >= 0) {
-		text = report_lines_render(ok, n, report_lines_style(o->format), sarif);
-	} else if (sarif) {
-		sarif->errors = &errors;
-		text = report_sarif_render(ok, n, sarif);
-	} else {
-		struct text_options to = o->text;
-		to.show_protected = o->show_protected;
-
-		to.color = o->c.color;
-		to.show_ignored = o->show_ignored;
-		text = report_text_render(ok, n, &to);
-	}
-	strlist_free(&errors);
-	free(ok);
-	return text;
-}
-
-/* Loads --suppressions into a new set (NULL without the option); -1 after reporting. */
-static int load_suppressions(const struct scan_opts *o, struct suppress_set **out)
-{
-	struct diag d = { print_error, NULL };
-
-	*out = NULL;
-	if (!o->suppressions)
-		return 0;
-	*out = calloc(1, sizeof(**out));
-	if (!*out) {
-		cli_error("out of memory");
-		return -1;
-	}
-	return suppress_load(*out, o->suppressions, &d) ? -1 : 0;
+	if (style >= 0)
+		return report_lines_render(s->ok, s->nok, style, sarif ? &so : NULL);
+	if (sarif)
+		return report_sarif_render(s->ok, s->nok, &so);
+	to.show_protected = o->show_protected;
+	to.color = o->c.color;
+	to.show_ignored = o->show_ignored;
+	return report_text_render(s->ok, s->nok, &to);
 }
 
 /* JSON and JSON Lines are written while the scan goes on: each module as soon as it and those
@@ -347,104 +259,67 @@ static int stream_saved(struct stream *st, struct saved_results *saved)
 	return err;
 }
 
-static int run_streamed(const struct scan_opts *o, const struct input_list *units,
-			const struct analysis_options *ao, struct suppress_set *sup,
-			struct fleet_cache *fc, struct saved_results *saved, struct pool_result *res)
+static int run_streamed(const struct scan_opts *o, struct cli_scan *s)
 {
-	struct stream st = { .sup = sup, .select = &o->select };
+	struct stream st = { .sup = s->sup, .select = &o->select };
 	struct pool_sink sink = { stream_unit, &st };
 	struct cli_stream out;
 	int err;
 
 	if (cli_stream_open(&o->c, &out))
 		return EXIT_TROUBLE;
-	st.js = report_json_open(!strcmp(o->format, "jsonl"), o->show_ignored, write_file, out.f);
-	err = st.js ? pool_run_streaming(units, ao, o->c.jobs, isatty(STDERR_FILENO), o->verbosity,
-					 fc ? &fc->pool : NULL, &sink, res) : -ENOMEM;
+	st.js = report_json_open(!strcmp(o->c.format, "jsonl"), o->show_ignored, write_file, out.f);
+	err = st.js ? pool_run_streaming(&s->units, &s->ao, o->c.jobs, isatty(STDERR_FILENO),
+					 o->c.verbosity, s->cache, &sink, &s->res) : -ENOMEM;
 	if (!err && !st.err)
-		st.err = stream_saved(&st, saved);
+		st.err = stream_saved(&st, &s->saved);
 	err = report_json_close(st.js) ?: st.err ?: err;
-	pool_print_messages(res);
-	if (fc)
-		fleet_cache_report(fc, units->n, o->verbosity);
-	if (sup && o->verbosity >= DIAG_INFO)
-		cli_error("%zu finding%s suppressed", st.suppressed, st.suppressed == 1 ? "" : "s");
+	cli_scan_messages(s, &o->c);
+	print_suppressed(o, s, st.suppressed);
 	if (err == -ENOMEM)
 		cli_error("out of memory");
 	if (cli_stream_close(&o->c, &out, err))
 		return EXIT_TROUBLE;
-	return res->failed || saved->errors.n ? EXIT_TROUBLE : EXIT_CLEAN;
+	return s->res.failed || s->saved.errors.n ? EXIT_TROUBLE : EXIT_CLEAN;
 }
 
-static int run(const struct scan_opts *o, char **paths, int npaths)
+static int run(void *opts, char **paths, int npaths)
 {
-	struct input_list units = { 0 };
-	struct pool_result res = { 0 };
-	struct saved_results saved = { 0 };
-	struct fleet_cache fc = { 0 };
-	struct suppress_set *sup = NULL;
-	struct rules *rules = NULL;
-	struct analysis_options ao = { .libc = o->c.libc, .decoder = o->c.decoder };
-	struct sarif_options so = { 0 };
-	struct diag d = { print_error, NULL };
-	int status = EXIT_TROUBLE, nocache = 1;
-	size_t suppressed = 0, selected = 0;
-	char *text = NULL, *root = NULL, *cwd = NULL;
-	bool sarif = !strcmp(o->format, "sarif") || !strcmp(o->format, "github");
+	const struct scan_opts *o = opts;
+	struct cli_scan s = { 0 };
+	int status = EXIT_TROUBLE;
+	size_t selected = 0;
 
-	if ((sarif && report_sarif_resolve(o->source_root, &root, &cwd, &d)) ||
-	    load_suppressions(o, &sup) || !(ao.rules = rules = cli_load_rules(&o->c)) ||
-	    fleet_inputs(&o->c.fleet, paths, npaths, &units, &saved) ||
-	    (nocache = fleet_cache_init(&o->c.fleet, &o->c.rule_files, o->c.libc, &fc)) < 0)
+	if (cli_scan_load(&s, &o->c, paths, npaths))
 		goto out;
-	so.source_root = root;
-	so.cwd = cwd;
-	if (!strncmp(o->format, "json", 4)) {
-		status = run_streamed(o, &units, &ao, sup, nocache ? NULL : &fc, &saved, &res);
+	if (!strncmp(o->c.format, "json", 4)) {
+		status = run_streamed(o, &s);
 		goto out;
 	}
-	if (pool_run_cached(&units, &ao, o->c.jobs, isatty(STDERR_FILENO), o->verbosity,
-			    nocache ? NULL : &fc.pool, &res) ||
-	    (sup && finding_filter_apply_all(res.reports, res.n, sup, &suppressed)) ||
-	    (sup && finding_filter_apply_all(saved.mods, saved.n, sup, &suppressed)) ||
-	    finding_filter_select_all(res.reports, res.n, &o->select, &selected) ||
-	    finding_filter_select_all(saved.mods, saved.n, &o->select, &selected)) {
+	if (cli_scan_analyze(&s, &o->c))
+		goto out;
+	if (finding_filter_select_all(s.ok, s.nok, &o->select, &selected)) {
 		cli_error("out of memory");
 		goto out;
 	}
-	pool_print_messages(&res);
-	if (!nocache)
-		fleet_cache_report(&fc, units.n, o->verbosity);
-	if (sup && o->verbosity >= DIAG_INFO)
-		cli_error("%zu finding%s suppressed", suppressed, suppressed == 1 ? "" : "s");
-	text = render(o, &res, &saved, sarif ? &so : NULL);
-	if (!text) {
-		cli_error("out of memory");
-		goto out;
-	}
-	if (cli_write(&o->c, text) == 0)
-		status = res.failed || saved.errors.n ? EXIT_TROUBLE : EXIT_CLEAN;
+	print_suppressed(o, &s, s.suppressed);
+	if (cli_write_free(&o->c, render(o, &s)) == 0)
+		status = s.res.failed ? EXIT_TROUBLE : EXIT_CLEAN;
 out:
-	free(text);
-	free(root);
-	free(cwd);
-	free(sup);
-	pool_result_free(&res);
-	saved_results_clear(&saved);
-	input_list_free(&units);
-	rules_free(rules);
+	cli_scan_free(&s);
 	return status;
 }
 
 int cmd_scan(int argc, char **argv)
 {
-	struct scan_opts o = { 0 };
-	int r = parse(argc, argv, &o), status;
+	static const struct cli_command cmd = {
+		"scan", usage, CLI_OUTPUT | CLI_RULES | CLI_JOBS | CLI_FORMAT | CLI_SUPPRESS | CLI_SOURCE_ROOT |
+		CLI_VERBOSE | CLI_COLOR | CLI_DECODER | CLI_FLEET, NULL, longopts, "PATH", option, validate, run,
+	};
+	struct scan_opts o = {
+		.select.min_severity = SEVERITY_WARNING,
+		.text = { .limit = TEXT_DEFAULT_LIMIT, .via = TEXT_DEFAULT_VIA },
+	};
 
-	if (r)
-		status = r > 0 ? EXIT_CLEAN : EXIT_TROUBLE;
-	else
-		status = run(&o, argv + optind, argc - optind);
-	strlist_free(&o.c.rule_files);
-	return status;
+	return cli_main(&cmd, &o.c, &o, argc, argv);
 }

@@ -5,17 +5,12 @@
 
 #include <limits.h>
 #include <stdbool.h>
-#include <getopt.h>
 #include "input.h"
 #include "pool.h"
 #include "saved_report.h"
 
+/* getopt values of --shard and --cache (cli_main lists them for the commands that take them). */
 enum { FLEET_OPT_SHARD = 0x100, FLEET_OPT_CACHE };
-
-/* The long options, for a command's option table. */
-#define FLEET_LONGOPTS                                                  \
-	{ "shard", required_argument, NULL, FLEET_OPT_SHARD },          \
-	{ "cache", optional_argument, NULL, FLEET_OPT_CACHE }
 
 /* Their lines of --help. */
 #define FLEET_USAGE                                                                              \

@@ -35,14 +35,6 @@ for opt in "text (default), json, jsonl (JSON Lines" "gcc" "github" "--suppressi
 done
 
 # --- command-line errors: exit 2, one line ----------------------------------------------------------
-# usage_error WANT ARGS...: confine ARGS exits 2 with exactly WANT on stderr and nothing on stdout.
-usage_error() {
-	expect=$1
-	shift
-	assert_exit 2 "$CONFINE" "$@"
-	echo "$expect" | cmp -s - "$TMP/exit.err" || fail "confine $*: stderr '$(cat "$TMP/exit.err")', want '$expect'"
-	[ -s "$TMP/exit.out" ] && fail "confine $*: stdout not empty"
-}
 usage_error "confine: --severity: 'fatal' is not one of error, warning" check -b b.txt --severity fatal h/v1-O0/liblegacy.so
 usage_error "confine: --format: 'xml' is not one of text, json, sarif, gcc, github" check -b b.txt -f xml h/v1-O0/liblegacy.so
 usage_error "confine: --format: 'xml' is not one of text, json, jsonl, sarif, gcc, github" scan -f xml h/v1-O0/liblegacy.so

@@ -35,6 +35,15 @@ assert_exit() {
 	[ "$got" = "$want" ] || fail "exit $got, want $want: $* (stderr: $(head -c 300 "$TMP/exit.err"))"
 }
 
+# usage_error WANT ARGS...: confine ARGS exits 2 with exactly WANT on stderr and nothing on stdout.
+usage_error() {
+	expect=$1
+	shift
+	assert_exit 2 "$CONFINE" "$@"
+	echo "$expect" | cmp -s - "$TMP/exit.err" || fail "confine $*: stderr '$(cat "$TMP/exit.err")', want '$expect'"
+	[ -s "$TMP/exit.out" ] && fail "confine $*: stdout not empty"
+}
+
 # assert_contains FILE TEXT: FILE holds the exact line TEXT.
 assert_line() {
 	grep -qxF -- "$2" "$1" || fail "$1 lacks the line: $2"

@@ -9,6 +9,10 @@ ln -s "$FX/history" h
 for fmt in gcc github; do
 	assert_golden "scan/formats/legacy.o.$fmt" "$CONFINE" scan -f "$fmt" fx/O0/legacy.o
 	assert_golden "scan/formats/legacy_cxx.o.$fmt" "$CONFINE" scan -f "$fmt" fx/O2/legacy_cxx.o
+	# Columns from DWARF: gcc's at -O0 and -O2 (declarations and calls); clang's at -O2 (calls
+	# only: clang records no declaration columns, so state lines have file:line: alone).
+	assert_golden "scan/formats/legacy-O2.o.$fmt" "$CONFINE" scan -f "$fmt" fx/O2/legacy.o
+	assert_golden "scan/formats/liblegacy-clang.so.$fmt" "$CONFINE" scan -f "$fmt" fx/history/v1-clang/liblegacy.so
 	# Without debug info: the binary's path, no line.
 	assert_golden "scan/formats/app-stripped.$fmt" "$CONFINE" scan -f "$fmt" fx/O2/app-stripped
 done
@@ -16,9 +20,9 @@ done
 n=$("$CONFINE" scan -f gcc fx | wc -l)
 want=$("$CONFINE" scan fx | sed -n 's/^summary: [0-9]* modules; \([0-9]*\) findings.*/\1/p')
 [ "$n" = "$want" ] && [ "$n" -gt 100 ] || fail "scan -f gcc: $n lines, the text report counts $want findings"
-"$CONFINE" scan -f gcc fx | grep -vqE '^[^ :]+(:[0-9]+:[0-9]+)?: (error|warning): .* \[confine-(mutable-global|mutable-static|mutable-local-static|non-reentrant-call)\]$' &&
-	fail "scan -f gcc: a line not in the form file:line:col: level: text [confine-KIND]"
-"$CONFINE" scan -f github fx | grep -vqE '^::(error|warning) file=[^,]+(,line=[0-9]+)?,title=confine [a-z-]+::' &&
+"$CONFINE" scan -f gcc fx | grep -vqE '^[^ :]+(:[0-9]+(:[0-9]+)?)?: (error|warning): .* \[confine-(mutable-global|mutable-static|mutable-local-static|non-reentrant-call)\]$' &&
+	fail "scan -f gcc: a line not in the form file[:line[:col]]: level: text [confine-KIND]"
+"$CONFINE" scan -f github fx | grep -vqE '^::(error|warning) file=[^,]+(,line=[0-9]+(,col=[0-9]+)?)?,title=confine [a-z-]+::' &&
 	fail "scan -f github: a line that is not a workflow command"
 # github paths are relative to --source-root, like SARIF URIs; property values are escaped.
 mkdir sub
@@ -78,6 +82,14 @@ ms = doc["modules"]
 prot = {f["protection"] for m in ms for f in m["findings"] if f["kind"] != "non-reentrant-call"}
 assert prot == {"none", "lock", "atomic", "once", "signal-flag"}, prot
 assert {m["aware_reason"] for m in ms} == {None, "sync", "threads", "tls", "rust"}
+# Columns: gcc records them for declarations and code, clang for code only; a column goes with
+# a line.
+fs = [f for m in ms for f in m["findings"]]
+sites = [s for f in fs for s in f.get("sites", [])]
+assert all(x["column"] is None or x["line"] for x in fs + sites)
+assert any(f["column"] for f in fs if f["kind"] != "non-reentrant-call")
+assert any(f["column"] is None and f["line"] for f in fs if f["kind"] != "non-reentrant-call")
+assert sum(1 for s in sites if s["column"]) > len(sites) // 2
 PYEOF
 # Saved results read back keep the awareness reason: a program that only creates threads.
 "$CONFINE" scan -f json fx/hosts/O0/exit >threads.json
@@ -115,8 +127,10 @@ broken severity tree.json 'del doc["modules"][0]["findings"][0]["severity"]' \
 	"modules/0/findings/0: 'severity' is a required property"
 broken sites tree.json 'next(f for f in doc["modules"][0]["findings"] if f["kind"] == "non-reentrant-call")["sites"] = []' \
 	"sites: [] is too short"
-broken extra tree.json 'doc["modules"][0]["findings"][0]["column"] = 3' \
-	"modules/0/findings/0: Unevaluated properties are not allowed ('column' was unexpected)"
+broken extra tree.json 'doc["modules"][0]["findings"][0]["col"] = 3' \
+	"modules/0/findings/0: Unevaluated properties are not allowed ('col' was unexpected)"
+broken column tree.json 'doc["modules"][0]["findings"][0]["column"] = 0' \
+	"modules/0/findings/0/column: 0 is less than the minimum of 1"
 broken reason tree.json 'doc["modules"][0]["aware_reason"] = "locks"' \
 	"modules/0/aware_reason: 'locks' is not one of ['sync', 'threads', 'tls', 'rust', None]"
 broken aware tree.json 'm = next(m for m in doc["modules"] if m["thread_aware"]); m["evidence"] = None' \

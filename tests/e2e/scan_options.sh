@@ -73,13 +73,13 @@ match($0, /^\.modules\[[0-9]+\]\.functions\[[0-9]+\]\./) {
 match($0, /^\.modules\[[0-9]+\]\./) { note(substr($0, 1, RLENGTH), substr($0, RLENGTH + 1), "module") }
 END { for (id in keys) print type[id] " " kind[id] keys[id] }' "$TMP/all.flat" | sort -u >"$TMP/shapes"
 cat >"$TMP/shapes.want" <<'EOF'
-finding kind="mutable-global" kind symbol demangled name function section size address file line readers writers address_takers guarded_init severity protection lock accesses fingerprint
-finding kind="mutable-local-static" kind symbol demangled name function section size address file line readers writers address_takers guarded_init severity protection lock accesses fingerprint
-finding kind="mutable-static" kind symbol demangled name function section size address file line readers writers address_takers guarded_init severity protection lock accesses fingerprint
-finding kind="non-reentrant-call" kind symbol demangled name function file line group alternative severity category sites fingerprint
+finding kind="mutable-global" kind symbol demangled name function section size address file line column readers writers address_takers guarded_init severity protection lock accesses fingerprint
+finding kind="mutable-local-static" kind symbol demangled name function section size address file line column readers writers address_takers guarded_init severity protection lock accesses fingerprint
+finding kind="mutable-static" kind symbol demangled name function section size address file line column readers writers address_takers guarded_init severity protection lock accesses fingerprint
+finding kind="non-reentrant-call" kind symbol demangled name function file line column group alternative severity category sites fingerprint
 function  name demangled address size guard unprotected direct via init_only exported entry_branches unit
 module  path type member build_id stripped debug_info thread_aware evidence aware_reason units findings functions
-site  address function file line how
+site  address function file line column how
 EOF
 diff -u "$TMP/shapes.want" "$TMP/shapes" >&2 || fail "json: the keys of modules, findings, sites or functions differ"
 # Value types: every kind is one of the four, every severity error or warning, every
@@ -114,19 +114,19 @@ assert_line "$L" '.modules[0].stripped=false'
 assert_line "$L" '.modules[0].debug_info=true'
 assert_line "$L" '.modules[0].findings#=14'
 assert_line "$L" '.errors=[]'
-rows "$L" .modules[0].findings kind symbol name function file line group alternative severity category \
+rows "$L" .modules[0].findings kind symbol name function file line column group alternative severity category \
 	"sites#" "sites[0].function" "sites[0].file" "sites[0].line" "sites[0].how" >"$TMP/calls"
 C='file="fixtures/c/legacy.c"'
 while IFS= read -r row; do
 	grep -qxF -- "$row" "$TMP/calls" || fail "O0/legacy.o json lacks the finding: $row"
 done <<EOF
-kind="non-reentrant-call" symbol="strtok" name="strtok" function="legacy_tokenize" $C line=30 group="strtok" alternative="strtok_r" severity="error" category="state" sites#=1 sites[0].function="legacy_tokenize" sites[0].$C sites[0].line=30 sites[0].how="call"
-kind="non-reentrant-call" symbol="strtok" name="strtok" function="legacy_next" $C line=35 group="strtok" alternative="strtok_r" severity="error" category="state" sites#=1 sites[0].function="legacy_next" sites[0].$C sites[0].line=35 sites[0].how="call"
-kind="non-reentrant-call" symbol="strtok" name="strtok" function="legacy_tokenizer" $C line=73 group="strtok" alternative="strtok_r" severity="error" category="state" sites#=1 sites[0].function="legacy_tokenizer" sites[0].$C sites[0].line=73 sites[0].how="address-taken"
-kind="non-reentrant-call" symbol="localtime" name="localtime" function="legacy_year" $C line=45 group="tmbuf" alternative="localtime_r" severity="error" category="state" sites#=1 sites[0].function="legacy_year" sites[0].$C sites[0].line=45 sites[0].how="call"
-kind="non-reentrant-call" symbol="gmtime" name="gmtime" function="legacy_utc_hour" $C line=50 group="tmbuf" alternative="gmtime_r" severity="error" category="state" sites#=1 sites[0].function="legacy_utc_hour" sites[0].$C sites[0].line=50 sites[0].how="call"
-kind="non-reentrant-call" symbol="rand" name="rand" function="legacy_roll" $C line=63 group="rand" alternative="rand_r" severity="warning" category="posix" sites#=1 sites[0].function="legacy_roll" sites[0].$C sites[0].line=63 sites[0].how="call"
-kind="non-reentrant-call" symbol="setenv" name="setenv" function="legacy_set_tz" $C line=68 group="env" alternative=null severity="error" category="env" sites#=1 sites[0].function="legacy_set_tz" sites[0].$C sites[0].line=68 sites[0].how="call"
+kind="non-reentrant-call" symbol="strtok" name="strtok" function="legacy_tokenize" $C line=30 column=9 group="strtok" alternative="strtok_r" severity="error" category="state" sites#=1 sites[0].function="legacy_tokenize" sites[0].$C sites[0].line=30 sites[0].how="call"
+kind="non-reentrant-call" symbol="strtok" name="strtok" function="legacy_next" $C line=35 column=9 group="strtok" alternative="strtok_r" severity="error" category="state" sites#=1 sites[0].function="legacy_next" sites[0].$C sites[0].line=35 sites[0].how="call"
+kind="non-reentrant-call" symbol="strtok" name="strtok" function="legacy_tokenizer" $C line=73 column=9 group="strtok" alternative="strtok_r" severity="error" category="state" sites#=1 sites[0].function="legacy_tokenizer" sites[0].$C sites[0].line=73 sites[0].how="address-taken"
+kind="non-reentrant-call" symbol="localtime" name="localtime" function="legacy_year" $C line=45 column=9 group="tmbuf" alternative="localtime_r" severity="error" category="state" sites#=1 sites[0].function="legacy_year" sites[0].$C sites[0].line=45 sites[0].how="call"
+kind="non-reentrant-call" symbol="gmtime" name="gmtime" function="legacy_utc_hour" $C line=50 column=9 group="tmbuf" alternative="gmtime_r" severity="error" category="state" sites#=1 sites[0].function="legacy_utc_hour" sites[0].$C sites[0].line=50 sites[0].how="call"
+kind="non-reentrant-call" symbol="rand" name="rand" function="legacy_roll" $C line=63 column=9 group="rand" alternative="rand_r" severity="warning" category="posix" sites#=1 sites[0].function="legacy_roll" sites[0].$C sites[0].line=63 sites[0].how="call"
+kind="non-reentrant-call" symbol="setenv" name="setenv" function="legacy_set_tz" $C line=68 column=2 group="env" alternative=null severity="error" category="env" sites#=1 sites[0].function="legacy_set_tz" sites[0].$C sites[0].line=68 sites[0].how="call"
 EOF
 rows "$L" .modules[0].findings kind symbol demangled name function section size file line \
 	"readers#" "readers[0]" "readers[1]" "writers#" "writers[0]" guarded_init >"$TMP/state"
@@ -226,8 +226,8 @@ assert_line "$TMP/user.txt" "  14 findings (3 mutable-global, 2 mutable-static, 
 assert_no_match "$TMP/user.txt" "legacy_process  \\[via"
 "$CONFINE" scan -f json --rules "$TMP/user.rules" O0/legacy.o >"$TMP/user.json"
 flatten "$TMP/user.json" "$TMP/user.flat"
-rows "$TMP/user.flat" .modules[0].findings kind symbol function file line group alternative severity category "sites[0].how" >"$TMP/user.rows"
-assert_line "$TMP/user.rows" 'kind="non-reentrant-call" symbol="legacy_tokenize" function="legacy_process" file="fixtures/c/legacy.c" line=103 group="parser" alternative="legacy_tokenize_r" severity="error" category="state" sites[0].how="call"'
+rows "$TMP/user.flat" .modules[0].findings kind symbol function file line column group alternative severity category "sites[0].how" >"$TMP/user.rows"
+assert_line "$TMP/user.rows" 'kind="non-reentrant-call" symbol="legacy_tokenize" function="legacy_process" file="fixtures/c/legacy.c" line=103 column=9 group="parser" alternative="legacy_tokenize_r" severity="error" category="state" sites[0].how="call"'
 # A user rule with a later one of the same name: the last wins ('-' as group: the function's
 # name); a user rule can replace a built-in one (strtok as a warning).
 printf 'legacy_tokenize parser error state legacy_tokenize_r\nlegacy_tokenize - warning\nstrtok strtok warning state strtok_r\n' >"$TMP/user2.rules"
