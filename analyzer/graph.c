@@ -47,9 +47,10 @@ static long add_node(struct builder *b, struct graph_node nd)
 	return (long)b->nodes.n - 1;
 }
 
-static void add_edge(struct builder *b, long from, long to, const char *what)
+static void add_edge(struct builder *b, long from, long to, const char *what, const struct access *a)
 {
-	struct graph_edge e = { (size_t)from, (size_t)to, strdup(what) };
+	struct graph_edge e = { (size_t)from, (size_t)to, strdup(what), a ? a->protection : PROT_NONE,
+				a && a->protection == PROT_LOCK ? a->lock : NULL };
 
 	if (from < 0 || to < 0 || from == to)
 		return;
@@ -95,6 +96,15 @@ static char *state_detail(const struct finding *f)
 	return r < 0 ? NULL : s;
 }
 
+/* The access of function fn to the state of f, or NULL (reports saved before accesses). */
+static const struct access *access_of(const struct finding *f, const char *fn)
+{
+	for (size_t i = 0; i < f->naccesses; i++)
+		if (!strcmp(f->accesses[i].function, fn))
+			return &f->accesses[i];
+	return NULL;
+}
+
 static void add_state(struct builder *b, const struct finding *f)
 {
 	char *label = NULL;
@@ -109,13 +119,15 @@ static void add_state(struct builder *b, const struct finding *f)
 	}
 	ix = add_node(b, (struct graph_node){ .type = GRAPH_STATE, .label = label,
 					     .detail = state_detail(f), .kind = f->kind,
-					     .severity = SEVERITY_ERROR });
+					     .severity = SEVERITY_ERROR, .protection = f->protection,
+					     .lock = f->protection == PROT_LOCK ? f->lock : NULL });
 	for (size_t k = 0; k < f->readers.n && ix >= 0; k++) {
 		bool writes = false;
 
 		for (size_t w = 0; w < f->writers.n; w++)
 			writes |= !strcmp(f->writers.v[w], f->readers.v[k]);
-		add_edge(b, lookup(b->funcs, b->nfuncs, f->readers.v[k]), ix, writes ? "reads, writes" : "reads");
+		add_edge(b, lookup(b->funcs, b->nfuncs, f->readers.v[k]), ix, writes ? "reads, writes" : "reads",
+			 access_of(f, f->readers.v[k]));
 	}
 	for (size_t w = 0; w < f->writers.n && ix >= 0; w++) {
 		bool reads = false;
@@ -123,7 +135,8 @@ static void add_state(struct builder *b, const struct finding *f)
 		for (size_t k = 0; k < f->readers.n; k++)
 			reads |= !strcmp(f->writers.v[w], f->readers.v[k]);
 		if (!reads)
-			add_edge(b, lookup(b->funcs, b->nfuncs, f->writers.v[w]), ix, "writes");
+			add_edge(b, lookup(b->funcs, b->nfuncs, f->writers.v[w]), ix, "writes",
+				 access_of(f, f->writers.v[w]));
 	}
 }
 
@@ -197,7 +210,7 @@ static void add_call(struct builder *b, const struct finding *f)
 	}
 	for (size_t s = 0; s < f->nsites; s++)
 		if (f->sites[s].function)
-			add_edge(b, lookup(b->funcs, b->nfuncs, f->sites[s].function), g, what);
+			add_edge(b, lookup(b->funcs, b->nfuncs, f->sites[s].function), g, what, NULL);
 	free(what);
 }
 
@@ -247,7 +260,7 @@ static void add_module(struct builder *b, const struct module_report *m)
 		const struct function_report *fr = &m->functions[i];
 
 		if (!fr->direct && fr->via.n)
-			add_edge(b, (long)(first + i), lookup(b->funcs, b->nfuncs, fr->via.v[0]), "call");
+			add_edge(b, (long)(first + i), lookup(b->funcs, b->nfuncs, fr->via.v[0]), "call", NULL);
 	}
 	for (size_t i = 0; i < m->nfindings && !b->err; i++) {
 		if (m->findings[i].kind == KIND_NON_REENTRANT_CALL)

@@ -23,6 +23,8 @@ struct graph_node {
 	const struct module_report *module;
 	enum kind kind;           /* state and groups: the finding kind */
 	enum rule_severity severity;
+	enum protection protection;   /* state: the finding's (none when any access is unprotected) */
+	const char *lock;         /* state protected by a lock: its name when known (borrowed) */
 	unsigned entry;           /* functions: enum graph_entry bits */
 	bool guard, init_only;    /* functions: as in struct function_report */
 	size_t depth;             /* functions: calls to the nearest function touching state */
@@ -33,6 +35,8 @@ struct graph_node {
 struct graph_edge {
 	size_t from, to;          /* node indices */
 	char *what;               /* "call", "reads", "writes", "reads, writes", "calls strtok, ..." */
+	enum protection protection;   /* a function's access to state: its protection; else none */
+	const char *lock;         /* with lock protection: the lock's name when known (borrowed) */
 };
 
 struct graph {

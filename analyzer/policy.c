@@ -17,6 +17,11 @@ static void fn_clear(struct policy_fn *f)
 
 void policy_clear(struct policy *p)
 {
+	if (p && p->block) {
+		free(p->block);
+		*p = (struct policy){ 0 };
+		return;
+	}
 	for (size_t i = 0; p && i < p->n; i++) {
 		for (size_t k = 0; k < p->mods[i].nfns; k++)
 			fn_clear(&p->mods[i].fns[k]);

@@ -48,6 +48,7 @@ struct policy_module {
 struct policy {
 	struct policy_module *mods;   /* grown with VEC_RESERVE_ARRAY */
 	size_t n, cap;
+	void *block;                  /* unpacked (policy_pack.h): the one allocation of it all */
 };
 
 /* Appends the module's confinable functions (guard: direct and not init-only), each with its
@@ -71,7 +72,7 @@ int policy_parse(const char *text, const char *origin, const struct diag *d, str
 /* The module with this build-id, or NULL. */
 const struct policy_module *policy_find(const struct policy *p, const char *build_id);
 
-/* Releases the modules; p itself is the caller's. */
+/* Releases the modules; p itself is the caller's. Accepts NULL. */
 void policy_clear(struct policy *p);
 
 /* The awareness governing fns[i]: its unit's, else the module's. */

@@ -21,6 +21,7 @@
 #include "options.h"
 #include "patcher.h"
 #include "policy.h"
+#include "policy_pack.h"
 #include "text.h"
 #include "report.h"
 #include "symbolize.h"
@@ -124,21 +125,27 @@ static bool cache_path(const char *key, const char *suffix, char *out, size_t le
 	return true;
 }
 
-/* A cache entry counts only if this version of confine made it with the same rules. */
-static bool policy_cache_load(const char *key, const char *build_id, struct policy *store)
+/* The policy cached for module m, packed (policy_pack.h): it counts only if this version of
+ * confine made it with the same rules. A damaged entry is said in one line, then analysed again. */
+static bool policy_cache_load(const struct loaded *m, const char *key, const char *build_id,
+			      struct policy *store)
 {
-	char path[PATH_MAX], *text, *digest = NULL;
-	bool ok;
+	char path[PATH_MAX], *data;
+	const char *why;
+	size_t len;
+	int err;
 
-	if (!cache_path(key, ".policy", path, sizeof(path), false) || text_read_file(path, &text, NULL) != 0)
+	if (!cache_path(key, ".policy", path, sizeof(path), false) || text_read_file(path, &data, &len) != 0)
 		return false;
-	ok = policy_parse(text, path, NULL, store, &digest) == 0 && digest && !strcmp(digest, rules_digest) &&
-	     store->n == 1 && !strcmp(store->mods[0].build_id, build_id);
-	free(text);
-	free(digest);
-	if (!ok)
+	err = policy_unpack(data, len, rules_digest, store, &why);
+	free(data);
+	if (err == -EINVAL)
+		say(0, "cache entry %s is damaged (%s): analyzing %s again", path, why, m->path);
+	if (!err && strcmp(store->mods[0].build_id, build_id)) {
 		policy_clear(store);
-	return ok;
+		return false;
+	}
+	return !err;
 }
 
 /* Past RLIMIT_FSIZE a write raises SIGXFSZ, which kills the host unless it ignores it. */
@@ -173,11 +180,13 @@ static void cache_write(const char *key, const char *suffix, const void *data, s
 
 static void policy_cache_save(const char *key, const struct policy *store)
 {
-	char *text = policy_render(store, rules_digest);
+	uint8_t *data;
+	size_t len;
 
-	if (text)
-		cache_write(key, ".policy", text, strlen(text));
-	free(text);
+	if (store->n && !policy_pack(&store->mods[0], rules_digest, &data, &len)) {
+		cache_write(key, ".policy", data, len);
+		free(data);
+	}
 }
 
 /* The patch plans of a module's functions, kept beside its policy ("KEY.plans": a header line,
@@ -314,7 +323,7 @@ static const struct policy_module *policy_for(const struct loaded *m, struct pol
 		say(0, "warning: policy %s has no module with the build-id of %s (%s): analyzing it instead",
 		    guard_flags.policy, m->path, bid[0] ? bid : "none");
 	}
-	if (policy_cache_load(key, bid, store))
+	if (policy_cache_load(m, key, bid, store))
 		return &store->mods[0];
 	if (analyze(m->path, store))
 		return NULL;
@@ -322,15 +331,14 @@ static const struct policy_module *policy_for(const struct loaded *m, struct pol
 	return store->n ? &store->mods[0] : NULL;
 }
 
-/* A guard_fns entry for a patched function; -1 when the table is full. */
-static int add_fn(const struct policy_fn *f, const char *module, int domain, uintptr_t entry)
+/* A guard_fns entry for a patched function named name; -1 when the table is full. */
+static int add_fn(const char *name, const char *module, int domain, uintptr_t entry)
 {
 	int i = guard_nfns_total;
 
 	if (i >= MAX_FNS || domain < 0)
 		return -1;
-	guard_fns[i] = (struct guard_fn){ strdup(f->demangled), NULL, GUARD_STATE, { domain, -1, -1 },
-					  module, NULL, entry };
+	guard_fns[i] = (struct guard_fn){ name, NULL, GUARD_STATE, { domain, -1, -1 }, module, NULL, entry };
 	__atomic_store_n(&guard_nfns_total, i + 1, __ATOMIC_RELEASE);
 	return i;
 }
@@ -389,26 +397,59 @@ static void log_plan(const char *module, const struct policy_module *pm, const s
 	    counts[PATCH_JUMP] + counts[PATCH_TRAP], counts[PATCH_JUMP], counts[PATCH_TRAP], counts[PATCH_SKIP]);
 }
 
+/* The demangled names of pm's functions, in one block (kept as long as the process: reports name
+ * the patched functions); names[i] points into it. */
+static char *names_copy(const struct policy_module *pm, const char **names)
+{
+	size_t len = 0;
+	char *block, *at;
+
+	for (size_t i = 0; i < pm->nfns; i++)
+		len += strlen(pm->fns[i].demangled) + 1;
+	if (!(at = block = malloc(len + 1)))
+		return NULL;
+	for (size_t i = 0; i < pm->nfns; i++) {
+		size_t n = strlen(pm->fns[i].demangled) + 1;
+
+		names[i] = memcpy(at, pm->fns[i].demangled, n);
+		at += n;
+	}
+	return block;
+}
+
+/* The domain of each function: the module's file name, or with domains=state, the groups of
+ * policy_domains (functions of one group mostly follow each other: looked up once a run). */
+static int domains_of(const struct policy_module *pm, const char *module, struct patch_job *jobs)
+{
+	struct strlist names = { 0 };
+	int one = -1;
+
+	if (strcmp(guard_flags.domains, "state"))
+		one = domains_add(module);
+	else if (policy_domains(pm, module, true, &names))
+		return -ENOMEM;
+	for (size_t i = 0; i < pm->nfns; i++)
+		jobs[i].domain = one >= 0 ? one : i && !strcmp(names.v[i], names.v[i - 1]) ? jobs[i - 1].domain :
+			domains_add(names.v[i]);
+	strlist_free(&names);
+	return 0;
+}
+
 static void confine(const struct loaded *m, const struct policy_module *pm, const char *key, bool threaded)
 {
 	const char *module = strdup(base_name(m->path));
-	struct strlist names = { 0 };
 	struct patch_job *jobs = calloc(pm->nfns + 1, sizeof(*jobs));
+	const char **names = calloc(pm->nfns + 1, sizeof(*names));
 	struct plan_cache pc = { 0 };
 
-	if (!module || !jobs || policy_domains(pm, module, !strcmp(guard_flags.domains, "state"), &names)) {
+	if (!module || !jobs || !names || !names_copy(pm, names) || domains_of(pm, module, jobs)) {
 		say(0, "%s: out of memory: not confined", m->path);
 		goto out;
 	}
 	plans_load(key, pm->nfns, &pc);
 	for (size_t i = 0; i < pm->nfns; i++) {
 		plan_one(m, &pm->fns[i], &pc, &jobs[i]);
-		/* Functions of one module mostly share a domain: look it up once. */
-		if (i && !strcmp(names.v[i], names.v[i - 1]))
-			jobs[i].domain = jobs[i - 1].domain;
-		else
-			jobs[i].domain = domains_add(names.v[i]);
-		jobs[i].fn = jobs[i].plan.strategy == PATCH_SKIP ? -1 : add_fn(&pm->fns[i], module, jobs[i].domain,
+		jobs[i].fn = jobs[i].plan.strategy == PATCH_SKIP ? -1 : add_fn(names[i], module, jobs[i].domain,
 										m->bias + pm->fns[i].addr);
 		if (jobs[i].plan.strategy != PATCH_SKIP && jobs[i].fn < 0) {
 			jobs[i].plan.strategy = PATCH_SKIP;
@@ -419,12 +460,13 @@ static void confine(const struct loaded *m, const struct policy_module *pm, cons
 	patcher_apply(jobs, pm->nfns, m->text_lo, m->text_hi, threaded);
 	log_plan(module, pm, jobs);
 out:
-	strlist_free(&names);
+	free(names);
 	free(jobs);
 }
 
 /* The functions of pm the guard confines (confinement.h), as a module of their own: shares
- * pm's strings; free only its fns array. */
+ * pm's strings, and its fns array too while all are chosen (then fns_cap is 0); free the fns
+ * array only when fns_cap is not 0. */
 static int choose(const struct policy_module *pm, struct policy_module *out)
 {
 	struct confinement c = { confinement_mode_parse(guard_flags.confine), guard_flags.functions,
@@ -433,15 +475,20 @@ static int choose(const struct policy_module *pm, struct policy_module *out)
 	size_t left = 0;
 
 	*out = *pm;
-	out->nfns = 0;
-	out->fns = calloc(pm->nfns + 1, sizeof(*out->fns));
-	if (!out->fns)
-		return -1;
+	out->nfns = out->fns_cap = 0;
 	for (size_t i = 0; i < pm->nfns; i++) {
-		if (confinement_decide(&c, pm, i, &why, &detail))
-			out->fns[out->nfns++] = pm->fns[i];
-		else
-			left++;
+		if (!confinement_decide(&c, pm, i, &why, &detail)) {
+			/* The first one left alone: a copy from here on, starting with the chosen so far. */
+			if (!left++ && !(out->fns = malloc((pm->nfns + 1) * sizeof(*out->fns))))
+				return -1;
+			if (left == 1)
+				memcpy(out->fns, pm->fns, i * sizeof(*out->fns));
+			out->fns_cap = pm->nfns;
+			continue;
+		}
+		if (out->fns_cap)
+			out->fns[out->nfns] = pm->fns[i];
+		out->nfns++;
 	}
 	if (left)
 		say(1, "%s: %zu function%s left alone (confine=%s; see confine run --explain)", base_name(pm->path),
@@ -463,7 +510,8 @@ static void process(struct loaded *m, bool threaded)
 	pm = policy_for(m, &store, key);
 	if (pm && pm->nfns && choose(pm, &chosen) == 0 && chosen.nfns)
 		confine(m, &chosen, key, threaded);
-	free(chosen.fns);
+	if (chosen.fns_cap)
+		free(chosen.fns);
 	policy_clear(&store);
 }
 

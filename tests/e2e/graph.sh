@@ -1,12 +1,16 @@
 # confine graph: DOT pinned by golden files; the HTML page is self-contained (no URL it could
 # fetch) and is opened in headless Chromium, whose rendered DOM must hold exactly the nodes and
 # edges of the fixture, after a filter, with collapsed call chains, and with a why-path shown;
-# a screenshot is saved as build/graph-legacy.png.
+# a screenshot is saved as build/graph-legacy.png. Protection colours both: on the protection
+# fixture, protected state and protected accesses are green and dashed, in DOT and on the page.
 cd "$TMP" || exit 1
 ln -s "$FX" fx
 assert_golden graph/legacy.o.dot "$CONFINE" graph fx/O0/legacy.o
 assert_golden graph/app_cxx.dot "$CONFINE" graph -f dot fx/O2/app_cxx
+assert_golden graph/protect.o.dot "$CONFINE" graph fx/protect/gcc-O2/protect.o
+assert_exit 0 "$CONFINE" graph -o protect.html fx/protect/gcc-O2/protect.o
 assert_exit 0 "$CONFINE" graph -o legacy.html fx/O0/legacy.o
+cp legacy.html legacy-page.html
 [ -s "$TMP/exit.out" ] && fail "graph -o: stdout not empty"
 assert_exit 2 "$CONFINE" graph -f svg fx/O0/legacy.o
 assert_line "$TMP/exit.err" "confine: --format: 'svg' is not one of dot, html"
@@ -63,6 +67,32 @@ grep -q 'calls strtok strtok' select.dom || fail "page: legacy_tokenize's detail
 dom "select=legacy_process&collapse=0" >via.dom
 grep -q 'reaches state through: legacy_process -&gt; legacy_tokenize' via.dom ||
 	fail "page: legacy_process's path is not shown"
+
+# Protection on the page: split_value is written under mu by split_set and read unlocked by
+# split_peek, so the state is unprotected (solid) with one protected (dashed) edge; locked_counter
+# is locked by both of its functions. The page draws as many protected nodes and edges as DOT.
+G=$GOLDEN/graph/protect.o.dot
+pn=$(grep -c '^    n[0-9]* \[.*style="rounded,filled,dashed"' "$G")
+pe=$(grep -c '^  n[0-9]* -> n[0-9]* .*style=dashed' "$G")
+[ "$pn" = 9 ] && [ "$pe" = 16 ] || fail "graph: protect.o has $pn protected nodes and $pe protected edges in DOT"
+cp protect.html legacy.html
+dom "collapse=0" >protect.dom
+[ "$(grep -o '<g class="node state protected' protect.dom | wc -l)" = "$pn" ] ||
+	fail "page: $(grep -o '<g class="node state protected' protect.dom | wc -l) protected state nodes, want $pn"
+[ "$(grep -o '<path class="edge[a-z ]* protected' protect.dom | wc -l)" = "$pe" ] ||
+	fail "page: $(grep -o '<path class="edge[a-z ]* protected' protect.dom | wc -l) protected edges, want $pe"
+grep -q '<g class="node state" data-id="[0-9]*" data-protection="none"[^>]*><rect[^>]*></rect><text[^>]*>split_value<' protect.dom ||
+	fail "page: split_value is not an unprotected state node"
+grep -q '<g class="node state protected" data-id="[0-9]*" data-protection="lock"[^>]*><rect[^>]*></rect><text[^>]*>locked_counter<' protect.dom ||
+	fail "page: locked_counter is not a lock-protected state node"
+grep -q '<title>split_set writes split_value \[lock mu\]</title>' protect.dom || fail "page: no locked edge split_set -> split_value"
+grep -q '<path class="edge" data-protection="none"[^>]*><title>split_peek reads split_value</title>' protect.dom ||
+	fail "page: no unprotected edge split_peek -> split_value"
+dom "select=split_value&collapse=0" >prot-select.dom
+grep -q 'protection: none' prot-select.dom || fail "page: split_value's details do not give its protection"
+grep -q 'split_set (writes) \[lock mu\]' prot-select.dom || fail "page: split_value's details do not give the lock of split_set"
+grep -Fq "green dashed: protected state and accesses" prot-select.dom || fail "page: the legend does not explain the protection colours"
+cp "$TMP/legacy-page.html" legacy.html
 
 # A screenshot to look at.
 rm -f "$BUILD/graph-legacy.png"
