@@ -8,21 +8,24 @@
 #include <unistd.h>
 #include "text.h"
 
-/* Reads f to its end into a growing buffer; 0 or -errno. */
-static int read_all(FILE *f, char **out, size_t *len)
+/* Reads f to its end into a buffer of size + 64 KiB to start with (size: what fstat says, so
+ * that a regular file takes one allocation), grown while more comes; 0 or -errno. */
+static int read_all(FILE *f, size_t size, char **out, size_t *len)
 {
 	char *buf = NULL;
-	size_t n = 0, got;
+	size_t n = 0, cap = 0, got;
 
 	do {
-		char *nb = realloc(buf, n + 65536 + 1);
+		if (n + 65536 + 1 > cap) {
+			char *nb = realloc(buf, cap = (cap ? n : size) + 65536 + 1);
 
-		if (!nb) {
-			free(buf);
-			return -ENOMEM;
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
 		}
-		buf = nb;
-		got = fread(buf + n, 1, 65536, f);
+		got = fread(buf + n, 1, cap - n - 1, f);
 		n += got;
 	} while (got > 0);
 	if (ferror(f)) {
@@ -44,10 +47,12 @@ int text_read_file(const char *path, char **out, size_t *len)
 
 	if (!f)
 		return -errno;
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode))
+	if (fstat(fileno(f), &st) != 0)
+		st = (struct stat){ 0 };
+	if (S_ISDIR(st.st_mode))
 		err = -EISDIR;
 	else
-		err = read_all(f, out, &n);
+		err = read_all(f, S_ISREG(st.st_mode) && st.st_size < (1 << 30) ? (size_t)st.st_size : 0, out, &n);
 	fclose(f);
 	if (!err && len)
 		*len = n;

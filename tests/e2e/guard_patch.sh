@@ -5,12 +5,6 @@ VARIANTS="O0-pie-cet O0-pie-nocet O0-nopie-cet O0-nopie-nocet O2-pie-cet O2-pie-
 O2-nopie-nocet O3-pie-cet O3-pie-nocet O3-nopie-cet O3-nopie-nocet"
 export XDG_CACHE_HOME="$TMP/cache"
 
-normalize() {
-	sed -E -e 's/==[0-9]+==/==PID==/g' -e 's/tid=[0-9]+/tid=N/g' \
-		-e 's/#([0-9]+) 0x[0-9a-f]+ /#\1 0xADDR /' -e 's/\+0x[0-9a-f]+\)/+0xOFF)/' |
-		grep -v -e 'libc\.so\.6+' -e '(ld-linux'
-}
-
 # run VARIANT SCENARIO [OPTIONS]: exit status, stdout and normalised stderr to $TMP/run.
 run() {
 	(cd "$FX/patch/$1" && CONFINE_OPTIONS="${3:-}" "$CONFINE" run -- ./app $2 >"$TMP/out" 2>"$TMP/err")

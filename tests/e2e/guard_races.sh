@@ -4,22 +4,12 @@
 # on log_path, the bound-at stack mixed from two, the handler called with the wrong signature.
 FAULTS_LIB="$BUILD/lib/libconfine_guard-faults.so"
 
-normalize() {
-	sed -E -e 's/==[0-9]+==/==PID==/g' -e 's/tid=[0-9]+/tid=N/g' \
-		-e 's/#([0-9]+) 0x[0-9a-f]+ /#\1 0xADDR /' -e 's/\+0x[0-9a-f]+\)/+0xOFF)/' |
-		grep -v -e 'libc\.so\.6+' -e '(ld-linux'
-}
-
 # race_case OPT SCENARIO [CONFINE_OPTIONS]: exit status, stdout, normalised stderr. The guard's
 # test build is preloaded directly (confine run would preload the production one).
 race_case() {
 	timeout 60 env CONFINE_OPTIONS="patch=0${3:+:$3}" LD_PRELOAD="$FAULTS_LIB" "$FX/guard/$1/races" "$2" \
 		>"$TMP/out" 2>"$TMP/err"
-	echo "exit $?"
-	echo "--- stdout"
-	cat "$TMP/out"
-	echo "--- stderr"
-	normalize <"$TMP/err"
+	show_run $?
 }
 
 for opt in O0 O2; do

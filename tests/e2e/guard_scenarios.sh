@@ -3,21 +3,13 @@
 # about the libc functions, so the program's own functions are not patched (patch=0; see
 # guard_patch.sh for those). Addresses, pids and
 # tids vary and are normalised; frames inside libc are dropped (they depend on installed
-# debug info), the program's own frames are kept with function, file and line.
-normalize() {
-	sed -E -e 's/==[0-9]+==/==PID==/g' -e 's/tid=[0-9]+/tid=N/g' \
-		-e 's/#([0-9]+) 0x[0-9a-f]+ /#\1 0xADDR /' -e 's/\+0x[0-9a-f]+\)/+0xOFF)/' |
-		grep -v -e 'libc\.so\.6+' -e '(ld-linux'
-}
+# debug info), the program's own frames are kept with function, file and line (normalize,
+# show_run: lib.sh).
 
 # guard_case OPT SCENARIO [CONFINE_OPTIONS]: exit status, stdout, normalised stderr.
 guard_case() {
 	CONFINE_OPTIONS="patch=0${3:+:$3}" "$CONFINE" run -- "$FX/guard/$1/scenarios" "$2" >"$TMP/out" 2>"$TMP/err"
-	echo "exit $?"
-	echo "--- stdout"
-	cat "$TMP/out"
-	echo "--- stderr"
-	normalize <"$TMP/err"
+	show_run $?
 }
 
 for opt in O0 O2; do

@@ -55,6 +55,23 @@ assert_no_match() {
 	fi
 }
 
+# normalize: a guard report with pids, tids, addresses and offsets masked, and the frames
+# inside libc and the loader dropped (they depend on installed debug info).
+normalize() {
+	sed -E -e 's/==[0-9]+==/==PID==/g' -e 's/tid=[0-9]+/tid=N/g' \
+		-e 's/#([0-9]+) 0x[0-9a-f]+ /#\1 0xADDR /' -e 's/\+0x[0-9a-f]+\)/+0xOFF)/' |
+		grep -v -e 'libc\.so\.6+' -e '(ld-linux'
+}
+
+# show_run STATUS: "exit STATUS", $TMP/out, then $TMP/err normalised: a guard golden's layout.
+show_run() {
+	echo "exit $1"
+	echo "--- stdout"
+	cat "$TMP/out"
+	echo "--- stderr"
+	normalize <"$TMP/err"
+}
+
 finish() {
 	[ "$failures" = 0 ]
 	exit $?
