@@ -310,11 +310,13 @@ man: $(CONFINE) $(GEN)/guard-options-man
 install: all man
 	$(call msg,INSTALL,$(INST))
 	$(Q)install -d $(INST)/bin $(INST)/lib $(INST)/libexec/confine $(INST)/include $(INST)/share/doc/confine \
+		$(INST)/share/confine \
 		$(INST)/share/man/man1 $(INST)/share/man/man5 $(INST)/share/man/man7
 	$(Q)install -m 755 $(CONFINE) $(INST)/bin/confine
 	$(Q)install -m 755 $(GUARD_LIB) $(INST)/lib/libconfine_guard.so
 	$(Q)install -m 755 $(SYMBOLIZER) $(INST)/libexec/confine/confine-symbolizer
 	$(Q)install -m 644 runtime_guard/confine.h $(INST)/include/confine.h
+	$(Q)install -m 755 tools/deps.sh $(INST)/share/confine/deps.sh
 	$(Q)for p in $(BUILD)/man/*.[157]; do install -m 644 $$p $(INST)/share/man/man$${p##*.}/ || exit 1; done
 	$(Q)install -m 644 README.md $(INST)/share/doc/confine/README.md
 	$(Q)install -m 644 rules/README.md $(INST)/share/doc/confine/rules.md
@@ -324,7 +326,7 @@ uninstall:
 	$(call msg,RM,$(INST))
 	$(Q)rm -f $(INST)/bin/confine $(INST)/lib/libconfine_guard.so $(INST)/include/confine.h \
 		$(INST)/share/man/man[157]/confine.[157] $(INST)/share/man/man[157]/confine-*.[157]
-	$(Q)rm -rf $(INST)/share/doc/confine $(INST)/libexec/confine
+	$(Q)rm -rf $(INST)/share/doc/confine $(INST)/share/confine $(INST)/libexec/confine
 
 # --- fuzzing ------------------------------------------------------------------------------------
 # make fuzz: libFuzzer targets (clang; ASan+UBSan; the core instrumented for coverage) in

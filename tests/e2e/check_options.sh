@@ -116,7 +116,8 @@ sed '/^#/d' "$ROOT/docs/github-workflow.yml" | cmp -s - inline.yml ||
 	fail "the workflow in README.md differs from docs/github-workflow.yml"
 for want in 'confine check --baseline "$BASELINE" --format sarif -o confine.sarif $BINARIES' \
 	'uses: github/codeql-action/upload-sarif@v4' 'actions: read' "if: always() && hashFiles('confine.sarif') != ''" \
-	'security-events: write' 'make -C "$RUNNER_TEMP/confine" deps all' \
+	'security-events: write' 'make -C "$RUNNER_TEMP/confine" deps install PREFIX="$HOME/.confine"' \
+	'uses: actions/cache@v4' '"$HOME/.confine/share/confine/deps.sh" build' \
 	'name: Show new and fixed findings in the log'; do
 	grep -qF -- "$want" "$ROOT/docs/github-workflow.yml" || fail "docs/github-workflow.yml lacks: $want"
 done

@@ -7,12 +7,15 @@ prefix=/opt/confine
 inst="$root$prefix"
 make --no-print-directory -s -C "$ROOT" install BUILD="$BUILD" DESTDIR="$root" PREFIX=$prefix \
 	>"$TMP/install.out" 2>&1 || fail "make install: $(tail -5 "$TMP/install.out")"
-for f in bin/confine lib/libconfine_guard.so libexec/confine/confine-symbolizer include/confine.h \
+for f in bin/confine lib/libconfine_guard.so libexec/confine/confine-symbolizer include/confine.h share/confine/deps.sh \
 	share/doc/confine/README.md share/doc/confine/rules.md share/man/man1/confine.1 \
 	share/man/man5/confine-rules.5 share/man/man7/confine-guard.7; do
 	[ -f "$inst/$f" ] || fail "make install did not install $prefix/$f"
 done
 [ -x "$inst/bin/confine" ] || fail "the installed confine is not executable"
+# The installed deps.sh (CI restoring a cached install runs it): nothing to do here, silently.
+"$inst/share/confine/deps.sh" build >"$TMP/deps.out" 2>&1 || fail "installed deps.sh build: exit $?: $(head -c 300 "$TMP/deps.out")"
+[ -s "$TMP/deps.out" ] && fail "installed deps.sh build prints: $(head -c 300 "$TMP/deps.out")"
 
 # One page per command of confine --help.
 "$inst/bin/confine" --help | awk '/^commands:$/ { on = 1; next } /^$/ { on = 0 } on && /^  [a-z]/ { print $1 }' \

