@@ -225,11 +225,11 @@ golden: all fixtures
 # The guard's scenario tests with the runtime (and the CLI) built under UBSan in $(BUILD)-ubsan,
 # stopping at the first undefined behaviour; the programs under test are the plain build's.
 UBSAN_OPT := -O2 -g -fsanitize=undefined -fno-sanitize-recover=undefined
-GUARD_UBSAN_TESTS := guard_scenarios guard_patch guard_faults guard_stress
+GUARD_UBSAN_TESTS := guard_scenarios guard_patch guard_faults guard_stress guard_races
 .PHONY: test-guard-ubsan
 test-guard-ubsan: deps-test
 	@$(MAKE) --no-print-directory all fixtures
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)-ubsan OPT="$(UBSAN_OPT)" all
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)-ubsan OPT="$(UBSAN_OPT)" all $(BUILD)-ubsan/lib/libconfine_guard-faults.so
 	@ln -sfn $(abspath $(BUILD))/fixtures $(BUILD)-ubsan/fixtures
 	@for t in $(GUARD_UBSAN_TESTS); do \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run-e2e.sh $(BUILD)-ubsan $$t || exit 1; \

@@ -197,6 +197,11 @@ static int reg_family(unsigned r)
 	return r < X86_REG_ENDING ? fam[r] - 1 : -1;
 }
 
+int disasm_reg_family(unsigned reg)
+{
+	return reg_family(reg);
+}
+
 /* After recording an address load into a register, start watching that register (in the
  * slot of the same register, else a free one, else the first). A watch that is replaced while
  * its register is live counts as the address escaping. */

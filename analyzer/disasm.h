@@ -93,6 +93,10 @@ void disasm_xrefs_free(struct xref_set *x);
  * shrink in place (a failed shrink keeps the larger array). */
 void disasm_xrefs_drop_jumps(struct xref_set *x);
 
+/* The general-purpose register family of a capstone x86 register, 0-15 in the order rax, rbx,
+ * rcx, rdx, rsi, rdi, rbp, rsp, r8-r15 (rax, eax, ax, al and ah are one), or -1. */
+int disasm_reg_family(unsigned reg);
+
 /* Decodes .plt, .plt.sec and .plt.got and records the GOT slot each stub jumps through. */
 int disasm_plt_load(const struct elf_image *img, const struct diag *d, struct plt_map **out);
 void disasm_plt_free(struct plt_map *m);

@@ -113,31 +113,9 @@ struct ctx {
 	cs_insn *insn;
 };
 
-static int family(unsigned r)
-{
-	switch (r) {
-	case X86_REG_RAX: case X86_REG_EAX: return 0;
-	case X86_REG_RCX: case X86_REG_ECX: return 1;
-	case X86_REG_RDX: case X86_REG_EDX: return 2;
-	case X86_REG_RBX: case X86_REG_EBX: return 3;
-	case X86_REG_RSP: case X86_REG_ESP: return 4;
-	case X86_REG_RBP: case X86_REG_EBP: return 5;
-	case X86_REG_RSI: case X86_REG_ESI: return 6;
-	case X86_REG_RDI: case X86_REG_EDI: return 7;
-	case X86_REG_R8: case X86_REG_R8D: return 8;
-	case X86_REG_R9: case X86_REG_R9D: return 9;
-	case X86_REG_R10: case X86_REG_R10D: return 10;
-	case X86_REG_R11: case X86_REG_R11D: return 11;
-	case X86_REG_R12: case X86_REG_R12D: return 12;
-	case X86_REG_R13: case X86_REG_R13D: return 13;
-	case X86_REG_R14: case X86_REG_R14D: return 14;
-	case X86_REG_R15: case X86_REG_R15D: return 15;
-	default: return -1;
-	}
-}
-
-#define FAM_RDI 7
-#define FAM_RSI 6
+/* disasm_reg_family's numbering: rax, rbx, rcx, rdx, rsi, rdi, ... */
+#define FAM_RSI 4
+#define FAM_RDI 5
 
 static void read_regs(const cs_insn *in, struct regs *r)
 {
@@ -149,9 +127,9 @@ static void read_regs(const cs_insn *in, struct regs *r)
 	r->eq = in->id == X86_INS_JE ? 1 : in->id == X86_INS_JNE ? 0 : -1;
 	if (x->op_count < 1 || x->operands[0].type != X86_OP_REG || !(x->operands[0].access & CS_AC_WRITE))
 		return;
-	r->written = (int8_t)family(x->operands[0].reg);
+	r->written = (int8_t)disasm_reg_family(x->operands[0].reg);
 	if (x->op_count == 2 && in->id == X86_INS_MOV && x->operands[1].type == X86_OP_REG)
-		r->copied = (int8_t)family(x->operands[1].reg);
+		r->copied = (int8_t)disasm_reg_family(x->operands[1].reg);
 	else if (x->op_count == 2 && (in->id == X86_INS_LEA || in->id == X86_INS_MOV || in->id == X86_INS_MOVABS) &&
 		 (x->operands[1].type == X86_OP_MEM || x->operands[1].type == X86_OP_IMM))
 		r->loads_addr = true;   /* lea, a GOT load, or an absolute address (non-PIC) */

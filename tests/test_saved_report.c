@@ -95,6 +95,34 @@ static void test_round_trip(void **state)
 	saved_results_clear(&again);
 }
 
+/* Strings that need escaping (a quote, a backslash, a control character) are escaped as jansson
+ * does, UTF-8 is kept as it is, and each reads back the same. */
+static void test_escaped_strings(void **state)
+{
+	static const char *const paths[] = { "a\\\"b.o", "a\\\\b.o", "a\\tb.o", "\\u00e9.o" };   /* JSON */
+	static const char *const written[] = { "a\\\"b.o", "a\\\\b.o", "a\\tb.o", "\xc3\xa9.o" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++) {
+		struct saved_results s = { 0 }, again = { 0 };
+		char *text, *out, *want;
+
+		assert_true(asprintf(&text, "{\"path\": \"%s\"%s", paths[i], strchr(module_json, ',')) > 0);
+		assert_true(asprintf(&want, "\n      \"path\": \"%s\",\n", written[i]) > 0);
+		assert_int_equal(saved_report_parse(text, strlen(text), "t", &d, &s), 0);
+		out = report_json_render(s.mods, s.n, &s.errors, false);
+		assert_non_null(out);
+		assert_non_null(strstr(out, want));
+		assert_int_equal(saved_report_parse(out, strlen(out), "t", &d, &again), 0);
+		assert_string_equal(again.mods[0]->path, s.mods[0]->path);
+		free(text);
+		free(want);
+		free(out);
+		saved_results_clear(&s);
+		saved_results_clear(&again);
+	}
+}
+
 /* JSONL: one module per line, errors as their own lines, and whole documents mixed in. */
 static void test_jsonl(void **state)
 {
@@ -178,6 +206,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_module_fields),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_escaped_strings),
 		cmocka_unit_test(test_jsonl),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_aware_reason),

@@ -73,7 +73,15 @@ echo "not ELF" >notelf.so
 for p in gcc-O0 gcc-O2 clang-O0 clang-O2 rust; do
 	"$CONFINE" scan -f json --show-ignored "fx/protect/$p" >"protect-$p.json" || fail "scan -f json fx/protect/$p"
 done
-valid tree.json ignored.json errors.json check.json check-err.json protect-*.json
+# JSON Lines: each line a module of the scan schema, or an unusable input.
+"$CONFINE" scan -f jsonl -j2 fx/O0 fx/O2 fx/protect >tree.jsonl
+"$CONFINE" scan -f jsonl fx/O0/legacy.o notelf.so >errors.jsonl 2>/dev/null
+[ "$(wc -l <errors.jsonl)" = 2 ] && grep -q '^{"error": "notelf.so: ' errors.jsonl || fail "scan -f jsonl with an unusable input: $(head -c 300 errors.jsonl)"
+valid tree.json ignored.json errors.json check.json check-err.json protect-*.json tree.jsonl errors.jsonl
+sed '2s/"stripped": false/"stripped": 0/' tree.jsonl >broken-line.jsonl
+"$PY" "$VALIDATE" broken-line.jsonl >broken-line.out 2>&1
+[ $? = 1 ] && grep -qxF "broken-line.jsonl:2: stripped: 0 is not of type 'boolean'" broken-line.out ||
+	fail "a broken JSON Lines line is not named: $(head -c 300 broken-line.out)"
 # What the schema requires is there: every state protection and every awareness reason.
 "$PY" - tree.json <<'PYEOF' || fail "scan -f json fx: a protection or an awareness reason never written"
 import json, sys

@@ -8,6 +8,9 @@
   artifactLocation.uri with region.startLine, partialFingerprints; the security-severity
   property as a string holding a number from 0 to 10).
 
+A FILE named *.jsonl is JSON Lines (scan --format jsonl): each line a module of the scan schema,
+or {"error": "FILE: reason"}.
+
 Usage: validate.py FILE...   prints one line per problem ("FILE: PATH: message");
 exit status 0 when every file is valid, 1 when one is not, 2 when a file is not JSON (or none
 is named). Needs jsonschema (Debian package python3-jsonschema).
@@ -31,13 +34,26 @@ def load(path):
         return json.load(f)
 
 
+# A JSON Lines line: a module of the scan schema, or an unusable input.
+LINE = "jsonl line"
+
+
+def line_schema(scan):
+    return {"$schema": scan["$schema"], "$defs": scan["$defs"],
+            "if": {"type": "object", "required": ["error"]},
+            "then": {"additionalProperties": False, "properties": {"error": {"type": "string"}}},
+            "else": {"$ref": "#/$defs/module"}}
+
+
 def validators():
-    """$schema -> (validator, extra checks or None)."""
+    """$schema -> (validator, extra checks or None); LINE -> that of a JSON Lines line."""
     found = {}
     for name in ("scan.schema.json", "check.schema.json"):
         schema = load(os.path.join(DOCS, name))
         jsonschema.Draft202012Validator.check_schema(schema)
         found[schema["$id"]] = (jsonschema.Draft202012Validator(schema), None)
+        if name == "scan.schema.json":
+            found[LINE] = (jsonschema.Draft202012Validator(line_schema(schema)), None)
     # The SARIF schema declares draft 2020-12 and is used as published; check_schema() is not
     # called, since the published file has an "anyOf" inside the "properties" of "region" (an
     # upstream slip that a meta-schema check rejects, and that validation ignores).
@@ -110,9 +126,10 @@ def code_scanning_problems(doc):
 
 # --- the command --------------------------------------------------------------------------------
 
-def problems(known, doc):
-    """The schema's problems; when there are none, those of the extra checks."""
-    name = doc.get("$schema") if isinstance(doc, dict) else None
+def problems(known, doc, name=None):
+    """The schema's problems; when there are none, those of the extra checks. The schema is
+    name's, or the one the document's "$schema" names."""
+    name = name or (doc.get("$schema") if isinstance(doc, dict) else None)
     if name not in known:
         return [("$schema", "names no published schema: %r" % name)]
     validator, extra = known[name]
@@ -130,13 +147,18 @@ def main(paths):
     status = 0
     for path in paths:
         try:
-            doc = load(path)
+            if path.endswith(".jsonl"):
+                with open(path, encoding="utf-8") as f:
+                    docs = [(str(n) + ":", json.loads(line), LINE) for n, line in enumerate(f, 1)]
+            else:
+                docs = [("", load(path), None)]
         except (OSError, ValueError) as e:
             print("%s: not JSON: %s" % (path, e))
             return 2
-        for where, message in problems(known, doc):
-            print("%s: %s: %s" % (path, where, message))
-            status = 1
+        for at, doc, name in docs:
+            for where, message in problems(known, doc, name):
+                print("%s:%s %s: %s" % (path, at, where, message))
+                status = 1
     return status
 
 
