@@ -30,7 +30,7 @@ void relocs_free(struct relocs *r);
 /* Index in r->code of the first code relocation at or after addr. */
 size_t relocs_code_first(const struct relocs *r, uint64_t addr);
 
-/* Code relocations with offset in [lo, hi); the count goes to *n. */
+/* Code relocations with offset in [lo, hi); the count goes to *n. NULL when there are none. */
 const struct reloc *relocs_code_in(const struct relocs *r, uint64_t lo, uint64_t hi, size_t *n);
 
 /* The data relocation patching exactly addr, or NULL. */

@@ -4,17 +4,19 @@ app_dir="$FX/patch/O2-pie-nocet"
 
 # faulty_run NAME SETUP: runs `app lib` (two cross-thread reports, exit 66) in a private mount
 # namespace after SETUP (shell code; $1 is the cache directory), with XDG_CACHE_HOME there.
-# Writes "exit N", the report's lines and the cache's files to $TMP/NAME.
+# Writes "exit N", the report's lines and the cache's files to $TMP/NAME. The temporary files
+# are listed inside the namespace: outside it, the cache's file system is not mounted.
 faulty_run() {
 	mkdir -p "$TMP/$1.cache"
 	(cd "$app_dir" && XDG_CACHE_HOME="$TMP/$1.cache" unshare -rm sh -c "$2"'
-		"$CONFINE" run -- ./app lib; echo "exit $?"' sh "$TMP/$1.cache" 2>&1 | cat >"$TMP/$1.out")
+		"$CONFINE" run -- ./app lib; echo "exit $?"
+		cd "$1" && find . -name "*.tmp" | sed "s/^/left: /"' sh "$TMP/$1.cache" 2>&1 | cat >"$TMP/$1.out")
 	{
 		grep -x 'exit [0-9]*' "$TMP/$1.out"
 		grep -c 'confine: thread-confinement violation' "$TMP/$1.out" | sed 's/^/reports /'
 		grep -xF '  cross-thread-call: legacy_add (liblegacy.so) in domain liblegacy.so' "$TMP/$1.out"
 		grep -E 'double free|Aborted|core dumped' "$TMP/$1.out"
-		(cd "$TMP/$1.cache" && find . -name '*.tmp' | sed 's/^/left: /')
+		grep '^left: ' "$TMP/$1.out"
 	} >"$TMP/$1"
 }
 
