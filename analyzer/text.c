@@ -89,7 +89,7 @@ static int write_fd(int fd, const char *text)
 
 static int write_direct(const char *path, const char *text)
 {
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC), err;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666), err;
 
 	if (fd < 0)
 		return -errno;
@@ -105,7 +105,9 @@ int text_write_file(const char *path, const char *text)
 	char *tmp = NULL;
 	int fd, err;
 
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+	/* Only a regular file (or a new one) is replaced through a rename: renaming over a symlink
+	 * such as /dev/stdout would replace the link itself, so anything else is written through. */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return write_direct(path, text);
 	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
 		return -ENOMEM;

@@ -26,12 +26,12 @@ static const char usage[] =
 	"FILE or the suppressions file is malformed, or the command line is wrong.\n";
 
 /* The existing file's [accepted] section; a missing or empty file (from mktemp or touch) is an
- * empty baseline. */
+ * empty baseline, and so is a device or pipe (-o /dev/stdout would read its own output). */
 static int load_existing(const struct common_opts *c, struct baseline *b)
 {
 	struct stat st;
 
-	if (!c->output || stat(c->output, &st) != 0 || (S_ISREG(st.st_mode) && st.st_size == 0))
+	if (!c->output || stat(c->output, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
 		return 0;
 	return baseline_load(b, c->output, &cli_diag) ? -1 : 0;
 }

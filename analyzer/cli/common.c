@@ -300,8 +300,8 @@ int cli_stream_open(const struct common_opts *c, struct cli_stream *s)
 		s->f = stdout;
 		return 0;
 	}
-	/* Like cli_write: a regular file is replaced at once, through PATH.tmp.PID. */
-	if ((stat(c->output, &st) || S_ISREG(st.st_mode)) &&
+	/* Like cli_write: a regular file (not a symlink) is replaced at once, through PATH.tmp.PID. */
+	if ((lstat(c->output, &st) || S_ISREG(st.st_mode)) &&
 	    asprintf(&s->tmp, "%s.tmp.%ld", c->output, (long)getpid()) < 0) {
 		cli_error("out of memory");
 		return -1;
