@@ -283,16 +283,8 @@ void debuginfo_free(struct debuginfo *dbg)
 
 const struct dbg_var *debuginfo_var_at(const struct debuginfo *dbg, uint64_t addr)
 {
-	size_t lo = 0, hi = dbg->n;
+	size_t lo = PARTITION_POINT(dbg->v, dbg->n, e, e->addr < addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (dbg->v[mid].addr < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < dbg->n && dbg->v[lo].addr == addr ? &dbg->v[lo] : NULL;
 }
 
@@ -469,18 +461,11 @@ long debuginfo_unit_at(struct debuginfo *dbg, uint64_t addr)
 {
 	Dwarf_Die cu;
 	Dwarf_Off off;
-	size_t lo = 0, hi = dbg->nunits;
+	size_t lo;
 
 	if (find_cu(dbg, addr, &cu))
 		return -1;
 	off = dwarf_dieoffset(&cu);
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (dbg->units[mid].off < off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = PARTITION_POINT(dbg->units, dbg->nunits, u, u->off < off);
 	return lo < dbg->nunits && dbg->units[lo].off == off ? (long)lo : -1;
 }

@@ -92,16 +92,8 @@ static int build_spans(struct sweep *sw)
 /* The section holding addr, or NULL. */
 static const struct span *span_at(const struct sweep *sw, uint64_t addr)
 {
-	size_t lo = 0, hi = sw->nspans;
+	size_t lo = PARTITION_POINT(sw->spans, sw->nspans, sp, sp->lo <= addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (sw->spans[mid].lo <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo && addr < sw->spans[lo - 1].hi ? &sw->spans[lo - 1] : NULL;
 }
 
@@ -588,17 +580,7 @@ static void sweep_span(struct sweep *sw, struct decoders *dc, struct chunk *c, c
 /* Index of the first function starting above addr. */
 static size_t func_after(const struct symbols *syms, uint64_t addr)
 {
-	size_t lo = 0, hi = syms->nfuncs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (syms->funcs[mid]->addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return PARTITION_POINT(syms->funcs, syms->nfuncs, f, (*f)->addr <= addr);
 }
 
 static void sweep_chunk(struct sweep *sw, struct decoders *dc, struct chunk *c)
@@ -922,15 +904,7 @@ void disasm_plt_free(struct plt_map *m)
 
 uint64_t disasm_plt_slot(const struct plt_map *m, uint64_t addr)
 {
-	size_t lo = 0, hi = m->v.n;
+	size_t lo = PARTITION_POINT(m->v.v, m->v.n, e, e->jmp_addr < addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->v.v[mid].jmp_addr < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < m->v.n && m->v.v[lo].jmp_addr - addr < 16 ? m->v.v[lo].slot : 0;
 }

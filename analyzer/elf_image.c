@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "elf_image.h"
+#include "vec.h"
 
 static const Dwfl_Callbacks offline_callbacks = {
 	.find_elf = dwfl_build_id_find_elf,
@@ -457,17 +458,9 @@ void elf_image_free(struct elf_image *img)
 
 const struct image_section *elf_image_section_at(const struct elf_image *img, uint64_t addr)
 {
-	size_t lo = 0, hi = img->nby_addr;
+	size_t lo = PARTITION_POINT(img->by_addr, img->nby_addr, i, img->secs[*i].addr <= addr);
 	const struct image_section *s;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (img->secs[img->by_addr[mid]].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (!lo)
 		return NULL;
 	s = &img->secs[img->by_addr[lo - 1]];

@@ -490,15 +490,7 @@ void functions_free(struct function_table *t)
 
 long functions_find(const struct function_table *t, uint64_t addr)
 {
-	size_t lo = 0, hi = t->v.n;
+	size_t lo = PARTITION_POINT(t->v.v, t->v.n, f, f->addr <= addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->v.v[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo && addr < t->v.v[lo - 1].end ? (long)lo - 1 : -1;
 }

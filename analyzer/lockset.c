@@ -175,18 +175,11 @@ static const struct xref *find_xref(const struct xref_set *set, uint64_t addr, b
 	}
 	for (size_t s = slo; s < set->nsegs; s++) {
 		const struct xref_seg *g = &set->segs[s];
-		size_t lo = 0, hi = g->n;
+		size_t lo;
 
 		if (!g->n || g->v[g->n - 1].from < addr)
 			continue;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (g->v[mid].from < addr)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
+		lo = PARTITION_POINT(g->v, g->n, x, x->from < addr);
 		for (; lo < g->n && g->v[lo].from == addr; lo++)
 			if ((g->v[lo].kind == XREF_DATA) == data)
 				return &g->v[lo];
@@ -225,16 +218,8 @@ static int32_t local_callee(const struct ctx *c, uint64_t addr)
 
 static long index_of(const struct fn *f, uint64_t addr)
 {
-	size_t lo = 0, hi = f->n;
+	size_t lo = PARTITION_POINT(f->addr, f->n, a, *a < addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (f->addr[mid] < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < f->n && f->addr[lo] == addr ? (long)lo : -1;
 }
 
@@ -308,16 +293,8 @@ static int decode(struct ctx *c, struct fn *f)
 
 static const struct sync_use *sync_at(const struct callgraph *cg, uint64_t site)
 {
-	size_t lo = 0, hi = cg->sync_uses.n;
+	size_t lo = PARTITION_POINT(cg->sync_uses.v, cg->sync_uses.n, u, u->site < site);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (cg->sync_uses.v[mid].site < site)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < cg->sync_uses.n && cg->sync_uses.v[lo].site == site ? &cg->sync_uses.v[lo] : NULL;
 }
 

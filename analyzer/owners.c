@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "owners.h"
+#include "vec.h"
 
 /* A byte string that is not NUL-terminated where it ends, and the function it belongs to. */
 struct key {
@@ -86,17 +87,8 @@ static int build(struct owners *o)
 /* The function of the first key equal to s[0..len) (the lowest address among equals), or NULL. */
 static const char *lookup(struct owners *o, const struct key *v, size_t n, const char *s, size_t len)
 {
-	size_t lo = 0, hi = n;
+	size_t lo = PARTITION_POINT(v, n, k, (o->comparisons++, cmp_bytes(k->s, k->len, s, len) < 0));
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		o->comparisons++;
-		if (cmp_bytes(v[mid].s, v[mid].len, s, len) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo == n || cmp_bytes(v[lo].s, v[lo].len, s, len))
 		return NULL;
 	return o->syms->funcs[v[lo].order]->name;

@@ -124,17 +124,7 @@ void relocs_free(struct relocs *r)
 
 static size_t lower_bound(const struct reloc *v, size_t n, uint64_t addr)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid].offset < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return PARTITION_POINT(v, n, r, r->offset < addr);
 }
 
 size_t relocs_code_first(const struct relocs *r, uint64_t addr)

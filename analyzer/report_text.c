@@ -223,17 +223,7 @@ static void call_line(const struct out *o, const struct finding *f, const struct
 
 static size_t first_touch(const struct touch *t, size_t n, const char *name)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(t[mid].function, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return PARTITION_POINT(t, n, e, strcmp(e->function, name) < 0);
 }
 
 static void function_header(const struct out *o, const struct function_report *fr)

@@ -236,18 +236,7 @@ static int cmp_symbol(const void *a, const void *b, void *ctx)
 /* The first of the C++ statics sorted by symbol whose symbol is "_Z" + rest, or n. */
 static size_t find_cxx(struct state_var **v, size_t n, const char *rest, size_t *comparisons)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		++*comparisons;
-		if (strcmp(v[mid]->symbol + 2, rest) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return PARTITION_POINT(v, n, e, (++*comparisons, strcmp((*e)->symbol + 2, rest) < 0));
 }
 
 /* A guard variable "_ZGV<X>" guards "_Z<X>": that static is initialised thread-safely. */
@@ -366,16 +355,8 @@ int state_add_anonymous(struct state_set *set, const struct elf_image *img, cons
 
 static long find_in(const struct state_var *vars, size_t n, uint64_t addr)
 {
-	size_t lo = 0, hi = n;
+	size_t lo = PARTITION_POINT(vars, n, e, e->addr <= addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (vars[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	/* Objects can nest (an alias inside a larger one); look back a little. */
 	for (long i = (long)lo - 1, k = 0; i >= 0 && k < 4; i--, k++) {
 		const struct state_var *v = &vars[i];

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <libiberty/demangle.h>
 #include "symbols.h"
+#include "vec.h"
 
 /* The SHT_SYMTAB_SHNDX section of the symbol table at index table: the section indexes of
  * symbols whose st_shndx is SHN_XINDEX (objects with 0xff00 sections or more). NULL: none. */
@@ -262,17 +263,7 @@ const struct sym *symbols_by_index(const struct symbols *s, size_t table_shndx, 
 /* Index of the last entry whose address is <= addr, or -1. */
 static long last_at_or_before(struct sym *const *v, size_t n, uint64_t addr)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid]->addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (long)lo - 1;
+	return (long)PARTITION_POINT(v, n, e, (*e)->addr <= addr) - 1;
 }
 
 static const struct sym *containing(struct sym *const *v, size_t n, uint64_t addr)

@@ -24,6 +24,22 @@
 #define VEC_SORT(vec, cmp) \
 	do { if ((vec)->n > 1) qsort((vec)->v, (vec)->n, sizeof(*(vec)->v), (cmp)); } while (0)
 
+/* The number of leading elements of v[0..n) for which the predicate before holds, where before
+ * is true for a prefix and false after it (a sorted array): with "it->key < k" the first element
+ * not below k, with "it->key <= k" the first above it. it names a pointer to the element. */
+#define PARTITION_POINT(v, n, it, before) ({ \
+	size_t lo_ = 0, hi_ = (n); \
+	while (lo_ < hi_) { \
+		size_t mid_ = lo_ + (hi_ - lo_) / 2; \
+		__typeof__(&(v)[0]) it = &(v)[mid_]; \
+		if (before) \
+			lo_ = mid_ + 1; \
+		else \
+			hi_ = mid_; \
+	} \
+	lo_; \
+})
+
 #define VEC_FREE(vec) do { free((vec)->v); (vec)->v = NULL; (vec)->n = (vec)->cap = 0; } while (0)
 
 static inline int vec_grow(void **v, size_t *cap, size_t elem)

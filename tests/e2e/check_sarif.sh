@@ -4,17 +4,10 @@
 # --source-root, unusable inputs as notifications, determinism; and deliberately broken logs,
 # which the validation must reject.
 VALIDATE=$PWD/tests/json/validate.py
-PY=
-for p in /usr/bin/python3 python3; do
-	if "$p" -c 'import jsonschema' 2>/dev/null; then
-		PY=$p
-		break
-	fi
-done
-if [ -z "$PY" ]; then
+PY=$(jsonschema_python) || {
 	fail "python3-jsonschema is missing (make test installs it)"
 	return 0 2>/dev/null || exit 1
-fi
+}
 cd "$TMP" || exit 1
 ln -s "$FX/history" h
 "$CONFINE" baseline h/v1-O0/liblegacy.so -o b.txt 2>/dev/null || fail "cannot write a baseline"

@@ -72,6 +72,18 @@ show_run() {
 	normalize <"$TMP/err"
 }
 
+# jsonschema_python: prints the python3 that has the jsonschema module (make test installs
+# python3-jsonschema); fails when none has it.
+jsonschema_python() {
+	for p in /usr/bin/python3 python3; do
+		if "$p" -c 'import jsonschema' 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
 finish() {
 	[ "$failures" = 0 ]
 	exit $?

@@ -47,17 +47,10 @@ assert_exit 2 "$CONFINE" check --baseline b.txt -f vim fx/O0/legacy.o
 assert_line "$TMP/exit.err" "confine: --format: 'vim' is not one of text, json, sarif, gcc, github"
 
 # --- JSON schemas ----------------------------------------------------------------------------------
-PY=
-for p in /usr/bin/python3 python3; do
-	if "$p" -c 'import jsonschema' 2>/dev/null; then
-		PY=$p
-		break
-	fi
-done
-if [ -z "$PY" ]; then
+PY=$(jsonschema_python) || {
 	fail "python3-jsonschema is missing (make test installs it)"
 	return 0 2>/dev/null || exit 1
-fi
+}
 VALIDATE=$OLDPWD/tests/json/validate.py
 valid() {
 	"$PY" "$VALIDATE" "$@" >valid.out 2>&1 || fail "not valid against its schema: $(head -c 600 valid.out)"
