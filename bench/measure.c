@@ -58,6 +58,6 @@ int main(int argc, char **argv)
 		t[i] = run_once(argv + 2, &maxrss, &c[i]);
 	qsort(t, (size_t)runs, sizeof(*t), cmp_double);
 	qsort(c, (size_t)runs, sizeof(*c), cmp_double);
-	printf("%.3f %.3f %ld\n", t[runs / 2], c[runs / 2], maxrss);
+	printf("%.4f %.4f %ld\n", t[runs / 2], c[runs / 2], maxrss);
 	return 0;
 }

@@ -42,9 +42,21 @@ static void parse(const char *l, struct mapping *m)
 	m->lo = hex_field(&p);
 	p++;
 	m->hi = hex_field(&p);
-	p = skip_fields(p, 2);
+	p = skip_fields(p, 1);
+	for (int i = 0; i < 4; i++)
+		m->perms[i] = *p && *p != ' ' ? *p++ : '-';
+	m->perms[4] = '\0';
+	p = skip_fields(p, 1);
 	m->offset = hex_field(&p);
-	p = skip_fields(p, 3);
+	p = skip_fields(p, 1);
+	m->dev_major = (unsigned)hex_field(&p);
+	p += *p == ':';
+	m->dev_minor = (unsigned)hex_field(&p);
+	p = skip_fields(p, 1);
+	m->inode = 0;
+	for (; *p >= '0' && *p <= '9'; p++)
+		m->inode = m->inode * 10 + (unsigned long)(*p - '0');
+	p = skip_fields(p, 1);
 	m->path = *p ? p : NULL;
 }
 

@@ -8,6 +8,9 @@
 
 struct mapping {
 	uintptr_t lo, hi, offset;
+	char perms[5];           /* "r-xp" */
+	unsigned dev_major, dev_minor;
+	unsigned long inode;
 	const char *path;        /* NULL for anonymous mappings; valid during the callback */
 };
 

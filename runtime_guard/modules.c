@@ -17,6 +17,7 @@
 #include "cache.h"
 #include "confinement.h"
 #include "domains.h"
+#include "image.h"
 #include "modules.h"
 #include "options.h"
 #include "patcher.h"
@@ -190,18 +191,22 @@ static void policy_cache_save(const char *key, const struct policy *store)
 }
 
 /* The patch plans of a module's functions, kept beside its policy ("KEY.plans": a header line,
- * then one packed plan per function of the policy, in its order) so that a warm start runs no
- * decoder. A plan counts only for the very bytes it was made from (their hash is in it). */
+ * then per function of the policy, in its order, its packed plan and the code window it was
+ * made from) so that a warm start runs no decoder. A plan counts only for the very bytes it was
+ * made from: their hash is in it, checked against the code in memory, unless the module's code
+ * image vouches for the code (image_verify) and was made with these very plans. */
 struct plan_cache {
 	char *in;               /* the file read, NULL once unusable */
 	size_t in_len, in_off;
+	uint64_t digest;        /* image_pack_hash of the plans file as read or written; 0: none */
+	bool trusted;           /* the code is what the plans were made from: not read */
 	bool missed;            /* a plan was made afresh: the file is written again */
 	bool unplanned;         /* one could not be made: nothing is written */
 };
 
 static void plans_header(char *out, size_t len, size_t nfns)
 {
-	snprintf(out, len, "confine plans 1 %s %zu\n", rules_digest, nfns);
+	snprintf(out, len, "confine plans 2 %s %zu\n", rules_digest, nfns);
 }
 
 static void plans_load(const char *key, size_t nfns, struct plan_cache *pc)
@@ -217,44 +222,66 @@ static void plans_load(const char *key, size_t nfns, struct plan_cache *pc)
 	if (pc->in_len < hl || memcmp(pc->in, header, hl)) {
 		free(pc->in);
 		pc->in = NULL;
+		return;
 	}
 	pc->in_off = hl;
+	pc->digest = image_pack_hash(pc->in, pc->in_len);
 }
 
-/* Packs the plans of this start when one was made afresh (a warm start packs none). */
+/* Packs the plans of this start when one was made afresh (a warm start packs none): per
+ * function, the window's length and bytes, then the plan. */
 static void plans_done(const char *key, const struct patch_job *jobs, size_t n, struct plan_cache *pc)
 {
-	uint8_t *out = pc->missed && !pc->unplanned ? malloc(64 + (n + 1) * PATCH_PACKED_MAX) : NULL;
-	size_t len;
+	size_t rec = 1 + PATCH_WINDOW + PATCH_PACKED_MAX, len;
+	uint8_t *out = pc->missed && !pc->unplanned ? malloc(64 + (n + 1) * rec) : NULL;
 
 	free(pc->in);
+	pc->in = NULL;
+	if (pc->missed)
+		pc->digest = 0;
 	if (!out)
 		return;
 	plans_header((char *)out, 64, n);
 	len = strlen((char *)out);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		out[len++] = jobs[i].avail;
+		memcpy(out + len, jobs[i].plan.code, jobs[i].avail);
+		len += jobs[i].avail;
 		len += patch_plan_pack(&jobs[i].plan, jobs[i].hash, out + len);
+	}
 	cache_write(key, ".plans", out, len);
+	pc->digest = image_pack_hash(out, len);
 	free(out);
 }
 
-/* The cached plan for the next function, when it was made from these bytes. */
-static bool plan_from_cache(struct plan_cache *pc, const uint8_t *code, size_t avail, uintptr_t addr,
-			    uint64_t hash, struct patch_plan *out)
+/* The cached plan of the next function into j, when it was made from code[0..avail): their
+ * hash is checked, unless the plans are trusted (then the code is not even read). */
+static bool plan_from_cache(struct plan_cache *pc, const uint8_t *code, size_t avail, const struct policy_fn *f,
+			    struct patch_job *j)
 {
+	const uint8_t *in = (const uint8_t *)pc->in + pc->in_off;
+	size_t left = pc->in_len - pc->in_off, stored;
+	bool trusted;
 	uint64_t h;
 	int n;
 
-	if (!pc->in || pc->in_off >= pc->in_len)
-		return false;
-	n = patch_plan_unpack((const uint8_t *)pc->in + pc->in_off, pc->in_len - pc->in_off, code, avail, addr, &h, out);
-	if (n < 0) {
-		free(pc->in);
-		pc->in = NULL;
-		return false;
-	}
-	pc->in_off += (size_t)n;
-	return h == hash;
+	if (!pc->in || pc->in_off >= pc->in_len || (stored = in[0]) > PATCH_WINDOW || 1 + stored > left)
+		goto bad;
+	trusted = pc->trusted && stored == avail;
+	if (!trusted)
+		j->hash = patch_code_hash(code, avail, f->size, f->entry_branches);
+	n = patch_plan_unpack(in + 1 + stored, left - 1 - stored, trusted ? in + 1 : code, avail, j->plan.addr, &h,
+			      &j->plan);
+	if (n < 0)
+		goto bad;
+	pc->in_off += 1 + stored + (size_t)n;
+	if (trusted)
+		j->hash = h;
+	return h == j->hash;
+bad:
+	free(pc->in);
+	pc->in = NULL;
+	return false;
 }
 
 static void analysis_diag(void *ctx, enum diag_level level, const char *msg)
@@ -360,18 +387,24 @@ static void plan_one(const struct loaded *m, const struct policy_fn *f, struct p
 	size_t avail = PATCH_WINDOW;
 
 	j->hash = 0;
+	j->avail = 0;
 	if (addr < m->text_lo || addr >= m->text_hi) {
+		struct patch_job passed = { .plan.addr = addr };
+
+		plan_from_cache(pc, (const uint8_t *)"", 0, f, &passed);   /* its record, passed over */
 		j->plan = (struct patch_plan){ .strategy = PATCH_SKIP, .addr = addr };
 		j->why = "not in the module's code as loaded";
 		return;
 	}
 	if (avail > m->text_hi - addr)
 		avail = m->text_hi - addr;
-	j->hash = patch_code_hash((const uint8_t *)addr, avail, f->size, f->entry_branches);
-	if (plan_from_cache(pc, (const uint8_t *)addr, avail, addr, j->hash, &j->plan)) {
+	j->avail = (uint8_t)avail;
+	j->plan.addr = addr;
+	if (plan_from_cache(pc, (const uint8_t *)addr, avail, f, j)) {
 		j->why = j->plan.reason;
 		return;
 	}
+	j->hash = patch_code_hash((const uint8_t *)addr, avail, f->size, f->entry_branches);
 	pc->missed = true;
 	if (!planner_ready()) {
 		pc->unplanned = true;
@@ -435,18 +468,76 @@ static int domains_of(const struct policy_module *pm, const char *module, struct
 	return 0;
 }
 
+/* A start with no other thread maps the module's patched code from the cache (image.h); a start
+ * that could not, for want of an image made for these patches, writes one for the next. */
+struct code_commit {
+	const char *key, *module;
+	struct image_module mod;
+	struct image im;
+	uint64_t plans;          /* the plans' digest (plan_cache) */
+	bool use;
+	struct patch_commit pc;
+	char path[PATH_MAX];
+};
+
+static bool commit_code(void *ctx, const struct patch_write *w, size_t n, uintptr_t region)
+{
+	struct code_commit *c = ctx;
+	struct image_site *s = calloc(n + 1, sizeof(*s));
+	bool mapped;
+	uint8_t *data;
+	size_t len;
+
+	if (!s)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		s[i] = (struct image_site){ .at = w[i].site - c->mod.bias, .n = w[i].n };
+		memcpy(s[i].bytes, w[i].bytes, w[i].n);
+	}
+	image_pack_sort(s, n);
+	mapped = image_map(&c->im, &c->mod, s, n, region);
+	if (mapped)
+		say(1, "%s: patched code mapped from the cache (%u pages)", c->module, c->im.h.npages);
+	else
+		say(2, "%s: patched code not mapped from the cache: %s", c->module, c->im.why);
+	if (!mapped && c->im.stale && c->plans && image_build(&c->mod, s, n, region, c->plans, &data, &len) == 0) {
+		cache_write(c->key, ".code", data, len);
+		free(data);
+	}
+	free(s);
+	return mapped;
+}
+
+/* Opens the module's code image, if any: it tells where to place the trampolines. */
+static void code_open(struct code_commit *c, const struct loaded *m, const char *module, const char *key,
+		      bool threaded)
+{
+	c->key = key;
+	c->module = module;
+	c->mod = (struct image_module){ m->path, module, m->bias, m->text_lo, m->text_hi };
+	c->im = (struct image){ .fd = -1 };
+	c->use = !threaded && guard_flags.code_cache && cache_path(key, ".code", c->path, sizeof(c->path), false);
+	c->pc = (struct patch_commit){ c->use ? image_open(&c->im, c->path, &c->mod) : 0, commit_code, c };
+}
+
 static void confine(const struct loaded *m, const struct policy_module *pm, const char *key, bool threaded)
 {
 	const char *module = strdup(base_name(m->path));
 	struct patch_job *jobs = calloc(pm->nfns + 1, sizeof(*jobs));
 	const char **names = calloc(pm->nfns + 1, sizeof(*names));
 	struct plan_cache pc = { 0 };
+	struct code_commit code;
 
 	if (!module || !jobs || !names || !names_copy(pm, names) || domains_of(pm, module, jobs)) {
 		say(0, "%s: out of memory: not confined", m->path);
 		goto out;
 	}
 	plans_load(key, pm->nfns, &pc);
+	code_open(&code, m, module, key, threaded);
+	/* The image was made with these very plans, from this file, whose code is unchanged. */
+	pc.trusted = pc.digest && pc.digest == code.im.h.plans && code.im.fd >= 0 && image_verify(&code.im, &code.mod);
+	if (pc.trusted)
+		say(2, "%s: the code image vouches for the cached plans: the code is not read", module);
 	for (size_t i = 0; i < pm->nfns; i++) {
 		plan_one(m, &pm->fns[i], &pc, &jobs[i]);
 		jobs[i].fn = jobs[i].plan.strategy == PATCH_SKIP ? -1 : add_fn(names[i], module, jobs[i].domain,
@@ -457,7 +548,9 @@ static void confine(const struct loaded *m, const struct policy_module *pm, cons
 		}
 	}
 	plans_done(key, jobs, pm->nfns, &pc);
-	patcher_apply(jobs, pm->nfns, m->text_lo, m->text_hi, threaded);
+	code.plans = pc.digest;
+	patcher_apply(jobs, pm->nfns, m->text_lo, m->text_hi, threaded, code.use ? &code.pc : NULL);
+	image_close(&code.im);
 	log_plan(module, pm, jobs);
 out:
 	free(names);

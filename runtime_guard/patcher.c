@@ -385,28 +385,26 @@ static int write_alone(const struct bulk *b, uintptr_t addr, const void *buf, si
 	return code_write_alone(addr, buf, n);
 }
 
-static const char *install(struct patch_job *j, uintptr_t entry, bool threaded, const struct bulk *b)
+/* The bytes for the job's entry, its trap registered first. Returns NULL, or why not. */
+static const char *prepare(const struct patch_job *j, uintptr_t entry, struct patch_write *w)
 {
 	uintptr_t site = j->plan.addr + j->plan.entry;
-	uint8_t code[5] = { 0xcc };
 	int32_t rel = (int32_t)((int64_t)entry - (int64_t)(site + 5));
 
+	w->site = site;
+	w->bytes[0] = 0xcc;
+	w->n = 1;
 	if (j->plan.strategy == PATCH_TRAP) {
 		uintptr_t call_ra = j->plan.insns[0].kind == INSN_CALL ? site + j->plan.len : 0;
 
 		if (!trap_ensure())
 			return "SIGTRAP is not available for the int3 fallback";
-		if (trap_add(site, entry, call_ra, j->fn, 0))
-			return "too many hooks";
-		if (threaded)
-			return write_live(site, code, 1, entry, j->fn);
-		return write_alone(b, site, code, 1) ? "cannot write the code" : NULL;
+		return trap_add(site, entry, call_ra, j->fn, 0) ? "too many hooks" : NULL;
 	}
-	code[0] = 0xe9;
-	memcpy(code + 1, &rel, 4);
-	if (threaded)
-		return write_live(site, code, 5, entry, j->fn);
-	return write_alone(b, site, code, 5) ? "cannot write the code" : NULL;
+	w->bytes[0] = 0xe9;
+	memcpy(w->bytes + 1, &rel, 4);
+	w->n = 5;
+	return NULL;
 }
 
 static void skip_all(struct patch_job *jobs, size_t n, const char *why)
@@ -418,36 +416,83 @@ static void skip_all(struct patch_job *jobs, size_t n, const char *why)
 		}
 }
 
-void patcher_apply(struct patch_job *jobs, size_t n, uintptr_t lo, uintptr_t hi, bool threaded)
+/* The trampolines' region: where pc says, when that place is free and within reach, else near
+ * the module. */
+static uint8_t *region_place(uintptr_t lo, uintptr_t hi, size_t size, const struct patch_commit *pc)
 {
-	size_t size = region_size(jobs, n);
-	uintptr_t *entry = calloc(n + 1, sizeof(*entry));
-	uint8_t *region = size ? region_alloc(lo, hi, size) : NULL;
+	uintptr_t at = pc ? pc->region_at : 0;
+	void *p;
 
-	if (!entry || (size && !region)) {
-		skip_all(jobs, n, "no memory for trampolines within 2 GiB of the module");
-		free(entry);
+	if (at && (at < lo ? hi - at : at + size - lo) < REACH - MARGIN) {
+		p = mmap((void *)pc->region_at, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (p != MAP_FAILED && (uintptr_t)p == pc->region_at)
+			return p;
+		if (p != MAP_FAILED)
+			munmap(p, size);
+	}
+	return region_alloc(lo, hi, size);
+}
+
+static void fail(struct patch_job *j, const char *why)
+{
+	j->plan.strategy = PATCH_SKIP;
+	j->why = why;
+}
+
+/* Writes go in live one by one, or alone all at once (unless pc makes them). */
+static void write_all(struct patch_job *jobs, const uintptr_t *entry, const struct patch_write *w, size_t nw,
+		      uintptr_t lo, uintptr_t hi, bool threaded, const struct patch_commit *pc, uintptr_t region)
+{
+	struct bulk b = { 0 };
+
+	if (threaded) {
+		for (size_t i = 0; i < nw; i++) {
+			const char *why = write_live(w[i].site, w[i].bytes, w[i].n, entry[w[i].job], jobs[w[i].job].fn);
+
+			if (why)
+				fail(&jobs[w[i].job], why);
+		}
 		return;
+	}
+	if (!nw || (pc && pc->commit(pc->ctx, w, nw, region)))
+		return;
+	bulk_open(&b, lo, hi);
+	for (size_t i = 0; i < nw; i++)
+		if (write_alone(&b, w[i].site, w[i].bytes, w[i].n))
+			fail(&jobs[w[i].job], "cannot write the code");
+	bulk_close(&b);
+}
+
+void patcher_apply(struct patch_job *jobs, size_t n, uintptr_t lo, uintptr_t hi, bool threaded,
+		   const struct patch_commit *pc)
+{
+	size_t size = region_size(jobs, n), nw = 0;
+	uintptr_t *entry = calloc(n + 1, sizeof(*entry));
+	struct patch_write *w = calloc(n + 1, sizeof(*w));
+	uint8_t *region = size ? region_place(lo, hi, size, threaded ? NULL : pc) : NULL;
+
+	if (!entry || !w || (size && !region)) {
+		skip_all(jobs, n, !entry || !w ? "out of memory" : "no memory for trampolines within 2 GiB of the module");
+		goto out;
 	}
 	if (size) {
 		emit_all(jobs, n, region, entry);
 		if (mprotect(region, size, PROT_READ | PROT_EXEC)) {
 			skip_all(jobs, n, "cannot make the trampolines executable");
-			n = 0;
+			goto out;
 		}
 	}
-	struct bulk b = { 0 };
-
-	if (!threaded && n)
-		bulk_open(&b, lo, hi);
 	for (size_t i = 0; i < n; i++) {
-		const char *why = jobs[i].plan.strategy == PATCH_SKIP ? NULL : install(&jobs[i], entry[i], threaded, &b);
+		const char *why = jobs[i].plan.strategy == PATCH_SKIP ? NULL : prepare(&jobs[i], entry[i], &w[nw]);
 
-		if (why) {
-			jobs[i].plan.strategy = PATCH_SKIP;
-			jobs[i].why = why;
-		}
+		if (why)
+			fail(&jobs[i], why);
+		else if (jobs[i].plan.strategy != PATCH_SKIP)
+			w[nw++].job = i;
 	}
-	bulk_close(&b);
+	write_all(jobs, entry, w, nw, lo, hi, threaded, pc, (uintptr_t)region);
+out:
+	free(w);
 	free(entry);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "maps.h"
 #include "outbuf.h"
+#include "image.h"
 #include "symbolize.h"
 
 #define HELPER_TIMEOUT_MS 5000
@@ -48,8 +49,22 @@ static bool describe(const struct mapping *m, void *ctx)
 	struct outbuf b = { l->line, SYMBOL_LINE, 0 };
 	const char *slash = m->path ? strrchr(m->path, '/') : NULL;
 
+	const char *name;
+	uintptr_t bias;
+
 	if (l->pc < m->lo || l->pc >= m->hi)
 		return false;
+	/* A code image (image.h) stands for its module. */
+	size_t len = m->path ? strlen(m->path) : 0;
+
+	if (len > 5 && !strcmp(m->path + len - 5, ".code") && image_owner(l->pc, &name, &bias)) {
+		outbuf_str(&b, "(");
+		outbuf_str(&b, name);
+		outbuf_str(&b, "+");
+		outbuf_hex(&b, l->pc - bias);
+		outbuf_str(&b, ")");
+		return true;
+	}
 	outbuf_str(&b, "(");
 	outbuf_str(&b, slash ? slash + 1 : m->path ? m->path : "?");
 	outbuf_str(&b, "+");

@@ -6,11 +6,14 @@
  * in this process, never in the guarded one. It runs until stdin closes. */
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
+#include "image_pack.h"
 #include "symbols.h"
 
 static const Dwfl_Callbacks proc_callbacks = {
@@ -39,12 +42,119 @@ static const char *relative_source(Dwfl_Module *mod, Dwarf_Addr addr, const char
 	return file;
 }
 
+/* The module a code image of the guard stands for ("KEY.code", mapped over part of the module's
+ * code): the path of the mapping with the device and inode its header names, or NULL. */
+static const char *image_module(const char *image, char **lines, size_t n, unsigned *dmaj, unsigned *dmin,
+				unsigned long *ino)
+{
+	struct image_header h;
+	const char *why;
+	int fd = open(image, O_RDONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
+		  image_pack_check(&h, UINT64_MAX, &why) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; ok && i < n; i++) {
+		unsigned a, b;
+		unsigned long in;
+		int at = 0;
+
+		if (sscanf(lines[i], "%*x-%*x %*s %*x %x:%x %lu %n", &a, &b, &in, &at) == 3 && at &&
+		    a == major(h.dev) && b == minor(h.dev) && in == h.ino && lines[i][at] == '/') {
+			*dmaj = a;
+			*dmin = b;
+			*ino = in;
+			return lines[i] + at;
+		}
+	}
+	return NULL;
+}
+
+/* One line of /proc/PID/maps, a code image shown as the module it stands for. */
+static void put_line(FILE *out, char *line, char **lines, size_t n)
+{
+	char *file = strchr(line, '/'), *dash = strchr(line, '-'), image[4096];
+	unsigned long lo = strtoul(line, NULL, 16), hi = dash ? strtoul(dash + 1, NULL, 16) : 0, ino;
+	size_t len = file ? strlen(file) : 0;
+	const char *mod;
+	unsigned a, b;
+
+	if (len > 6 && len < sizeof(image) && !strcmp(file + len - 6, ".code\n")) {
+		memcpy(image, file, len - 1);
+		image[len - 1] = '\0';
+		if ((mod = image_module(image, lines, n, &a, &b, &ino)) != NULL) {
+			fprintf(out, "%lx-%lx r-xp 00000000 %x:%x %lu %s", lo, hi, a, b, ino, mod);
+			return;
+		}
+	}
+	fputs(line, out);
+}
+
+/* /proc/PID/maps with each code image shown as the module it stands for (libdwfl then sees one
+ * module, not three) in *text (malloc'd); false when there is no image, or on error. */
+static bool maps_without_images(int pid, char **text, size_t *len)
+{
+	char path[64], **lines = NULL, *l = NULL;
+	size_t n = 0, cap = 0, lcap = 0;
+	bool images = false, ok = true;
+	FILE *in, *out;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	if (!(in = fopen(path, "re")))
+		return false;
+	while (ok && getline(&l, &lcap, in) > 0) {
+		char **more = n == cap ? realloc(lines, (cap = cap ? 2 * cap : 256) * sizeof(*lines)) : lines;
+
+		ok = more != NULL;
+		lines = ok ? more : lines;
+		if (ok) {
+			images |= strstr(l, ".code\n") != NULL;
+			lines[n++] = l;
+			l = NULL;
+			lcap = 0;
+		}
+	}
+	free(l);
+	fclose(in);
+	*text = NULL;
+	out = ok && images ? open_memstream(text, len) : NULL;
+	for (size_t i = 0; out && i < n; i++)
+		put_line(out, lines[i], lines, n);
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	if (!out || fclose(out) != 0) {
+		free(*text);
+		return false;
+	}
+	return true;
+}
+
+/* The modules of process pid, the guard's code images counted as the modules they stand for. */
+static int report_modules(Dwfl *dwfl, int pid)
+{
+	char *text;
+	size_t len;
+	FILE *maps;
+	int err;
+
+	if (!maps_without_images(pid, &text, &len))
+		return dwfl_linux_proc_report(dwfl, pid);
+	maps = fmemopen(text, len, "r");
+	err = maps ? dwfl_linux_proc_maps_report(dwfl, maps) : -1;
+	if (maps)
+		fclose(maps);
+	free(text);
+	return err;
+}
+
 /* Modules loaded since the last report (dlopen) are added when an address falls outside the known
  * ones. */
 static int refresh(Dwfl *dwfl, int pid)
 {
 	dwfl_report_begin_add(dwfl);
-	if (dwfl_linux_proc_report(dwfl, pid) != 0)
+	if (report_modules(dwfl, pid) != 0)
 		return -1;
 	return dwfl_report_end(dwfl, NULL, NULL);
 }
@@ -155,7 +265,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	dwfl = dwfl_begin(&proc_callbacks);
-	if (!dwfl || dwfl_linux_proc_report(dwfl, pid) != 0 || dwfl_report_end(dwfl, NULL, NULL) != 0) {
+	if (!dwfl || report_modules(dwfl, pid) != 0 || dwfl_report_end(dwfl, NULL, NULL) != 0) {
 		fail("cannot read the modules of process %d: %s", pid, dwfl_errmsg(-1));
 		return 2;
 	}
