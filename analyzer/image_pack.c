@@ -52,6 +52,14 @@ static int by_address(const void *a, const void *b)
 	return x->at < y->at ? -1 : x->at > y->at;
 }
 
+/* The offset from `at` of the last byte a site writes or depends on. */
+static uint64_t last_byte(const struct image_site *s)
+{
+	uint8_t len = s->span > s->n ? s->span : s->n;
+
+	return len ? len - 1 : 0;
+}
+
 /* The runs of pages holding a site, merged across gaps of at most `gap` pages; h->runs is
  * filled while there is room. Returns the count. */
 static size_t runs_with_gap(const struct image_site *s, size_t n, uint64_t gap, struct image_header *h)
@@ -61,7 +69,7 @@ static size_t runs_with_gap(const struct image_site *s, size_t n, uint64_t gap, 
 
 	for (size_t i = 0; i <= n; i++) {
 		uint64_t p0 = i < n ? s[i].at / IMAGE_PAGE : 0;
-		uint64_t p1 = i < n ? (s[i].at + (s[i].n ? s[i].n - 1 : 0)) / IMAGE_PAGE : 0;
+		uint64_t p1 = i < n ? (s[i].at + last_byte(&s[i])) / IMAGE_PAGE : 0;
 
 		if (i < n && runs && p0 <= last + gap) {
 			last = p1 > last ? p1 : last;
@@ -84,7 +92,7 @@ static uint32_t pages_with_sites(const struct image_site *s, size_t n)
 	uint32_t count = 0;
 
 	for (size_t i = 0; i < n; i++)
-		for (uint64_t p = s[i].at / IMAGE_PAGE; p <= (s[i].at + (s[i].n ? s[i].n - 1 : 0)) / IMAGE_PAGE; p++)
+		for (uint64_t p = s[i].at / IMAGE_PAGE; p <= (s[i].at + last_byte(&s[i])) / IMAGE_PAGE; p++)
 			if (p != seen || !count) {
 				seen = p;
 				count++;

@@ -11,11 +11,13 @@
 /* Fewer patched pages than this are cheaper to copy on write than to map. */
 #define IMAGE_MIN_PAGES 16
 
-/* One entry patch: n bytes at `at`, an address relative to the module's load bias. */
+/* One entry patch: n bytes at `at`, an address relative to the module's load bias; span (n or
+ * more) bytes from `at` are what its plan was made from: their pages are in the image too, so
+ * that they are checked unchanged in memory. */
 struct image_site {
 	uint64_t at;
 	uint8_t bytes[8];
-	uint8_t n;
+	uint8_t n, span;
 };
 
 /* Whole pages of the module's code from `at` (relative to the bias), at `off` in the file. */
@@ -31,7 +33,8 @@ struct image_header {
 	int64_t region;           /* the trampolines' address less the bias */
 	uint64_t dev, ino, size;  /* the module's file, as stat() gives them */
 	int64_t mtime_sec, mtime_nsec;
-	uint32_t nruns, npages;   /* npages: pages holding a site */
+	int64_t ctime_sec, ctime_nsec;  /* cp -p and touch -r keep the mtime, not the ctime */
+	uint32_t nruns, npages;   /* npages: pages a site writes or depends on */
 	struct image_run runs[IMAGE_RUNS_MAX];
 };
 

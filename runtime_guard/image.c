@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "image.h"
@@ -114,14 +116,47 @@ static bool runs_unchanged(const struct image_header *h, uintptr_t bias)
 }
 
 /* 512 MiB below the code: free at start-up but in programs that map hundreds of megabytes before
- * main, and within reach of a module's data (rel32) for modules up to a gigabyte. */
+ * main. The trampolines must reach the module's data (rel32) from there: 2 GiB less the margin
+ * the patcher keeps (64 MiB) and room for the largest region (65536 trampolines of 256 bytes). */
 #define REGION_DISTANCE (512ULL << 20)
+#define REGION_REACH ((2048ULL - 64 - 16) << 20)
 
 static uintptr_t region_default(const struct image_module *m)
 {
-	if (m->text_lo > REGION_DISTANCE + (16ULL << 20))
-		return (m->text_lo - REGION_DISTANCE) & ~(uintptr_t)(IMAGE_PAGE - 1);
-	return (m->text_hi + REGION_DISTANCE) & ~(uintptr_t)(IMAGE_PAGE - 1);
+	if (m->text_lo < 2 * REGION_DISTANCE || m->end - (m->text_lo - REGION_DISTANCE) > REGION_REACH)
+		return 0;
+	return (m->text_lo - REGION_DISTANCE) & ~(uintptr_t)(IMAGE_PAGE - 1);
+}
+
+/* Local file systems only: a network one (NFS, SMB, FUSE...) may let another machine replace the
+ * image under a mapping (NFS's device numbers differ between clients, so each would see the
+ * other's image as another version), and pages not yet read then fail: SIGBUS in the host. */
+static bool local_fs(long type)
+{
+	static const long local[] = { EXT4_SUPER_MAGIC, XFS_SUPER_MAGIC, BTRFS_SUPER_MAGIC, TMPFS_MAGIC,
+				      OVERLAYFS_SUPER_MAGIC, F2FS_SUPER_MAGIC, RAMFS_MAGIC, REISERFS_SUPER_MAGIC,
+				      0x2fc12fc1 /* zfs */, 0xca451a4e /* bcachefs */, 0x3153464a /* jfs */ };
+
+	for (size_t i = 0; i < sizeof(local) / sizeof(*local); i++)
+		if (type == local[i])
+			return true;
+	return false;
+}
+
+/* Whether the cache at path (the image, else its directory) is on a local file system. */
+static bool cache_local(const char *path, int fd)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	struct statfs sf;
+
+	if (fd >= 0)
+		return fstatfs(fd, &sf) == 0 && local_fs((long)sf.f_type);
+	if (!slash || (size_t)(slash - path) >= sizeof(dir))
+		return false;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	return statfs(dir, &sf) == 0 && local_fs((long)sf.f_type);
 }
 
 uintptr_t image_open(struct image *im, const char *path, const struct image_module *m)
@@ -129,12 +164,20 @@ uintptr_t image_open(struct image *im, const char *path, const struct image_modu
 	struct stat st;
 	const char *why = "it is of another format";
 
-	im->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Non-blocking: a FIFO put there must not hang the host. */
+	im->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	im->why = "there is no image in the cache";
 	im->stale = true;
+	if (!cache_local(path, im->fd)) {
+		im->why = "the cache is not on a local file system";
+		im->stale = false;
+		image_close(im);
+		return 0;
+	}
 	if (im->fd < 0)
 		return region_default(m);
-	if (fstat(im->fd, &st) || pread(im->fd, &im->h, sizeof(im->h), 0) != (ssize_t)sizeof(im->h) ||
+	if (fstat(im->fd, &st) || !S_ISREG(st.st_mode) ||
+	    pread(im->fd, &im->h, sizeof(im->h), 0) != (ssize_t)sizeof(im->h) ||
 	    image_pack_check(&im->h, (uint64_t)st.st_size, &why)) {
 		im->why = why;
 		image_close(im);
@@ -146,7 +189,8 @@ uintptr_t image_open(struct image *im, const char *path, const struct image_modu
 static bool same_version(const struct image_header *h, const struct stat *st)
 {
 	return h->dev == (uint64_t)st->st_dev && h->ino == (uint64_t)st->st_ino && h->size == (uint64_t)st->st_size &&
-	       h->mtime_sec == st->st_mtim.tv_sec && h->mtime_nsec == st->st_mtim.tv_nsec;
+	       h->mtime_sec == st->st_mtim.tv_sec && h->mtime_nsec == st->st_mtim.tv_nsec &&
+	       h->ctime_sec == st->st_ctim.tv_sec && h->ctime_nsec == st->st_ctim.tv_nsec;
 }
 
 /* Each run is first mapped anywhere (a cache on a noexec mount fails here, changing nothing),
@@ -273,6 +317,8 @@ int image_build(const struct image_module *m, struct image_site *s, size_t n, ui
 	h.size = (uint64_t)st.st_size;
 	h.mtime_sec = st.st_mtim.tv_sec;
 	h.mtime_nsec = st.st_mtim.tv_nsec;
+	h.ctime_sec = st.st_ctim.tv_sec;
+	h.ctime_nsec = st.st_ctim.tv_nsec;
 	memcpy(buf, &h, sizeof(h));
 	if ((err = read_runs(fd, &h, m->bias, &c, buf + IMAGE_PAGE)) == 0) {
 		image_pack_patch(&h, s, n, buf + IMAGE_PAGE);

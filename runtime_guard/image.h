@@ -13,6 +13,7 @@ struct image_module {
 	const char *path;
 	const char *name;        /* for reports: kept as long as the process */
 	uintptr_t bias, text_lo, text_hi;
+	uintptr_t end;           /* past its last segment (data the code reaches RIP-relative) */
 };
 
 struct image {
@@ -24,9 +25,10 @@ struct image {
 };
 
 /* Opens the image cache file at path for module m. Returns where to place the trampolines: where
- * they were when the image was made, else a place at a fixed distance from the code (then the
- * image written at this start serves the next ones, whatever the layout around the module);
- * im is closed with image_close. */
+ * they were when the image was made, else a place at a fixed distance below the code (then the
+ * image written at this start serves the next ones, whatever the layout around the module), or
+ * 0 (the patcher's choice: near the module) for a module mapped low (a non-PIE executable,
+ * whose heap grows above it) or too large for that distance; im is closed with image_close. */
 uintptr_t image_open(struct image *im, const char *path, const struct image_module *m);
 
 /* True when the image was made from the very file m was loaded from (device, inode, size,

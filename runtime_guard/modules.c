@@ -34,6 +34,7 @@
 struct loaded {
 	char path[PATH_MAX];
 	uintptr_t bias, text_lo, text_hi;
+	uintptr_t end;   /* past its last segment */
 	bool main, done;
 	bool loaded;     /* still in the link map (see forget_unloaded) */
 };
@@ -97,6 +98,8 @@ static int note_module(struct dl_phdr_info *info, size_t size, void *ctx)
 			m.text_lo = info->dlpi_addr + ph->p_vaddr;
 			m.text_hi = m.text_lo + ph->p_memsz;
 		}
+		if (ph->p_type == PT_LOAD && info->dlpi_addr + ph->p_vaddr + ph->p_memsz > m.end)
+			m.end = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
 	}
 	if (nmods < MAX_MODULES && !known(m.path, m.bias))
 		mods[nmods++] = m;
@@ -160,7 +163,7 @@ static bool within_file_limit(size_t len)
 /* Writes n bytes to the cache file of key and suffix, replacing it at once through a temporary
  * file. A full or read-only disk, a quota or a file size limit only costs the entry: the
  * temporary file is removed, the program goes on. */
-static void cache_write(const char *key, const char *suffix, const void *data, size_t n)
+static void cache_write(const char *key, const char *suffix, const void *data, size_t n, bool sync)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 32];
 	bool ok;
@@ -173,6 +176,9 @@ static void cache_write(const char *key, const char *suffix, const void *data, s
 	if (!f)
 		return;
 	ok = fwrite(data, 1, n, f) == n;
+	/* A code image is run as it is: its bytes must be on disk before its name. */
+	if (sync)
+		ok = fflush(f) == 0 && fdatasync(fileno(f)) == 0 && ok;
 	/* fclose releases the stream even when its final write fails. */
 	ok = fclose(f) == 0 && ok;
 	if (!ok || rename(tmp, path) != 0)
@@ -185,7 +191,7 @@ static void policy_cache_save(const char *key, const struct policy *store)
 	size_t len;
 
 	if (store->n && !policy_pack(&store->mods[0], rules_digest, &data, &len)) {
-		cache_write(key, ".policy", data, len);
+		cache_write(key, ".policy", data, len, false);
 		free(data);
 	}
 }
@@ -229,10 +235,11 @@ static void plans_load(const char *key, size_t nfns, struct plan_cache *pc)
 }
 
 /* Packs the plans of this start when one was made afresh (a warm start packs none): per
- * function, the window's length and bytes, then the plan. */
-static void plans_done(const char *key, const struct patch_job *jobs, size_t n, struct plan_cache *pc)
+ * function, its address (relative to the bias), the window's length and bytes, then the plan. */
+static void plans_done(const char *key, const struct policy_module *pm, const struct patch_job *jobs,
+		       struct plan_cache *pc)
 {
-	size_t rec = 1 + PATCH_WINDOW + PATCH_PACKED_MAX, len;
+	size_t rec = 8 + 1 + PATCH_WINDOW + PATCH_PACKED_MAX, len, n = pm->nfns;
 	uint8_t *out = pc->missed && !pc->unplanned ? malloc(64 + (n + 1) * rec) : NULL;
 
 	free(pc->in);
@@ -244,40 +251,41 @@ static void plans_done(const char *key, const struct patch_job *jobs, size_t n, 
 	plans_header((char *)out, 64, n);
 	len = strlen((char *)out);
 	for (size_t i = 0; i < n; i++) {
+		memcpy(out + len, &pm->fns[i].addr, 8);
+		len += 8;
 		out[len++] = jobs[i].avail;
 		memcpy(out + len, jobs[i].plan.code, jobs[i].avail);
 		len += jobs[i].avail;
 		len += patch_plan_pack(&jobs[i].plan, jobs[i].hash, out + len);
 	}
-	cache_write(key, ".plans", out, len);
+	cache_write(key, ".plans", out, len, false);
 	pc->digest = image_pack_hash(out, len);
 	free(out);
 }
 
-/* The cached plan of the next function into j, when it was made from code[0..avail): their
- * hash is checked, unless the plans are trusted (then the code is not even read). */
+/* The cached plan of the next function f into j, when it was made for f from code[0..avail):
+ * the bytes' hash is checked against the code, or when the plans are trusted, against the bytes
+ * kept with the plan (then the code is not even read). */
 static bool plan_from_cache(struct plan_cache *pc, const uint8_t *code, size_t avail, const struct policy_fn *f,
 			    struct patch_job *j)
 {
-	const uint8_t *in = (const uint8_t *)pc->in + pc->in_off;
+	const uint8_t *in = (const uint8_t *)pc->in + pc->in_off, *window = in + 9;
 	size_t left = pc->in_len - pc->in_off, stored;
 	bool trusted;
-	uint64_t h;
+	uint64_t h, at;
 	int n;
 
-	if (!pc->in || pc->in_off >= pc->in_len || (stored = in[0]) > PATCH_WINDOW || 1 + stored > left)
+	if (!pc->in || pc->in_off >= pc->in_len || left < 9 || (stored = in[8]) > PATCH_WINDOW || 9 + stored > left)
 		goto bad;
+	memcpy(&at, in, 8);
 	trusted = pc->trusted && stored == avail;
-	if (!trusted)
-		j->hash = patch_code_hash(code, avail, f->size, f->entry_branches);
-	n = patch_plan_unpack(in + 1 + stored, left - 1 - stored, trusted ? in + 1 : code, avail, j->plan.addr, &h,
+	j->hash = patch_code_hash(trusted ? window : code, avail, f->size, f->entry_branches);
+	n = patch_plan_unpack(window + stored, left - 9 - stored, trusted ? window : code, avail, j->plan.addr, &h,
 			      &j->plan);
 	if (n < 0)
 		goto bad;
-	pc->in_off += 1 + stored + (size_t)n;
-	if (trusted)
-		j->hash = h;
-	return h == j->hash;
+	pc->in_off += 9 + stored + (size_t)n;
+	return at == f->addr && h == j->hash;
 bad:
 	free(pc->in);
 	pc->in = NULL;
@@ -491,7 +499,7 @@ static bool commit_code(void *ctx, const struct patch_write *w, size_t n, uintpt
 	if (!s)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		s[i] = (struct image_site){ .at = w[i].site - c->mod.bias, .n = w[i].n };
+		s[i] = (struct image_site){ .at = w[i].site - c->mod.bias, .n = w[i].n, .span = w[i].span };
 		memcpy(s[i].bytes, w[i].bytes, w[i].n);
 	}
 	image_pack_sort(s, n);
@@ -501,7 +509,7 @@ static bool commit_code(void *ctx, const struct patch_write *w, size_t n, uintpt
 	else
 		say(2, "%s: patched code not mapped from the cache: %s", c->module, c->im.why);
 	if (!mapped && c->im.stale && c->plans && image_build(&c->mod, s, n, region, c->plans, &data, &len) == 0) {
-		cache_write(c->key, ".code", data, len);
+		cache_write(c->key, ".code", data, len, true);
 		free(data);
 	}
 	free(s);
@@ -514,7 +522,7 @@ static void code_open(struct code_commit *c, const struct loaded *m, const char 
 {
 	c->key = key;
 	c->module = module;
-	c->mod = (struct image_module){ m->path, module, m->bias, m->text_lo, m->text_hi };
+	c->mod = (struct image_module){ m->path, module, m->bias, m->text_lo, m->text_hi, m->end };
 	c->im = (struct image){ .fd = -1 };
 	c->use = !threaded && guard_flags.code_cache && cache_path(key, ".code", c->path, sizeof(c->path), false);
 	c->pc = (struct patch_commit){ c->use ? image_open(&c->im, c->path, &c->mod) : 0, commit_code, c };
@@ -547,7 +555,7 @@ static void confine(const struct loaded *m, const struct policy_module *pm, cons
 			jobs[i].why = "too many confined functions";
 		}
 	}
-	plans_done(key, jobs, pm->nfns, &pc);
+	plans_done(key, pm, jobs, &pc);
 	code.plans = pc.digest;
 	patcher_apply(jobs, pm->nfns, m->text_lo, m->text_hi, threaded, code.use ? &code.pc : NULL);
 	image_close(&code.im);

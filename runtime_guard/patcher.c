@@ -407,6 +407,12 @@ static const char *prepare(const struct patch_job *j, uintptr_t entry, struct pa
 	return NULL;
 }
 
+/* How many bytes from the site the plan depends on. */
+static uint8_t span_of(const struct patch_job *j, const struct patch_write *w)
+{
+	return j->avail > j->plan.entry + w->n ? (uint8_t)(j->avail - j->plan.entry) : w->n;
+}
+
 static void skip_all(struct patch_job *jobs, size_t n, const char *why)
 {
 	for (size_t i = 0; i < n; i++)
@@ -486,10 +492,12 @@ void patcher_apply(struct patch_job *jobs, size_t n, uintptr_t lo, uintptr_t hi,
 	for (size_t i = 0; i < n; i++) {
 		const char *why = jobs[i].plan.strategy == PATCH_SKIP ? NULL : prepare(&jobs[i], entry[i], &w[nw]);
 
-		if (why)
+		if (why) {
 			fail(&jobs[i], why);
-		else if (jobs[i].plan.strategy != PATCH_SKIP)
+		} else if (jobs[i].plan.strategy != PATCH_SKIP) {
+			w[nw].span = span_of(&jobs[i], &w[nw]);
 			w[nw++].job = i;
+		}
 	}
 	write_all(jobs, entry, w, nw, lo, hi, threaded, pc, (uintptr_t)region);
 out:

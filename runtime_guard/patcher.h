@@ -17,11 +17,12 @@ struct patch_job {
 	uint8_t avail;            /* how many of them (plan.code), at most PATCH_WINDOW */
 };
 
-/* One entry patch, as written: n bytes at site (job: its index in the jobs). */
+/* One entry patch, as written: n bytes at site (job: its index in the jobs); the plan was made
+ * from the span bytes from site (the window less the bytes before the patch), n or more. */
 struct patch_write {
 	uintptr_t site;
 	uint8_t bytes[5];
-	uint8_t n;
+	uint8_t n, span;
 	size_t job;
 };
 

@@ -7,7 +7,7 @@
 
 static struct image_site jump(uint64_t at, uint8_t first)
 {
-	return (struct image_site){ at, { 0xe9, first, 0, 0, 0 }, 5 };
+	return (struct image_site){ .at = at, .bytes = { 0xe9, first, 0, 0, 0 }, .n = 5 };
 }
 
 /* Pages with a site, merged across gaps of up to 16 pages; the file holds them after its header. */
@@ -35,6 +35,29 @@ static void test_layout(void **state)
 	assert_int_equal(h.npages, 4);
 	assert_int_equal(h.region, -0x1000);
 	assert_int_equal(h.digest, image_pack_digest(s, 4, -0x1000));
+}
+
+/* The bytes a plan was made from (span) bring their pages into the image, so that they are
+ * checked unchanged in memory; they are not written. */
+static void test_span(void **state)
+{
+	struct image_site s[] = { jump(P + 4000, 1), jump(100 * P, 2) };
+	struct image_header h;
+
+	(void)state;
+	s[0].span = 28;                            /* 4000 + 28 stays in page 1 */
+	image_pack_layout(s, 2, 0, &h);
+	assert_int_equal(h.npages, 2);
+	assert_int_equal(h.runs[0].len, P);
+	s[0].span = 100;                           /* runs into page 2 */
+	image_pack_layout(s, 2, 0, &h);
+	assert_int_equal(h.npages, 3);
+	assert_int_equal(h.runs[0].at, P);
+	assert_int_equal(h.runs[0].len, 2 * P);
+	s[0].span = 2;                             /* less than the patch: the patch counts */
+	s[0].at = 2 * P - 3;
+	image_pack_layout(s, 2, 0, &h);
+	assert_int_equal(h.runs[0].len, 2 * P);
 }
 
 /* Pages closer than the gap make one run, with the pages between them. */
@@ -82,7 +105,7 @@ static void test_many_runs(void **state)
 /* Each site's bytes land at its place in its run; the bytes around are left alone. */
 static void test_patch(void **state)
 {
-	struct image_site s[] = { jump(P + 10, 0x11), { 40 * P + 4093, { 0xe9, 0x22, 0, 0, 0x33 }, 5 } };
+	struct image_site s[] = { jump(P + 10, 0x11), { .at = 40 * P + 4093, .bytes = { 0xe9, 0x22, 0, 0, 0x33 }, .n = 5 } };
 	struct image_header h;
 	uint8_t *data;
 	uint64_t size;
@@ -173,6 +196,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_gap),
+		cmocka_unit_test(test_span),
 		cmocka_unit_test(test_many_runs),
 		cmocka_unit_test(test_patch),
 		cmocka_unit_test(test_digest),

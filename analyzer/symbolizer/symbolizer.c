@@ -80,7 +80,11 @@ static void put_line(FILE *out, char *line, char **lines, size_t n)
 	const char *mod;
 	unsigned a, b;
 
-	if (len > 6 && len < sizeof(image) && !strcmp(file + len - 6, ".code\n")) {
+	/* An image another start replaced is "(deleted)": the new file at its path stands for the
+	 * same module while that module's file is the same. */
+	if (len > 16 && !strcmp(file + len - 16, ".code (deleted)\n"))
+		len -= 10;
+	if (len > 6 && len < sizeof(image) && !strncmp(file + len - 6, ".code", 5)) {
 		memcpy(image, file, len - 1);
 		image[len - 1] = '\0';
 		if ((mod = image_module(image, lines, n, &a, &b, &ino)) != NULL) {
@@ -109,7 +113,7 @@ static bool maps_without_images(int pid, char **text, size_t *len)
 		ok = more != NULL;
 		lines = ok ? more : lines;
 		if (ok) {
-			images |= strstr(l, ".code\n") != NULL;
+			images |= strstr(l, ".code\n") || strstr(l, ".code (deleted)\n");
 			lines[n++] = l;
 			l = NULL;
 			lcap = 0;
