@@ -94,9 +94,14 @@ per_call() { # PRELOAD|- MODE|- PROGRAM (run as "PROGRAM 1 N [MODE]")
 guard_per_call() {
 	prog=$1
 	LD_PRELOAD="$guard" "$prog" 1 1 >/dev/null   # the cache is warm from now on
-	plain=$("$prog" 200 100000)
-	guarded=$(LD_PRELOAD="$guard" "$prog" 200 100000)
-	violating=$(LD_PRELOAD="$guard" CONFINE_OPTIONS=exitcode=0 "$prog" 200 100000 other 2>/dev/null)
+	# Seven rounds of unguarded, guarded and violating runs, interleaved: the median of each.
+	: >"$work/p" && : >"$work/g" && : >"$work/v"
+	for k in 1 2 3 4 5 6 7; do
+		"$prog" 200 100000 >>"$work/p"
+		LD_PRELOAD="$guard" "$prog" 200 100000 >>"$work/g"
+		LD_PRELOAD="$guard" CONFINE_OPTIONS=exitcode=0 "$prog" 200 100000 other 2>/dev/null >>"$work/v"
+	done
+	plain=$(median <"$work/p") guarded=$(median <"$work/g") violating=$(median <"$work/v")
 	iplain=$(per_call - - "$prog")
 	iguarded=$(per_call "$guard" - "$prog")
 	iviolating=$(per_call "$guard" other "$prog")
@@ -111,9 +116,9 @@ guard_per_call() {
 	printf "Helgrind (20 batches x 2000)    %7.2f ns/call   (%.0fx unguarded, %.0fx guarded)\n", h, h / p, h / g
 }'
 }
-echo "== runtime guard: lrand48 (domain libc:drand48), 200 batches x 100000 calls, median"
+echo "== runtime guard: lrand48 (domain libc:drand48), 200 batches x 100000 calls, median of 7 interleaved runs"
 guard_per_call "$calls" guarded 2
-echo "== runtime guard, entry patching: hot_touch (libhot.so), 200 batches x 100000 calls, median"
+echo "== runtime guard, entry patching: hot_touch (libhot.so), 200 batches x 100000 calls, median of 7 interleaved runs"
 guard_per_call "$build/bench/patch_calls" "guarded (patched entry)" 3
 
 # --- 4. the guard's start-up -------------------------------------------------------------------
