@@ -3,6 +3,7 @@
  * cached); each is planned from its bytes in memory and patched. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <link.h>
 #include <pthread.h>
@@ -129,6 +130,45 @@ static bool cache_path(const char *key, const char *suffix, char *out, size_t le
 	return true;
 }
 
+/* Reads the regular file at path into a buffer kept from one read to the next (the policy, then
+ * the plans, of one module after another): its pages are faulted in once. Callers hold the
+ * modules lock; *out stays valid until the next read. A FIFO or device there is not waited on. */
+static int cache_read(const char *path, char **out, size_t *len)
+{
+	static char *scratch;
+	static size_t cap;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), err = 0;
+	struct stat st;
+	size_t got = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > (1 << 30))
+		err = -EINVAL;
+	if (!err && (size_t)st.st_size + 1 > cap) {
+		char *more = realloc(scratch, (size_t)st.st_size + 1);
+
+		err = more ? 0 : -ENOMEM;
+		scratch = more ? more : scratch;
+		cap = more ? (size_t)st.st_size + 1 : cap;
+	}
+	while (!err && got < (size_t)st.st_size) {
+		ssize_t r = read(fd, scratch + got, (size_t)st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		err = r < 0 ? -errno : r == 0 ? -EIO : 0;
+		got += r > 0 ? (size_t)r : 0;
+	}
+	close(fd);
+	if (err)
+		return err;
+	scratch[got] = '\0';
+	*out = scratch;
+	*len = got;
+	return 0;
+}
+
 /* The policy cached for module m, packed (policy_pack.h): it counts only if this version of
  * confine made it with the same rules. A damaged entry is said in one line, then analysed again. */
 static bool policy_cache_load(const struct loaded *m, const char *key, const char *build_id,
@@ -139,10 +179,9 @@ static bool policy_cache_load(const struct loaded *m, const char *key, const cha
 	size_t len;
 	int err;
 
-	if (!cache_path(key, ".policy", path, sizeof(path), false) || text_read_file(path, &data, &len) != 0)
+	if (!cache_path(key, ".policy", path, sizeof(path), false) || cache_read(path, &data, &len) != 0)
 		return false;
 	err = policy_unpack(data, len, rules_digest, store, &why);
-	free(data);
 	if (err == -EINVAL)
 		say(0, "cache entry %s is damaged (%s): analyzing %s again", path, why, m->path);
 	if (!err && strcmp(store->mods[0].build_id, build_id)) {
@@ -201,8 +240,10 @@ static void policy_cache_save(const char *key, const struct policy *store)
  * made from) so that a warm start runs no decoder. A plan counts only for the very bytes it was
  * made from: their hash is in it, checked against the code in memory, unless the module's code
  * image vouches for the code (image_verify) and was made with these very plans. */
+#define PLAN_FN 20          /* a plan record's function: address, size, entry_branches */
+
 struct plan_cache {
-	char *in;               /* the file read, NULL once unusable */
+	char *in;               /* the file read (cache_read's buffer), NULL once unusable */
 	size_t in_len, in_off;
 	uint64_t digest;        /* image_pack_hash of the plans file as read or written; 0: none */
 	bool trusted;           /* the code is what the plans were made from: not read */
@@ -212,7 +253,7 @@ struct plan_cache {
 
 static void plans_header(char *out, size_t len, size_t nfns)
 {
-	snprintf(out, len, "confine plans 2 %s %zu\n", rules_digest, nfns);
+	snprintf(out, len, "confine plans 3 %s %zu\n", rules_digest, nfns);
 }
 
 static void plans_load(const char *key, size_t nfns, struct plan_cache *pc)
@@ -222,11 +263,9 @@ static void plans_load(const char *key, size_t nfns, struct plan_cache *pc)
 
 	plans_header(header, sizeof(header), nfns);
 	hl = strlen(header);
-	if (!cache_path(key, ".plans", path, sizeof(path), false) ||
-	    text_read_file(path, &pc->in, &pc->in_len) != 0)
+	if (!cache_path(key, ".plans", path, sizeof(path), false) || cache_read(path, &pc->in, &pc->in_len) != 0)
 		return;
 	if (pc->in_len < hl || memcmp(pc->in, header, hl)) {
-		free(pc->in);
 		pc->in = NULL;
 		return;
 	}
@@ -235,14 +274,14 @@ static void plans_load(const char *key, size_t nfns, struct plan_cache *pc)
 }
 
 /* Packs the plans of this start when one was made afresh (a warm start packs none): per
- * function, its address (relative to the bias), the window's length and bytes, then the plan. */
+ * function, its address (relative to the bias), size and entry_branches, the window's length
+ * and bytes, then the plan. */
 static void plans_done(const char *key, const struct policy_module *pm, const struct patch_job *jobs,
 		       struct plan_cache *pc)
 {
-	size_t rec = 8 + 1 + PATCH_WINDOW + PATCH_PACKED_MAX, len, n = pm->nfns;
+	size_t rec = PLAN_FN + 1 + PATCH_WINDOW + PATCH_PACKED_MAX, len, n = pm->nfns;
 	uint8_t *out = pc->missed && !pc->unplanned ? malloc(64 + (n + 1) * rec) : NULL;
 
-	free(pc->in);
 	pc->in = NULL;
 	if (pc->missed)
 		pc->digest = 0;
@@ -252,7 +291,9 @@ static void plans_done(const char *key, const struct policy_module *pm, const st
 	len = strlen((char *)out);
 	for (size_t i = 0; i < n; i++) {
 		memcpy(out + len, &pm->fns[i].addr, 8);
-		len += 8;
+		memcpy(out + len + 8, &pm->fns[i].size, 8);
+		memcpy(out + len + 16, &pm->fns[i].entry_branches, 4);
+		len += PLAN_FN;
 		out[len++] = jobs[i].avail;
 		memcpy(out + len, jobs[i].plan.code, jobs[i].avail);
 		len += jobs[i].avail;
@@ -263,31 +304,37 @@ static void plans_done(const char *key, const struct policy_module *pm, const st
 	free(out);
 }
 
-/* The cached plan of the next function f into j, when it was made for f from code[0..avail):
- * the bytes' hash is checked against the code, or when the plans are trusted, against the bytes
- * kept with the plan (then the code is not even read). */
+/* The cached plan of the next function f into j, when it was made for f (its address, size and
+ * entry_branches) from code[0..avail): the bytes' hash is checked against the code, unless the
+ * plans are trusted (then the code is not even read). */
 static bool plan_from_cache(struct plan_cache *pc, const uint8_t *code, size_t avail, const struct policy_fn *f,
 			    struct patch_job *j)
 {
-	const uint8_t *in = (const uint8_t *)pc->in + pc->in_off, *window = in + 9;
+	const uint8_t *in = (const uint8_t *)pc->in + pc->in_off, *window = in + PLAN_FN + 1;
 	size_t left = pc->in_len - pc->in_off, stored;
+	uint64_t h, at, size;
+	uint32_t branches;
 	bool trusted;
-	uint64_t h, at;
 	int n;
 
-	if (!pc->in || pc->in_off >= pc->in_len || left < 9 || (stored = in[8]) > PATCH_WINDOW || 9 + stored > left)
+	if (!pc->in || pc->in_off >= pc->in_len || left < PLAN_FN + 1 || (stored = in[PLAN_FN]) > PATCH_WINDOW ||
+	    PLAN_FN + 1 + stored > left)
 		goto bad;
 	memcpy(&at, in, 8);
+	memcpy(&size, in + 8, 8);
+	memcpy(&branches, in + 16, 4);
 	trusted = pc->trusted && stored == avail;
-	j->hash = patch_code_hash(trusted ? window : code, avail, f->size, f->entry_branches);
-	n = patch_plan_unpack(window + stored, left - 9 - stored, trusted ? window : code, avail, j->plan.addr, &h,
-			      &j->plan);
+	if (!trusted)
+		j->hash = patch_code_hash(code, avail, f->size, f->entry_branches);
+	n = patch_plan_unpack(window + stored, left - PLAN_FN - 1 - stored, trusted ? window : code, avail, j->plan.addr,
+			      &h, &j->plan);
 	if (n < 0)
 		goto bad;
-	pc->in_off += 9 + stored + (size_t)n;
-	return at == f->addr && h == j->hash;
+	pc->in_off += PLAN_FN + 1 + stored + (size_t)n;
+	if (trusted)
+		j->hash = h;
+	return at == f->addr && size == f->size && branches == f->entry_branches && h == j->hash;
 bad:
-	free(pc->in);
 	pc->in = NULL;
 	return false;
 }
@@ -492,7 +539,7 @@ static bool commit_code(void *ctx, const struct patch_write *w, size_t n, uintpt
 {
 	struct code_commit *c = ctx;
 	struct image_site *s = calloc(n + 1, sizeof(*s));
-	bool mapped;
+	bool mapped, built;
 	uint8_t *data;
 	size_t len;
 
@@ -503,12 +550,18 @@ static bool commit_code(void *ctx, const struct patch_write *w, size_t n, uintpt
 		memcpy(s[i].bytes, w[i].bytes, w[i].n);
 	}
 	image_pack_sort(s, n);
+	/* Made with other plans (they were planned again): still good to map, but a new one, made
+	 * now while the code is the file's, vouches for the plans at the next start. */
+	built = c->im.fd >= 0 && c->plans && c->im.h.plans != c->plans && image_verify(&c->im, &c->mod) &&
+		image_build(&c->mod, s, n, region, c->plans, &data, &len) == 0;
 	mapped = image_map(&c->im, &c->mod, s, n, region);
 	if (mapped)
 		say(1, "%s: patched code mapped from the cache (%u pages)", c->module, c->im.h.npages);
 	else
 		say(2, "%s: patched code not mapped from the cache: %s", c->module, c->im.why);
-	if (!mapped && c->im.stale && c->plans && image_build(&c->mod, s, n, region, c->plans, &data, &len) == 0) {
+	if (!built && !mapped && c->im.stale && c->plans)
+		built = image_build(&c->mod, s, n, region, c->plans, &data, &len) == 0;
+	if (built) {
 		cache_write(c->key, ".code", data, len, true);
 		free(data);
 	}
