@@ -102,17 +102,21 @@ guard_per_call() {
 		LD_PRELOAD="$guard" CONFINE_OPTIONS=exitcode=0 "$prog" 200 100000 other 2>/dev/null >>"$work/v"
 	done
 	plain=$(median <"$work/p") guarded=$(median <"$work/g") violating=$(median <"$work/v")
+	# The added costs: medians of each round's own difference (a round's runs follow each other,
+	# so a slower or faster spell of the machine shows on both sides of it).
+	added=$(paste "$work/p" "$work/g" | awk '{ print $2 - $1 }' | median)
+	more=$(paste "$work/g" "$work/v" | awk '{ print $2 - $1 }' | median)
 	iplain=$(per_call - - "$prog")
 	iguarded=$(per_call "$guard" - "$prog")
 	iviolating=$(per_call "$guard" other "$prog")
 	helgrind=$(valgrind --tool=helgrind -q "$prog" 20 2000 2>/dev/null)
 	awk -v p="$plain" -v g="$guarded" -v v="$violating" -v h="$helgrind" -v ip="$iplain" -v ig="$iguarded" \
-		-v iv="$iviolating" -v label="$2" -v target="$3" 'BEGIN {
+		-v iv="$iviolating" -v label="$2" -v target="$3" -v a="$added" -v m="$more" 'BEGIN {
 	printf "unguarded                       %7.2f ns/call  %6.1f instructions/call\n", p, ip
 	printf "%-31s %7.2f ns/call  %6.1f instructions/call\n", label, g, ig
-	printf "added by the guard              %7.2f ns/call  %6.1f instructions/call   (target <= %s ns)\n", g - p, ig - ip, target
+	printf "added by the guard              %7.2f ns/call  %6.1f instructions/call   (target <= %s ns)\n", a, ig - ip, target
 	printf "violation already reported      %7.2f ns/call  %6.1f instructions/call\n", v, iv
-	printf "  more than a confined call     %7.2f ns/call  %6.1f instructions/call   (target <= 100 ns)\n", v - g, iv - ig
+	printf "  more than a confined call     %7.2f ns/call  %6.1f instructions/call   (target <= 100 ns)\n", m, iv - ig
 	printf "Helgrind (20 batches x 2000)    %7.2f ns/call   (%.0fx unguarded, %.0fx guarded)\n", h, h / p, h / g
 }'
 }
