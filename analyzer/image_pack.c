@@ -144,6 +144,18 @@ void image_pack_patch(const struct image_header *h, const struct image_site *s, 
 		}
 }
 
+size_t image_pack_path_len(const char *path)
+{
+	static const char deleted[] = " (deleted)";
+	size_t len = strlen(path), dl = sizeof(deleted) - 1, sl = sizeof(IMAGE_SUFFIX) - 1;
+
+	if (len && path[len - 1] == '\n')
+		len--;
+	if (len >= dl && !memcmp(path + len - dl, deleted, dl))
+		len -= dl;
+	return len > sl && !memcmp(path + len - sl, IMAGE_SUFFIX, sl) ? len : 0;
+}
+
 int image_pack_check(const struct image_header *h, uint64_t file_size, const char **why)
 {
 	uint64_t off = IMAGE_PAGE, end = 0;

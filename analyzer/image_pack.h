@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #define IMAGE_PAGE 4096
+#define IMAGE_SUFFIX ".code"      /* of an image file in the cache: KEY.code */
 #define IMAGE_RUNS_MAX 64
 /* Fewer patched pages than this are cheaper to copy on write than to map. */
 #define IMAGE_MIN_PAGES 16
@@ -56,6 +57,11 @@ uint64_t image_pack_layout(struct image_site *s, size_t n, int64_t region, struc
 /* Writes each site's bytes into data, the file's runs as laid out in h (the header page
  * excluded). Sites outside every run are ignored. */
 void image_pack_patch(const struct image_header *h, const struct image_site *s, size_t n, uint8_t *data);
+
+/* The length of the part of path that names a code image file, as a line of /proc/PID/maps
+ * ends (" (deleted)" once another start replaced it, then maybe a newline); 0 when path names no
+ * image. */
+size_t image_pack_path_len(const char *path);
 
 /* Checks a header read from a file of file_size bytes. Returns 0; -ESTALE when it is not an
  * image of this format; -EINVAL when it is one but damaged (*why, static, names the defect). */

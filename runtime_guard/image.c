@@ -186,11 +186,24 @@ uintptr_t image_open(struct image *im, const char *path, const struct image_modu
 	return m->bias + (uintptr_t)im->h.region;
 }
 
+/* The module file's identity, as an image records it. */
+static void stamp(struct image_header *h, const struct stat *st)
+{
+	h->dev = (uint64_t)st->st_dev;
+	h->ino = (uint64_t)st->st_ino;
+	h->size = (uint64_t)st->st_size;
+	h->mtime_sec = st->st_mtim.tv_sec;
+	h->mtime_nsec = st->st_mtim.tv_nsec;
+	h->ctime_sec = st->st_ctim.tv_sec;
+	h->ctime_nsec = st->st_ctim.tv_nsec;
+}
+
 static bool same_version(const struct image_header *h, const struct stat *st)
 {
-	return h->dev == (uint64_t)st->st_dev && h->ino == (uint64_t)st->st_ino && h->size == (uint64_t)st->st_size &&
-	       h->mtime_sec == st->st_mtim.tv_sec && h->mtime_nsec == st->st_mtim.tv_nsec &&
-	       h->ctime_sec == st->st_ctim.tv_sec && h->ctime_nsec == st->st_ctim.tv_nsec;
+	struct image_header now = *h;
+
+	stamp(&now, st);
+	return !memcmp(&now, h, sizeof(now));
 }
 
 /* Each run is first mapped anywhere (a cache on a noexec mount fails here, changing nothing),
@@ -312,13 +325,7 @@ int image_build(const struct image_module *m, struct image_site *s, size_t n, ui
 	if (!(buf = calloc(1, size)))
 		goto out;
 	h.plans = plans;
-	h.dev = (uint64_t)st.st_dev;
-	h.ino = (uint64_t)st.st_ino;
-	h.size = (uint64_t)st.st_size;
-	h.mtime_sec = st.st_mtim.tv_sec;
-	h.mtime_nsec = st.st_mtim.tv_nsec;
-	h.ctime_sec = st.st_ctim.tv_sec;
-	h.ctime_nsec = st.st_ctim.tv_nsec;
+	stamp(&h, &st);
 	memcpy(buf, &h, sizeof(h));
 	if ((err = read_runs(fd, &h, m->bias, &c, buf + IMAGE_PAGE)) == 0) {
 		image_pack_patch(&h, s, n, buf + IMAGE_PAGE);

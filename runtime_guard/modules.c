@@ -562,7 +562,7 @@ static bool commit_code(void *ctx, const struct patch_write *w, size_t n, uintpt
 	if (!built && !mapped && c->im.stale && c->plans)
 		built = image_build(&c->mod, s, n, region, c->plans, &data, &len) == 0;
 	if (built) {
-		cache_write(c->key, ".code", data, len, true);
+		cache_write(c->key, IMAGE_SUFFIX, data, len, true);
 		free(data);
 	}
 	free(s);
@@ -577,7 +577,7 @@ static void code_open(struct code_commit *c, const struct loaded *m, const char 
 	c->module = module;
 	c->mod = (struct image_module){ m->path, module, m->bias, m->text_lo, m->text_hi, m->end };
 	c->im = (struct image){ .fd = -1 };
-	c->use = !threaded && guard_flags.code_cache && cache_path(key, ".code", c->path, sizeof(c->path), false);
+	c->use = !threaded && guard_flags.code_cache && cache_path(key, IMAGE_SUFFIX, c->path, sizeof(c->path), false);
 	c->pc = (struct patch_commit){ c->use ? image_open(&c->im, c->path, &c->mod) : 0, commit_code, c };
 }
 

@@ -48,13 +48,13 @@ static bool describe(const struct mapping *m, void *ctx)
 	struct lookup *l = ctx;
 	struct outbuf b = { l->line, SYMBOL_LINE, 0 };
 	const char *slash = m->path ? strrchr(m->path, '/') : NULL;
-	const char *code = m->path ? strstr(m->path, ".code") : NULL, *name;
+	const char *name;
 	uintptr_t bias;
 
 	if (l->pc < m->lo || l->pc >= m->hi)
 		return false;
 	/* A code image (image.h) stands for its module, also once another start replaced its file. */
-	if (code && (!strcmp(code, ".code") || !strcmp(code, ".code (deleted)")) && image_owner(l->pc, &name, &bias)) {
+	if (m->path && image_pack_path_len(m->path) && image_owner(l->pc, &name, &bias)) {
 		outbuf_str(&b, "(");
 		outbuf_str(&b, name);
 		outbuf_str(&b, "+");

@@ -191,6 +191,20 @@ static void test_check(void **state)
 	assert_int_equal(image_pack_check(&bad, size, &why), -EINVAL);
 }
 
+/* Image files as /proc/PID/maps names them: also once replaced, never another file. */
+static void test_path(void **state)
+{
+	(void)state;
+	assert_int_equal(image_pack_path_len("/c/confine/ab12.code"), 20);
+	assert_int_equal(image_pack_path_len("/c/confine/ab12.code\n"), 20);
+	assert_int_equal(image_pack_path_len("/c/confine/ab12.code (deleted)\n"), 20);
+	assert_int_equal(image_pack_path_len("/c/confine/ab12.code (deleted)"), 20);
+	assert_int_equal(image_pack_path_len("/usr/lib/libcode.so\n"), 0);
+	assert_int_equal(image_pack_path_len("/c/confine/ab12.codex"), 0);
+	assert_int_equal(image_pack_path_len(".code"), 0);
+	assert_int_equal(image_pack_path_len(""), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_patch),
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_path),
 	};
 
 	return cmocka_run_group_tests_name("image_pack", tests, NULL, NULL);

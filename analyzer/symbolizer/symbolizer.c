@@ -76,17 +76,15 @@ static void put_line(FILE *out, char *line, char **lines, size_t n)
 {
 	char *file = strchr(line, '/'), *dash = strchr(line, '-'), image[4096];
 	unsigned long lo = strtoul(line, NULL, 16), hi = dash ? strtoul(dash + 1, NULL, 16) : 0, ino;
-	size_t len = file ? strlen(file) : 0;
+	/* An image another start replaced is "(deleted)": the new file at its path stands for the
+	 * same module while that module's file is the same. */
+	size_t len = file ? image_pack_path_len(file) : 0;
 	const char *mod;
 	unsigned a, b;
 
-	/* An image another start replaced is "(deleted)": the new file at its path stands for the
-	 * same module while that module's file is the same. */
-	if (len > 16 && !strcmp(file + len - 16, ".code (deleted)\n"))
-		len -= 10;
-	if (len > 6 && len < sizeof(image) && !strncmp(file + len - 6, ".code", 5)) {
-		memcpy(image, file, len - 1);
-		image[len - 1] = '\0';
+	if (len && len < sizeof(image)) {
+		memcpy(image, file, len);
+		image[len] = '\0';
 		if ((mod = image_module(image, lines, n, &a, &b, &ino)) != NULL) {
 			fprintf(out, "%lx-%lx r-xp 00000000 %x:%x %lu %s", lo, hi, a, b, ino, mod);
 			return;
@@ -113,7 +111,7 @@ static bool maps_without_images(int pid, char **text, size_t *len)
 		ok = more != NULL;
 		lines = ok ? more : lines;
 		if (ok) {
-			images |= strstr(l, ".code\n") || strstr(l, ".code (deleted)\n");
+			images |= strchr(l, '/') && image_pack_path_len(strchr(l, '/'));
 			lines[n++] = l;
 			l = NULL;
 			lcap = 0;
