@@ -2,7 +2,7 @@
  * field, straight into the layout of jansson's dump (two-space indents; JSON Lines: one line,
  * ", " and ": " separators), so memory does not grow with the report and no tree is built.
  * Strings of plain printable ASCII are written as they are; any other goes through jansson's
- * encoder. */
+ * encoder. A module can also be rendered apart (on a worker thread) and its text put in later. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -14,72 +14,121 @@
 
 #define MAX_DEPTH 16
 #define OUT_SIZE 65536
+#define MODULE_DEPTH 2      /* {"modules": [ MODULE ... */
+#define SLACK 256           /* more than any room asked for but not filled (start's) */
 
 struct json_stream {
 	bool lines;                 /* JSON Lines: one module per line */
 	bool show_ignored;
-	report_write_fn write;
+	report_write_fn write;      /* NULL: the text stays in out, which grows up to limit */
 	void *ctx;
 	int err;                    /* first error, kept */
 	int depth;                  /* containers open */
 	bool empty[MAX_DEPTH];      /* the container open at each depth has no element yet */
 	size_t nmods;
 	struct strlist errors;      /* JSON: unusable inputs, for the "errors" array */
-	size_t n;                   /* bytes waiting in out */
-	char out[OUT_SIZE];
+	char *out;
+	size_t n, cap, limit;       /* bytes in out, its size, the most it may grow to (room asked
+	                             * for may pass what is then written by up to SLACK bytes) */
 };
 
 static void flush(struct json_stream *s)
 {
-	if (!s->err && s->n)
+	if (s->write && !s->err && s->n)
 		s->err = s->write(s->ctx, s->out, s->n);
-	s->n = 0;
+	if (s->write)
+		s->n = 0;
+}
+
+static void fail(struct json_stream *s, int err)
+{
+	if (!s->err)
+		s->err = err;
+}
+
+/* Makes room for len more bytes in out, growing it (to memory) or flushing it (to a file).
+ * NULL after an error, or for a text longer than a file stream's buffer. */
+static char *room_slow(struct json_stream *s, size_t len)
+{
+	size_t cap = s->cap;
+	char *v;
+
+	if (s->err)
+		return NULL;
+	if (s->write) {
+		flush(s);
+		return len <= s->cap ? s->out : NULL;
+	}
+	if (s->n + len > s->limit) {
+		fail(s, -E2BIG);
+		return NULL;
+	}
+	while (cap < s->n + len)
+		cap = cap * 2 < s->limit ? cap * 2 : s->limit;
+	if (!(v = realloc(s->out, cap))) {
+		fail(s, -ENOMEM);
+		return NULL;
+	}
+	s->out = v;
+	s->cap = cap;
+	return s->out + s->n;
+}
+
+static inline char *room(struct json_stream *s, size_t len)
+{
+	return s->n + len <= s->cap && !s->err ? s->out + s->n : room_slow(s, len);
 }
 
 static void put(struct json_stream *s, const char *text, size_t len)
 {
-	if (s->n + len > OUT_SIZE)
-		flush(s);
-	if (len > OUT_SIZE) {
-		if (!s->err)
-			s->err = s->write(s->ctx, text, len);
-		return;
+	char *p = room(s, len);
+
+	if (p) {
+		memcpy(p, text, len);
+		s->n += len;
+	} else if (s->write && !s->err) {   /* longer than the buffer, which room flushed */
+		s->err = s->write(s->ctx, text, len);
 	}
-	memcpy(s->out + s->n, text, len);
-	s->n += len;
 }
 
-static void put_str0(struct json_stream *s, const char *text)
+/* Writes the separator before an element of the open container (none before the first) and,
+ * in JSON, the new line and indent of depth; returns where the element goes, with extra bytes
+ * of room after it (NULL after an error). */
+static char *start(struct json_stream *s, bool sep, int depth, size_t extra)
 {
-	put(s, text, strlen(text));
-}
+	size_t indent = s->lines ? 0 : 2 * (size_t)depth;
+	char *p = room(s, 3 + indent + extra), *q = p;
 
-/* A new line at the current depth (none in JSON Lines). */
-static void newline(struct json_stream *s)
-{
-	static const char spaces[] = "                                ";
-
-	if (s->lines)
-		return;
-	put(s, "\n", 1);
-	for (size_t k = 2 * (size_t)s->depth; k > 0; k -= k < 32 ? k : 32)
-		put(s, spaces, k < 32 ? k : 32);
+	if (!p)
+		return NULL;
+	if (sep) {
+		*q++ = ',';
+		if (s->lines)
+			*q++ = ' ';
+	}
+	if (!s->lines) {
+		*q++ = '\n';
+		memset(q, ' ', indent);
+		q += indent;
+	}
+	s->n += (size_t)(q - p);
+	return q;
 }
 
 /* Starts an element of the open container: the separator after the one before. */
 static void item(struct json_stream *s)
 {
-	if (!s->empty[s->depth])
-		put(s, s->lines ? ", " : ",", s->lines ? 2 : 1);
+	bool sep = !s->empty[s->depth];
+
 	s->empty[s->depth] = false;
-	newline(s);
+	start(s, sep, s->depth, 0);
 }
 
 static void open_c(struct json_stream *s, char c)
 {
 	put(s, &c, 1);
 	if (s->depth + 1 == MAX_DEPTH) {
-		s->err = s->err ? s->err : -EOVERFLOW;
+		fail(s, -EOVERFLOW);
 		return;
 	}
 	s->empty[++s->depth] = true;
@@ -88,72 +137,113 @@ static void open_c(struct json_stream *s, char c)
 static void close_c(struct json_stream *s, char c)
 {
 	bool empty = s->empty[s->depth];
+	char *p;
 
 	s->depth--;
-	if (!empty)
-		newline(s);
-	put(s, &c, 1);
+	if (empty) {
+		put(s, &c, 1);
+	} else if ((p = start(s, false, s->depth, 1))) {
+		*p = c;
+		s->n++;
+	}
 }
 
 /* Starts the member named key (a plain ASCII constant) of the open object. */
 static void key(struct json_stream *s, const char *k)
 {
-	item(s);
-	put(s, "\"", 1);
-	put_str0(s, k);
-	put(s, "\": ", 3);
+	size_t len = strlen(k);
+	bool sep = !s->empty[s->depth];
+	char *p;
+
+	s->empty[s->depth] = false;
+	if (!(p = start(s, sep, s->depth, len + 4)))
+		return;
+	*p++ = '"';
+	memcpy(p, k, len);
+	memcpy(p + len, "\": ", 3);
+	s->n += len + 4;
 }
 
-static bool plain(const char *v)
+/* Whether v is plain printable ASCII, with no quote or backslash; its length in *len. */
+static bool plain(const char *v, size_t *len)
 {
-	for (; *v; v++)
-		if ((unsigned char)*v < 0x20 || (unsigned char)*v > 0x7e || *v == '"' || *v == '\\')
+	const unsigned char *p = (const unsigned char *)v;
+
+	for (; *p; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
 			return false;
+	*len = (size_t)(p - (const unsigned char *)v);
 	return true;
 }
 
 /* A string value (NULL: null). jansson encodes what is not plain, and refuses invalid UTF-8. */
 static void str(struct json_stream *s, const char *v)
 {
+	size_t len;
 	json_t *j;
-	char *text;
+	char *text, *p;
 
 	if (!v) {
 		put(s, "null", 4);
-	} else if (plain(v)) {
-		put(s, "\"", 1);
-		put_str0(s, v);
-		put(s, "\"", 1);
+	} else if (plain(v, &len)) {
+		if ((p = room(s, len + 2))) {
+			*p = '"';
+			memcpy(p + 1, v, len);
+			p[len + 1] = '"';
+			s->n += len + 2;
+		} else {   /* longer than a file stream's buffer */
+			put(s, "\"", 1);
+			put(s, v, len);
+			put(s, "\"", 1);
+		}
 	} else {
 		j = json_string(v);
 		text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
 		json_decref(j);
 		if (!text) {
-			s->err = s->err ? s->err : -ENOMEM;
+			fail(s, -ENOMEM);
 			return;
 		}
-		put_str0(s, text);
+		put(s, text, strlen(text));
 		free(text);
 	}
 }
 
+/* Digits of v, right-aligned in a buffer ending at end; returns the first. */
+static char *digits(char *end, unsigned long long v, unsigned base)
+{
+	do {
+		*--end = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	return end;
+}
+
 static void integer(struct json_stream *s, long long v)
 {
-	char buf[24];
+	char buf[24], *end = buf + sizeof(buf), *p;
 
-	put(s, buf, (size_t)snprintf(buf, sizeof(buf), "%lld", v));
+	p = digits(end, v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v, 10);
+	if (v < 0)
+		*--p = '-';
+	put(s, p, (size_t)(end - p));
 }
 
 static void boolean(struct json_stream *s, bool v)
 {
-	put_str0(s, v ? "true" : "false");
+	put(s, v ? "true" : "false", v ? 4 : 5);
 }
 
 static void hex(struct json_stream *s, uint64_t v)
 {
-	char buf[24];
+	char buf[24], *end = buf + sizeof(buf) - 1, *p;
 
-	put(s, buf, (size_t)snprintf(buf, sizeof(buf), "\"0x%llx\"", (unsigned long long)v));
+	*end = '"';
+	p = digits(end, v, 16);
+	*--p = 'x';
+	*--p = '0';
+	*--p = '"';
+	put(s, p, (size_t)(end + 1 - p));
 }
 
 static void member_str(struct json_stream *s, const char *k, const char *v)
@@ -386,7 +476,10 @@ static void put_module(struct json_stream *s, const struct module_report *r)
 	close_c(s, '}');
 }
 
-struct json_stream *report_json_open(bool lines, bool show_ignored, report_write_fn write, void *ctx)
+/* A stream: to write(ctx, ...) through a buffer of OUT_SIZE, or (write NULL) into memory that
+ * grows up to limit bytes. NULL when out of memory. */
+static struct json_stream *stream_new(bool lines, bool show_ignored, report_write_fn write,
+				      void *ctx, size_t limit)
 {
 	struct json_stream *s = calloc(1, sizeof(*s));
 
@@ -396,15 +489,52 @@ struct json_stream *report_json_open(bool lines, bool show_ignored, report_write
 	s->show_ignored = show_ignored;
 	s->write = write;
 	s->ctx = ctx;
-	if (lines)
-		return s;
+	s->limit = limit < SIZE_MAX - SLACK ? limit + SLACK : SIZE_MAX;
+	s->cap = write ? OUT_SIZE : 4096;
+	if (!(s->out = malloc(s->cap ? s->cap : 1))) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void stream_free(struct json_stream *s)
+{
+	if (!s)
+		return;
+	strlist_free(&s->errors);
+	free(s->out);
+	free(s);
+}
+
+/* The document's opening, up to the modules' array. */
+static void head(struct json_stream *s)
+{
 	open_c(s, '{');
 	member_str(s, "$schema", CONFINE_SCAN_SCHEMA);
 	member_str(s, "tool", "confine");
 	member_str(s, "version", CONFINE_VERSION);
 	key(s, "modules");
 	open_c(s, '[');
+}
+
+struct json_stream *report_json_open(bool lines, bool show_ignored, report_write_fn write, void *ctx)
+{
+	struct json_stream *s = stream_new(lines, show_ignored, write, ctx, OUT_SIZE);
+
+	if (s && !lines)
+		head(s);
 	return s;
+}
+
+/* Ends a module started by report_json_module or report_json_put_text. */
+static int module_done(struct json_stream *s)
+{
+	if (s->lines)
+		put(s, "\n", 1);
+	s->nmods++;
+	flush(s);
+	return s->err;
 }
 
 int report_json_module(struct json_stream *s, const struct module_report *r)
@@ -412,11 +542,45 @@ int report_json_module(struct json_stream *s, const struct module_report *r)
 	if (!s->lines)
 		item(s);
 	put_module(s, r);
-	if (s->lines)
-		put(s, "\n", 1);
-	s->nmods++;
-	flush(s);
-	return s->err;
+	return module_done(s);
+}
+
+/* The fewest bytes r's text can take (each function writes 12 members, each finding 14 or
+ * more: at least 198 and 246 bytes), so that a module far over a limit is not rendered only to
+ * be thrown away. */
+static size_t size_floor(const struct module_report *r)
+{
+	return r->nfunctions * 180 + r->nfindings * 240;
+}
+
+int report_json_module_text(const struct module_report *r, bool lines, bool show_ignored,
+			    size_t limit, struct json_text *out)
+{
+	struct json_stream *s;
+	int err;
+
+	if (size_floor(r) > limit)
+		return -E2BIG;
+	if (!(s = stream_new(lines, show_ignored, NULL, NULL, limit)))
+		return -ENOMEM;
+	s->depth = lines ? 0 : MODULE_DEPTH;
+	put_module(s, r);
+	err = s->err ?: s->n > limit ? -E2BIG : 0;
+	if (!err) {
+		out->v = s->out;
+		out->n = s->n;
+		s->out = NULL;
+	}
+	stream_free(s);
+	return err;
+}
+
+int report_json_put_text(struct json_stream *s, const struct json_text *t)
+{
+	if (!s->lines)
+		item(s);
+	put(s, t->v, t->n);
+	return module_done(s);
 }
 
 int report_json_error(struct json_stream *s, const char *error)
@@ -431,12 +595,9 @@ int report_json_error(struct json_stream *s, const char *error)
 	return s->err;
 }
 
-int report_json_close(struct json_stream *s)
+/* Closes the document (JSON: the modules, then the errors) and flushes it. */
+static int finish(struct json_stream *s)
 {
-	int err;
-
-	if (!s)
-		return -ENOMEM;
 	if (!s->lines) {
 		close_c(s, ']');
 		key(s, "errors");
@@ -444,49 +605,39 @@ int report_json_close(struct json_stream *s)
 		close_c(s, '}');
 	}
 	flush(s);
-	err = s->err;
-	strlist_free(&s->errors);
-	free(s);
+	return s->err;
+}
+
+int report_json_close(struct json_stream *s)
+{
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = finish(s);
+	stream_free(s);
 	return err;
 }
 
-struct buffer {
-	char *v;
-	size_t n, cap;
-};
-
-static int to_buffer(void *ctx, const char *text, size_t len)
-{
-	struct buffer *b = ctx;
-
-	if (b->n + len + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 4096) + len;
-		char *v = realloc(b->v, cap);
-
-		if (!v)
-			return -ENOMEM;
-		b->v = v;
-		b->cap = cap;
-	}
-	memcpy(b->v + b->n, text, len);
-	b->n += len;
-	b->v[b->n] = '\0';
-	return 0;
-}
 char *report_json_render(struct module_report *const *mods, size_t n, const struct strlist *errors,
 			 bool show_ignored)
 {
-	struct buffer b = { 0 };
-	struct json_stream *s = report_json_open(false, show_ignored, to_buffer, &b);
-	int err = s ? 0 : -ENOMEM;
+	struct json_stream *s = stream_new(false, show_ignored, NULL, NULL, SIZE_MAX);
+	char *text = NULL;
 
-	for (size_t i = 0; !err && i < n; i++)
-		err = report_json_module(s, mods[i]);
-	for (size_t i = 0; !err && errors && i < errors->n; i++)
-		err = report_json_error(s, errors->v[i]);
-	if (report_json_close(s) || err || !b.v) {
-		free(b.v);
+	if (!s)
 		return NULL;
+	head(s);
+	for (size_t i = 0; i < n; i++)
+		report_json_module(s, mods[i]);
+	for (size_t i = 0; errors && i < errors->n; i++)
+		report_json_error(s, errors->v[i]);
+	finish(s);
+	put(s, "", 1);
+	if (!s->err) {
+		text = s->out;
+		s->out = NULL;
 	}
-	return b.v;
+	stream_free(s);
+	return text;
 }

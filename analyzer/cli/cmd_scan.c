@@ -203,11 +203,24 @@ static char *render(const struct scan_opts *o, struct cli_scan *s)
 }
 
 /* JSON and JSON Lines are written while the scan goes on: each module as soon as it and those
- * before it are done, and then freed, so that memory does not grow with the report. */
+ * before it are done, and then freed, so that memory does not grow with the report. The thread
+ * that analysed (or read) a module also filters it and renders its text, up to RENDER_LIMIT,
+ * so that the caller's thread, which writes the modules in order, is not the one bottleneck. */
+#define RENDER_LIMIT (64u << 20)
+
+/* What a worker made of unit i for the writer. */
+struct prepared {
+	struct json_text text;        /* v NULL: not rendered (the report is written as it is) */
+	size_t suppressed, selected;
+	int err;
+};
+
 struct stream {
 	struct json_stream *js;
 	struct suppress_set *sup;
 	const struct finding_select *select;   /* --kind, --min-severity */
+	bool lines, show_ignored, render;      /* render: in the workers (more than one unit) */
+	struct prepared *ready;                /* [units] */
 	size_t suppressed, selected;
 	int err;
 };
@@ -217,20 +230,46 @@ static int write_file(void *ctx, const char *text, size_t len)
 	return fwrite(text, 1, len, ctx) == len ? 0 : errno ? -errno : -EIO;
 }
 
+/* On the worker: --suppressions, --kind and --min-severity, then the text where it pays. */
+static void stream_prepare(void *ctx, size_t i, struct pool_result *res)
+{
+	struct stream *st = ctx;
+	struct prepared *pr = &st->ready[i];
+	struct module_report **r = &res->reports[i];
+
+	if (!*r)
+		return;
+	if ((st->sup && finding_filter_apply_all(r, 1, st->sup, &pr->suppressed)) ||
+	    finding_filter_select_all(r, 1, st->select, &pr->selected)) {
+		pr->err = -ENOMEM;
+		return;
+	}
+	if (st->render && report_json_module_text(*r, st->lines, st->show_ignored, RENDER_LIMIT,
+						  &pr->text) == 0) {
+		module_report_free(*r);
+		*r = NULL;
+	}
+}
+
+/* On the caller's thread, in input order: the unit's errors, then its module. */
 static void stream_unit(void *ctx, size_t i, struct pool_result *res)
 {
 	struct stream *st = ctx;
+	struct prepared *pr = &st->ready[i];
 	struct module_report *r = res->reports[i];
 
 	for (size_t k = 0; k < res->messages[i].n && !st->err; k++)
 		if (!strncmp(res->messages[i].v[k], "error: ", 7))
 			st->err = report_json_error(st->js, res->messages[i].v[k] + 7);
-	if (r && st->sup && !st->err)
-		st->err = finding_filter_apply_all(&r, 1, st->sup, &st->suppressed) ? -ENOMEM : 0;
-	if (r && !st->err)
-		st->err = finding_filter_select_all(&r, 1, st->select, &st->selected) ? -ENOMEM : 0;
-	if (r && !st->err)
+	st->suppressed += pr->suppressed;
+	st->selected += pr->selected;
+	st->err = st->err ?: pr->err;
+	if (pr->text.v && !st->err)
+		st->err = report_json_put_text(st->js, &pr->text);
+	else if (r && !st->err)
 		st->err = report_json_module(st->js, r);
+	free(pr->text.v);
+	pr->text.v = NULL;
 	module_report_free(r);
 	res->reports[i] = NULL;
 }
@@ -261,19 +300,24 @@ static int stream_saved(struct stream *st, struct saved_results *saved)
 
 static int run_streamed(const struct scan_opts *o, struct cli_scan *s)
 {
-	struct stream st = { .sup = s->sup, .select = &o->select };
-	struct pool_sink sink = { stream_unit, &st };
+	struct stream st = { .sup = s->sup, .select = &o->select, .lines = !strcmp(o->c.format, "jsonl"),
+			     .show_ignored = o->show_ignored, .render = s->units.n > 1 };
+	struct pool_sink sink = { stream_unit, &st, stream_prepare };
 	struct cli_stream out;
 	int err;
 
 	if (cli_stream_open(&o->c, &out))
 		return EXIT_TROUBLE;
-	st.js = report_json_open(!strcmp(o->c.format, "jsonl"), o->show_ignored, write_file, out.f);
+	st.ready = calloc(s->units.n + 1, sizeof(*st.ready));
+	st.js = st.ready ? report_json_open(st.lines, o->show_ignored, write_file, out.f) : NULL;
 	err = st.js ? pool_run_streaming(&s->units, &s->ao, o->c.jobs, isatty(STDERR_FILENO),
 					 o->c.verbosity, s->cache, &sink, &s->res) : -ENOMEM;
 	if (!err && !st.err)
 		st.err = stream_saved(&st, &s->saved);
 	err = report_json_close(st.js) ?: st.err ?: err;
+	for (size_t i = 0; st.ready && i < s->units.n; i++)   /* left by an error */
+		free(st.ready[i].text.v);
+	free(st.ready);
 	cli_scan_messages(s, &o->c);
 	print_suppressed(o, s, st.suppressed);
 	if (err == -ENOMEM)

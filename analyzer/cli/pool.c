@@ -95,12 +95,17 @@ static void work_one(struct pool *p, struct slot *sl, size_t i)
 		atomic_fetch_add(&c->stored, 1);
 }
 
-/* Marks unit i finished for the waiting thread, which hands finished units to the sink. */
+/* Marks unit i finished for the waiting thread, which hands finished units to the sink. The
+ * sink's prepare, if any, has its turn first, on this thread. */
 static void finish(struct pool *p, size_t i)
 {
+	bool failed = p->res->reports[i] == NULL;
+
+	if (p->sink && p->sink->prepare)
+		p->sink->prepare(p->sink->ctx, i, p->res);
 	pthread_mutex_lock(&p->lock);
 	p->finished[i] = 1;
-	p->res->failed += p->res->reports[i] == NULL;
+	p->res->failed += failed;
 	pthread_cond_signal(&p->changed);
 	pthread_mutex_unlock(&p->lock);
 }

@@ -33,12 +33,14 @@ int pool_run(const struct input_list *units, const struct analysis_options *o, i
 int pool_run_cached(const struct input_list *units, const struct analysis_options *o, int jobs,
 		    bool progress, int verbosity, struct pool_cache *cache, struct pool_result *out);
 
-/* Receives each unit as soon as it and every unit before it are finished, in input order, on
- * the thread that called pool_run_streaming; it may take res->reports[i] (leaving NULL) and
- * clear res->messages[i]. */
+/* done receives each unit as soon as it and every unit before it are finished, in input order,
+ * on the thread that called pool_run_streaming; it may take res->reports[i] (leaving NULL) and
+ * clear res->messages[i]. prepare (may be NULL) gets unit i first, on the worker thread that
+ * finished it, in any order: it may take res->reports[i] and must touch no other unit. */
 struct pool_sink {
 	void (*done)(void *ctx, size_t i, struct pool_result *res);
 	void *ctx;
+	void (*prepare)(void *ctx, size_t i, struct pool_result *res);
 };
 
 /* pool_run_cached, handing the units to sink (may be NULL) while the others are analyzed. */
