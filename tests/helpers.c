@@ -32,6 +32,22 @@ void test_fx_path(char *out, size_t n, const char *rel)
 	snprintf(out, n, "%s/%s", base && *base ? base : "build/fixtures", rel);
 }
 
+struct module_report *test_analyze(const char *rel)
+{
+	char path[512];
+	struct input_unit u = { .path = path, .display = path };
+	struct rules *rules = rules_new();
+	struct analysis_options o = { rules, LIBC_ANY, 1, test_diag, DISASM_ZYDIS };
+	struct module_report *r = NULL;
+
+	test_fx_path(path, sizeof(path), rel);
+	assert_non_null(rules);
+	assert_int_equal(rules_load_builtin(rules, NULL), 0);
+	assert_int_equal(analysis_run(&o, &u, &r), 0);
+	rules_free(rules);
+	return r;
+}
+
 char test_tmpdir[] = "/tmp/confine-test-XXXXXX";
 
 int test_tmpdir_setup(void **state)

@@ -29,6 +29,10 @@ extern const struct diag test_diag, test_diag_strict, test_diag_quiet;
 /* out = $FX/rel (FX: the fixture build directory, build/fixtures by default). */
 void test_fx_path(char *out, size_t n, const char *rel);
 
+/* The report of $FX/rel, analysed whole with the built-in rules (LIBC_ANY, one job); fails the
+ * test when the analysis does (free with module_report_free). */
+struct module_report *test_analyze(const char *rel);
+
 /* A fresh directory under /tmp for a group (cmocka group setup and teardown; the teardown
  * removes it with its contents). test_tmp_path gives out = that directory/name. */
 extern char test_tmpdir[];

@@ -1,43 +1,13 @@
 /* Unit tests of the JSON writer: its layout is jansson's own (parsed and dumped again, byte for
  * byte), a module rendered apart and put in later gives the same bytes as one written in the
  * stream, escapes, extreme numbers and strings longer than the stream's buffer, and the limit. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <errno.h>
 #include <jansson.h>
-#include <stdio.h>
-#include "analysis.h"
+#include "helpers.h"
 #include "report_json.h"
-
-static struct module_report *analyze(const char *rel)
-{
-	const char *base = getenv("FX");
-	char path[512];
-	struct input_unit u = { .path = path, .display = path };
-	struct analysis_options o = { 0 };
-	struct module_report *r = NULL;
-	struct rules *rules = rules_new();
-
-	snprintf(path, sizeof(path), "%s/%s", base && *base ? base : "build/fixtures", rel);
-	assert_non_null(rules);
-	assert_int_equal(rules_load_builtin(rules, NULL), 0);
-	o.rules = rules;
-	o.libc = LIBC_ANY;
-	o.jobs = 1;
-	assert_int_equal(analysis_run(&o, &u, &r), 0);
-	rules_free(rules);
-	return r;
-}
 
 struct buffer {
 	char *v;
 	size_t n;
-	int writes;
 };
 
 static int collect(void *ctx, const char *text, size_t len)
@@ -49,7 +19,6 @@ static int collect(void *ctx, const char *text, size_t len)
 	memcpy(b->v + b->n, text, len);
 	b->n += len;
 	b->v[b->n] = '\0';
-	b->writes++;
 	return 0;
 }
 
@@ -93,7 +62,7 @@ static void assert_jansson_layout(const char *text, size_t flags)
 
 static void test_layout_is_janssons(void **state)
 {
-	struct module_report *mods[2] = { analyze("O2/app_cxx"), analyze("O0/legacy.o") };
+	struct module_report *mods[2] = { test_analyze("O2/app_cxx"), test_analyze("O0/legacy.o") };
 	char *doc = stream(mods, 2, false, true, false), *lines = stream(mods, 2, true, true, false);
 	char *line, *save = NULL;
 	int n = 0;
@@ -111,7 +80,7 @@ static void test_layout_is_janssons(void **state)
 
 static void test_apart_is_the_same(void **state)
 {
-	struct module_report *mods[2] = { analyze("O2/app_cxx"), analyze("O2/legacy.o") };
+	struct module_report *mods[2] = { test_analyze("O2/app_cxx"), test_analyze("O2/legacy.o") };
 	char *rendered = report_json_render(mods, 2, NULL, false);
 
 	(void)state;
@@ -134,7 +103,7 @@ static void test_apart_is_the_same(void **state)
 
 static void test_escapes_and_numbers(void **state)
 {
-	struct module_report *r = analyze("O2/legacy.o");
+	struct module_report *r = test_analyze("O2/legacy.o");
 	struct function_report *f = &r->functions[0];
 	json_t *j, *fn;
 	char *text;
@@ -162,7 +131,7 @@ static void test_escapes_and_numbers(void **state)
 /* A name longer than the stream's 64 KiB buffer goes out whole, between the right bytes. */
 static void test_longer_than_buffer(void **state)
 {
-	struct module_report *r = analyze("O2/legacy.o");
+	struct module_report *r = test_analyze("O2/legacy.o");
 	size_t len = 200000;
 	char *name = malloc(len + 1), *text, *apart;
 	json_t *j, *fn;
@@ -186,7 +155,7 @@ static void test_longer_than_buffer(void **state)
 
 static void test_limit(void **state)
 {
-	struct module_report *r = analyze("O2/app_cxx");
+	struct module_report *r = test_analyze("O2/app_cxx");
 	struct json_text t, kept = { (char *)"untouched", 9 };
 
 	(void)state;

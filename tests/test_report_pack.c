@@ -1,41 +1,13 @@
 /* Unit tests of packed reports: a report analysed from a fixture packs and unpacks to the same
  * JSON (with ignored entries, anchored starts and demangled functions kept), and every
  * truncated or damaged packing is refused without a crash. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <stdio.h>
-#include "analysis.h"
+#include "helpers.h"
 #include "report_json.h"
 #include "report_pack.h"
 
-static struct module_report *analyze(const char *rel)
-{
-	const char *base = getenv("FX");
-	char path[512];
-	struct input_unit u = { .path = path, .display = path };
-	struct analysis_options o = { 0 };
-	struct module_report *r = NULL;
-	struct rules *rules = rules_new();
-
-	snprintf(path, sizeof(path), "%s/%s", base && *base ? base : "build/fixtures", rel);
-	assert_non_null(rules);
-	assert_int_equal(rules_load_builtin(rules, NULL), 0);
-	o.rules = rules;
-	o.libc = LIBC_ANY;
-	o.jobs = 1;
-	assert_int_equal(analysis_run(&o, &u, &r), 0);
-	rules_free(rules);
-	return r;
-}
-
 static void round_trip(const char *rel)
 {
-	struct module_report *r = analyze(rel), *back = NULL;
+	struct module_report *r = test_analyze(rel), *back = NULL;
 	char *bytes, *a, *b;
 	size_t len;
 
@@ -72,7 +44,7 @@ static void test_round_trip(void **state)
 /* Every prefix, and every byte flipped, either unpacks or is refused: never a crash or leak. */
 static void test_damage(void **state)
 {
-	struct module_report *r = analyze("O2/legacy.o"), *back;
+	struct module_report *r = test_analyze("O2/legacy.o"), *back;
 	char *bytes;
 	size_t len;
 
