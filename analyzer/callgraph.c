@@ -201,7 +201,9 @@ static void resolve(struct builder *b, const struct xref *x, uint32_t f)
 	if (f == NO_FUNCTION)
 		return;
 	if (x->flags & XREF_SYMBOL) {
-		y = symbols_by_index(in->syms, in->syms->symtab.shndx, x->to);
+		/* An import of a .o, or at a text relocation of a linked file (then in .dynsym). */
+		y = symbols_by_index(in->syms, in->img->type == IMAGE_RELOCATABLE ? in->syms->symtab.shndx :
+					      in->syms->dynsym.shndx, x->to);
 		if (y)
 			add_rule_use(b, f, y->name, x->from, x->kind == XREF_DATA ? HOW_ADDRESS_TAKEN : branch_how(x));
 	} else if (x->kind != XREF_DATA) {
@@ -265,7 +267,8 @@ static int add_anonymous_state(const struct builder *b)
 }
 
 /* Function addresses stored in data: callbacks and vtables can be called from anywhere; a
- * listed function stored in a table counts as taking its address. */
+ * listed function stored in a table counts as taking its address. Text relocations are the
+ * sweep's: references of the function whose code they patch. */
 static void scan_data_relocs(struct builder *b)
 {
 	const struct callgraph_input *in = b->in;
@@ -277,7 +280,8 @@ static void scan_data_relocs(struct builder *b)
 		uint64_t to;
 		long g;
 
-		if (!s || elf_image_is_init_array(s->name) || !strncmp(s->name, ".got", 4))
+		if (!s || elf_image_is_init_array(s->name) || !strncmp(s->name, ".got", 4) ||
+		    (in->img->textrel && (s->flags & SHF_EXECINSTR)))
 			continue;
 		if (r->type == R_X86_64_RELATIVE)
 			to = (uint64_t)r->addend;

@@ -336,45 +336,6 @@ static void on_branch(struct sweep *sw, struct chunk *c, uint64_t from, uint64_t
 	push(c, from, to, 0, call ? XREF_CALL : XREF_JUMP, 0, 0);
 }
 
-static void on_insn_linked(struct sweep *sw, struct chunk *c, const cs_insn *in)
-{
-	const cs_x86 *x = &in->detail->x86;
-	uint64_t end = in->address + in->size;
-	bool branch = is_branch(in);
-
-	for (int i = 0; i < x->op_count; i++) {
-		const cs_x86_op *op = &x->operands[i];
-		uint64_t to;
-
-		if (op->type == X86_OP_IMM) {
-			if (branch)
-				on_branch(sw, c, in->address, (uint64_t)op->imm, is_call(in));
-			else if (sw->absolute && interesting(sw, (uint64_t)op->imm))
-				push(c, in->address, (uint64_t)op->imm, 0, XREF_DATA, 0, ACCESS_ADDR);
-			continue;
-		}
-		if (op->type != X86_OP_MEM)
-			continue;
-		if (op->mem.base == X86_REG_RIP)
-			to = end + (uint64_t)op->mem.disp;
-		else if (sw->absolute && op->mem.base == X86_REG_INVALID && op->mem.segment == X86_REG_INVALID)
-			to = (uint64_t)op->mem.disp;
-		else
-			continue;
-		if (!interesting(sw, to))
-			continue;
-		if (branch) {
-			push(c, in->address, to, 0, is_call(in) ? XREF_CALL : XREF_JUMP, XREF_INDIRECT, 0);
-		} else if (in->id == X86_INS_LEA || (span_at(sw, to)->got && in->id == X86_INS_MOV)) {
-			/* The access of a GOT reference is that of the object the slot points to. */
-			push(c, in->address, to, 0, XREF_DATA, 0, ACCESS_ADDR);
-			track_start(c, in);
-		} else {
-			push_access(c, in, to, 0, op_access(in, op));
-		}
-	}
-}
-
 static bool is_got_reloc(uint32_t t)
 {
 	return t == R_X86_64_GOTPCREL || t == R_X86_64_GOTPCRELX || t == R_X86_64_REX_GOTPCRELX ||
@@ -403,33 +364,48 @@ static int reloc_access(const cs_insn *in, const struct reloc *r)
 	return op_access(in, op);
 }
 
-/* In a .o the target comes from the relocation: symbol + addend, and for PC-relative fields
- * + (instruction end - field offset), since the field need not end the instruction. */
+/* The address a relocated field yields: symbol + addend, and for PC-relative fields
+ * + (instruction end - field offset), since the field need not end the instruction; a linked
+ * file's RELATIVE text relocation (no symbol) gives its addend. False for TLS and other models:
+ * not module state. */
+static bool reloc_target(const struct reloc *r, const struct sym *y, uint64_t end, uint64_t *to)
+{
+	if (r->type == R_X86_64_RELATIVE)
+		*to = (uint64_t)r->addend;
+	else if (is_got_reloc(r->type))
+		*to = y->addr;
+	else if (is_pc_reloc(r->type))
+		*to = y->addr + (uint64_t)r->addend + (end - r->offset);
+	else if (is_abs_reloc(r->type))
+		*to = y->addr + (uint64_t)r->addend;
+	else
+		return false;
+	return true;
+}
+
+/* In a .o, or at a text relocation of a linked file, the target comes from the relocation.
+ * An undefined symbol is recorded by its index in the relocation's table (.symtab in a .o,
+ * .dynsym in a linked file). */
 static void on_reloc(struct sweep *sw, struct chunk *c, const cs_insn *in, const struct reloc *r)
 {
-	const struct sym *y = symbols_by_index(sw->syms, r->symtab_shndx, r->sym);
-	uint64_t end = in->address + in->size, to;
+	bool relative = r->type == R_X86_64_RELATIVE;
+	const struct sym *y = relative ? NULL : symbols_by_index(sw->syms, r->symtab_shndx, r->sym);
+	uint64_t to;
 	int kind = is_branch(in) ? (is_call(in) ? XREF_CALL : XREF_JUMP) : XREF_DATA;
 	int access = kind == XREF_DATA ? reloc_access(in, r) : 0;
 
-	if (!y)
+	if (!y && !relative)
 		return;
-	if (y->shndx == SHN_UNDEF) {
+	if (y && y->shndx == SHN_UNDEF) {
 		if (y->name[0] && (is_got_reloc(r->type) || is_pc_reloc(r->type) || is_abs_reloc(r->type)))
 			push(c, in->address, 0, r->sym, kind, 0, access);
 		return;
 	}
 	if (is_got_reloc(r->type) && kind == XREF_DATA)
 		access = ACCESS_ADDR;
-	if (is_got_reloc(r->type))
-		to = y->addr;
-	else if (is_pc_reloc(r->type))
-		to = y->addr + (uint64_t)r->addend + (end - r->offset);
-	else if (is_abs_reloc(r->type))
-		to = y->addr + (uint64_t)r->addend;
-	else
-		return;   /* TLS and other models: not module state */
-	if (kind == XREF_DATA && y->shndx != SHN_COMMON && !interesting(sw, to))
+	if (!reloc_target(r, y, in->address + in->size, &to))
+		return;
+	if (kind == XREF_DATA && !(y && y->shndx == SHN_COMMON) && !interesting(sw, to))
 		return;
 	/* A call or jump through a memory operand reads the slot (a function-pointer global). */
 	if (kind == XREF_DATA && access != ACCESS_ADDR)
@@ -437,8 +413,69 @@ static void on_reloc(struct sweep *sw, struct chunk *c, const cs_insn *in, const
 	else
 		push(c, in->address, to, 0, kind, kind != XREF_DATA && mem_operand(in) ? XREF_INDIRECT : 0,
 		     access);
-	if (kind == XREF_DATA && access == ACCESS_ADDR && (in->id == X86_INS_LEA || in->id == X86_INS_MOV))
+	/* movabs loads a linked file's text-relocated 64-bit address (in a .o it still counts as
+	 * taking the address, as before). */
+	if (kind == XREF_DATA && access == ACCESS_ADDR &&
+	    (in->id == X86_INS_LEA || in->id == X86_INS_MOV ||
+	     (in->id == X86_INS_MOVABS && sw->img->type != IMAGE_RELOCATABLE)))
 		track_start(c, in);
+}
+
+/* Whether a text relocation patches the instruction's field at offset off (0: no such field). */
+static bool field_relocated(const cs_insn *in, const struct reloc *r, size_t n, uint8_t off)
+{
+	for (size_t k = 0; off && k < n; k++)
+		if (r[k].offset == in->address + off)
+			return true;
+	return false;
+}
+
+/* A linked file's references: its text relocations give their fields' values (the bytes hold
+ * link-time values, or none for imports); other fields are read as the linker left them. */
+static void on_insn_linked(struct sweep *sw, struct chunk *c, const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+	uint64_t end = in->address + in->size;
+	bool branch = is_branch(in);
+	size_t n = 0;
+	const struct reloc *r = sw->relocs->ncode ? relocs_code_in(sw->relocs, in->address, end, &n) : NULL;
+
+	for (size_t k = 0; k < n; k++)
+		on_reloc(sw, c, in, &r[k]);
+	for (int i = 0; i < x->op_count; i++) {
+		const cs_x86_op *op = &x->operands[i];
+		uint64_t to;
+
+		if (n && field_relocated(in, r, n, op->type == X86_OP_IMM ? x->encoding.imm_offset :
+					 op->type == X86_OP_MEM ? x->encoding.disp_offset : 0))
+			continue;
+		if (op->type == X86_OP_IMM) {
+			if (branch)
+				on_branch(sw, c, in->address, (uint64_t)op->imm, is_call(in));
+			else if (sw->absolute && interesting(sw, (uint64_t)op->imm))
+				push(c, in->address, (uint64_t)op->imm, 0, XREF_DATA, 0, ACCESS_ADDR);
+			continue;
+		}
+		if (op->type != X86_OP_MEM)
+			continue;
+		if (op->mem.base == X86_REG_RIP)
+			to = end + (uint64_t)op->mem.disp;
+		else if (sw->absolute && op->mem.base == X86_REG_INVALID && op->mem.segment == X86_REG_INVALID)
+			to = (uint64_t)op->mem.disp;
+		else
+			continue;
+		if (!interesting(sw, to))
+			continue;
+		if (branch) {
+			push(c, in->address, to, 0, is_call(in) ? XREF_CALL : XREF_JUMP, XREF_INDIRECT, 0);
+		} else if (in->id == X86_INS_LEA || (span_at(sw, to)->got && in->id == X86_INS_MOV)) {
+			/* The access of a GOT reference is that of the object the slot points to. */
+			push(c, in->address, to, 0, XREF_DATA, 0, ACCESS_ADDR);
+			track_start(c, in);
+		} else {
+			push_access(c, in, to, 0, op_access(in, op));
+		}
+	}
 }
 
 static void on_insn_rel(struct sweep *sw, struct chunk *c, const cs_insn *in)
@@ -518,7 +555,7 @@ static bool needs_detail(const struct sweep *sw, const ZydisDecodedInstruction *
 		return true;
 	if (sw->absolute && (zi->raw.imm[0].size || no_base(zi)))
 		return true;
-	if (sw->img->type != IMAGE_RELOCATABLE)
+	if (!r->ncode)
 		return false;
 	while (*ri < r->ncode && r->code[*ri].offset < addr)
 		++*ri;
@@ -545,7 +582,7 @@ static void sweep_span(struct sweep *sw, struct decoders *dc, struct chunk *c, c
 		       uint64_t addr, size_t left)
 {
 	bool rel = sw->img->type == IMAGE_RELOCATABLE;
-	size_t ri = rel ? relocs_code_first(sw->relocs, addr) : 0;
+	size_t ri = relocs_code_first(sw->relocs, addr);
 	ZydisDecodedInstruction zi;
 
 	for (int i = 0; i < TRACKED; i++)

@@ -84,14 +84,15 @@ static int check_header(struct elf_image *img, const struct diag *d, size_t fsiz
 	return check_extents(img, d, fsize);
 }
 
-/* Reads DT_FLAGS_1 and whether DT_SONAME is present from the dynamic section. */
-static void dynamic_tags(const struct elf_image *img, uint64_t *flags_1, bool *soname)
+/* Reads DT_FLAGS_1, whether DT_SONAME is present and whether code has text relocations
+ * (DT_TEXTREL, or DF_TEXTREL in DT_FLAGS) from the dynamic section. */
+static void dynamic_tags(const struct elf_image *img, uint64_t *flags_1, bool *soname, bool *textrel)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
 
 	*flags_1 = 0;
-	*soname = false;
+	*soname = *textrel = false;
 	while ((scn = elf_nextscn(img->elf, scn)) != NULL) {
 		Elf_Data *data;
 		GElf_Dyn dyn;
@@ -103,12 +104,15 @@ static void dynamic_tags(const struct elf_image *img, uint64_t *flags_1, bool *s
 				*flags_1 = dyn.d_un.d_val;
 			else if (dyn.d_tag == DT_SONAME)
 				*soname = true;
+			else if (dyn.d_tag == DT_TEXTREL || (dyn.d_tag == DT_FLAGS && (dyn.d_un.d_val & DF_TEXTREL)))
+				*textrel = true;
 		}
 	}
 }
 
 /* PIE executables are ET_DYN too: DF_1_PIE marks them; without it (older linkers), an
- * interpreter and no soname do (libc.so.6 has an interpreter, being runnable, and a soname). */
+ * interpreter and no soname do (libc.so.6 has an interpreter, being runnable, and a soname).
+ * Linked files built from non-PIC code may have text relocations. */
 static void detect_type(struct elf_image *img)
 {
 	size_t nph = 0;
@@ -127,10 +131,10 @@ static void detect_type(struct elf_image *img)
 		}
 		interp |= ph.p_type == PT_INTERP;
 	}
-	if (img->type != IMAGE_SHARED)
+	if (img->type == IMAGE_RELOCATABLE)
 		return;
-	dynamic_tags(img, &flags_1, &soname);
-	if ((flags_1 & DF_1_PIE) || (interp && !soname)) {
+	dynamic_tags(img, &flags_1, &soname, &img->textrel);
+	if (img->type == IMAGE_SHARED && ((flags_1 & DF_1_PIE) || (interp && !soname))) {
 		img->type = IMAGE_EXECUTABLE;
 		img->pie = true;
 	}

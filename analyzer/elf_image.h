@@ -38,6 +38,7 @@ struct elf_image {
 	GElf_Ehdr ehdr;
 	enum image_type type;
 	bool pie;
+	bool textrel;                /* DT_TEXTREL: dynamic relocations patch code (non-PIC code) */
 	struct image_section *secs;  /* indexed by ELF section index */
 	size_t nsecs;
 	size_t *by_addr;             /* indices of allocated sections sorted by address */

@@ -27,11 +27,23 @@ static bool worth_keeping(const struct elf_image *img, const struct reloc *r)
 	return t && (t->flags & SHF_EXECINSTR);
 }
 
+/* A linked file built from non-PIC code has dynamic relocations patching instruction fields
+ * (text relocations): the sweep takes those fields' values from them, as from a .o's. */
+static bool patches_code(const struct elf_image *img, const struct reloc *r)
+{
+	const struct image_section *t;
+
+	if (img->type == IMAGE_RELOCATABLE || !img->textrel)
+		return false;
+	t = elf_image_section_at(img, r->offset);
+	return t && (t->flags & SHF_EXECINSTR);
+}
+
 /* The entries are read from the section's bytes (x86-64 ELF64 is little-endian, like the
  * machines confine runs on), whose pages are given back afterwards: a large library's dynamic
  * relocations are megabytes that no later stage reads. */
 static int read_section(const struct elf_image *img, const struct image_section *s, uint64_t base,
-			reloc_vec *out, const struct diag *d)
+			reloc_vec *out, reloc_vec *code, const struct diag *d)
 {
 	size_t size;
 	const uint8_t *bytes = elf_image_section_bytes(img, (size_t)(s - img->secs), &size);
@@ -52,7 +64,7 @@ static int read_section(const struct elf_image *img, const struct image_section 
 		r.type = GELF_R_TYPE(ra.r_info);
 		r.sym = GELF_R_SYM(ra.r_info);
 		r.symtab_shndx = sh.sh_link;
-		if (worth_keeping(img, &r) && VEC_PUSH(out, r))
+		if ((worth_keeping(img, &r) && VEC_PUSH(out, r)) || (patches_code(img, &r) && VEC_PUSH(code, r)))
 			err = -ENOMEM;
 	}
 	elf_image_release(img, bytes, size);
@@ -60,7 +72,8 @@ static int read_section(const struct elf_image *img, const struct image_section 
 }
 
 /* In a .o, a RELA section patches the section named by sh_info; in linked files the dynamic
- * relocations (SHF_ALLOC) patch virtual addresses. Debug and unwind relocations are not needed. */
+ * relocations (SHF_ALLOC) patch virtual addresses, and text relocations are both data (as they
+ * always were: slots, function addresses) and code. Debug and unwind relocations are not needed. */
 static int load_all(const struct elf_image *img, reloc_vec *code, reloc_vec *data,
 		    const struct diag *d)
 {
@@ -73,12 +86,12 @@ static int load_all(const struct elf_image *img, reloc_vec *code, reloc_vec *dat
 			continue;
 		if (img->type != IMAGE_RELOCATABLE) {
 			if (s->flags & SHF_ALLOC)
-				err = read_section(img, s, 0, data, d);
+				err = read_section(img, s, 0, data, code, d);
 		} else if (sh.sh_info > 0 && sh.sh_info < img->nsecs &&
 			   (img->secs[sh.sh_info].flags & SHF_ALLOC)) {
 			const struct image_section *t = &img->secs[sh.sh_info];
 
-			err = read_section(img, s, t->addr, (t->flags & SHF_EXECINSTR) ? code : data, d);
+			err = read_section(img, s, t->addr, (t->flags & SHF_EXECINSTR) ? code : data, code, d);
 		}
 		if (err)
 			return err;

@@ -16,7 +16,8 @@ struct reloc {
 };
 
 struct relocs {
-	struct reloc *code;    /* relocations of executable sections (.o files), by offset */
+	struct reloc *code;    /* relocations of executable sections (.o files), or text relocations
+				* (linked files with DT_TEXTREL; also in data), by offset */
 	size_t ncode;
 	struct reloc *data;    /* other allocated sections (.o) or dynamic relocations (linked), by offset */
 	size_t ndata;

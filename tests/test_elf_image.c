@@ -297,6 +297,25 @@ static void test_nopie_executable(void **state)
 	elf_image_free(img);
 }
 
+/* DT_TEXTREL marks a shared object of non-PIC code; its -fPIC build and executables have none. */
+static void test_textrel(void **state)
+{
+	char p1[512], p2[512], p3[512];
+	struct input_unit u1, u2, u3;
+	struct elf_image *tr = open_fixture("textrel/O0/libtextrel.so", &u1, p1, sizeof(p1));
+	struct elf_image *pic = open_fixture("textrel/O0/libtextrel-pic.so", &u2, p2, sizeof(p2));
+	struct elf_image *app = open_fixture("O0/app-nopie", &u3, p3, sizeof(p3));
+
+	(void)state;
+	assert_int_equal(tr->type, IMAGE_SHARED);
+	assert_true(tr->textrel);
+	assert_false(pic->textrel);
+	assert_false(app->textrel);
+	elf_image_free(tr);
+	elf_image_free(pic);
+	elf_image_free(app);
+}
+
 /* strip keeps the build-id note: the stripped twin has the same one, but no .symtab or DWARF. */
 static void test_stripped(void **state)
 {
@@ -478,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_archive_member),
 		cmocka_unit_test(test_relocatable),
 		cmocka_unit_test(test_shared),
+		cmocka_unit_test(test_textrel),
 		cmocka_unit_test(test_pie_executable),
 		cmocka_unit_test(test_nopie_executable),
 		cmocka_unit_test(test_stripped),
