@@ -261,9 +261,13 @@ static void stream_unit(void *ctx, size_t i, struct pool_result *res)
 	for (size_t k = 0; k < res->messages[i].n && !st->err; k++)
 		if (!strncmp(res->messages[i].v[k], "error: ", 7))
 			st->err = report_json_error(st->js, res->messages[i].v[k] + 7);
-	st->suppressed += pr->suppressed;
-	st->selected += pr->selected;
-	st->err = st->err ?: pr->err;
+	/* After a write error the worker's counts are not the writer's: a unit the writer never
+	 * got to counts for nothing, as when the writer filtered. */
+	if (!st->err) {
+		st->suppressed += pr->suppressed;
+		st->selected += pr->selected;
+		st->err = pr->err;
+	}
 	if (pr->text.v && !st->err)
 		st->err = report_json_put_text(st->js, &pr->text);
 	else if (r && !st->err)
