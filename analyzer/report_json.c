@@ -567,7 +567,10 @@ int report_json_module_text(const struct module_report *r, bool lines, bool show
 	put_module(s, r);
 	err = s->err ?: s->n > limit ? -E2BIG : 0;
 	if (!err) {
-		out->v = s->out;
+		/* The text may wait for the modules before it: keep no doubling slack. */
+		char *fit = realloc(s->out, s->n ? s->n : 1);
+
+		out->v = fit ? fit : s->out;
 		out->n = s->n;
 		s->out = NULL;
 	}

@@ -100,7 +100,8 @@ static void test_sink_prepare(void **state)
 	const char *base = getenv("FX");
 	char a[512], b[512];
 	struct input_unit u[3] = {
-		{ .path = a, .display = a }, { .path = "a.txt", .display = "a.txt", .error = "not an ELF file or archive" },
+		{ .path = a, .display = a },
+		{ .path = "a.txt", .display = "a.txt", .error = "not an ELF file or archive" },
 		{ .path = b, .display = b },
 	};
 	const struct input_list l = { u, 3, 3 };

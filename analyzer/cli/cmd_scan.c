@@ -205,8 +205,10 @@ static char *render(const struct scan_opts *o, struct cli_scan *s)
 /* JSON and JSON Lines are written while the scan goes on: each module as soon as it and those
  * before it are done, and then freed, so that memory does not grow with the report. The thread
  * that analysed (or read) a module also filters it and renders its text, up to RENDER_LIMIT,
- * so that the caller's thread, which writes the modules in order, is not the one bottleneck. */
-#define RENDER_LIMIT (64u << 20)
+ * so that the caller's thread, which writes the modules in order, is not the one bottleneck. A
+ * bigger module keeps its report, which takes less memory than its text, and is written from it
+ * as a lone input's is. */
+#define RENDER_LIMIT (8u << 20)
 
 /* What a worker made of unit i for the writer. */
 struct prepared {

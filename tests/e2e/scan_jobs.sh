@@ -30,3 +30,15 @@ same_jobs fixtures "$FX"
 big=$(ls -S /usr/lib/x86_64-linux-gnu/libLLVM-*.so* /usr/lib/gcc/x86_64-linux-gnu/*/cc1 2>/dev/null | head -1)
 [ -n "$big" ] || fail "no large library (libLLVM or cc1) to scan"
 [ -n "$big" ] && same_jobs big "$big"
+
+# Several inputs: each module's text is rendered by its worker (up to 8 MiB; the big library's
+# is over it and is written from its report). Every line of the JSON Lines scan of a directory
+# holding the big library between two fixtures equals the scan of that input alone.
+mkdir mixed && ln -s "$FX/O2/legacy.o" mixed/a.o && ln -s "$big" mixed/b.so &&
+	ln -s "$FX/O0/app_cxx" mixed/c-app
+"$CONFINE" scan --format jsonl -j2 mixed >mixed.jsonl 2>mixed.err || fail "mixed: scan exit $?: $(head -c 300 mixed.err)"
+for u in a.o b.so c-app; do
+	"$CONFINE" scan --format jsonl -j1 "mixed/$u" || fail "mixed/$u: scan alone exit $?"
+done >alone.jsonl
+[ "$(wc -l <mixed.jsonl)" = 3 ] || fail "mixed: $(wc -l <mixed.jsonl) lines, not 3"
+cmp -s mixed.jsonl alone.jsonl || fail "mixed: the directory's lines differ from the inputs scanned alone"
