@@ -653,12 +653,46 @@ struct worker {
 	int err;
 };
 
+/* capstone 4 sorts a static table of its x86 printer (the registers that instructions embed,
+ * X86_insn_reg_intel) when any handle decodes its first instruction, without a lock: threads
+ * decoding their first instructions at once can search it while another copies it unsorted, and
+ * get an instruction's implicit register and its operands wrong. One decode before any handle
+ * is handed out settles it for the process. */
+static pthread_once_t capstone_once = PTHREAD_ONCE_INIT;
+
+static void capstone_settle(void)
+{
+	static const uint8_t nop[] = { 0x90 };
+	const uint8_t *code = nop;
+	size_t size = sizeof(nop);
+	uint64_t addr = 0;
+	cs_insn *in;
+	csh h;
+
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return;
+	if ((in = cs_malloc(h))) {
+		cs_disasm_iter(h, &code, &size, &addr, in);
+		cs_free(in, 1);
+	}
+	cs_close(&h);
+}
+
+cs_err disasm_capstone_open(csh *h)
+{
+	cs_err ce;
+
+	pthread_once(&capstone_once, capstone_settle);
+	ce = cs_open(CS_ARCH_X86, CS_MODE_64, h);
+	if (ce == CS_ERR_OK && (ce = cs_option(*h, CS_OPT_DETAIL, CS_OPT_ON)) != CS_ERR_OK)
+		cs_close(h);
+	return ce;
+}
+
 static int decoders_open(const struct sweep *sw, struct decoders *dc)
 {
-	cs_err ce = cs_open(CS_ARCH_X86, CS_MODE_64, &dc->h);
+	cs_err ce = disasm_capstone_open(&dc->h);
 
-	if (ce == CS_ERR_OK)
-		ce = cs_option(dc->h, CS_OPT_DETAIL, CS_OPT_ON);
 	if (ce != CS_ERR_OK) {
 		diag_log(sw->d, DIAG_ERROR, "%s: cannot start the disassembler (%s)", sw->img->display,
 			 cs_strerror(ce));
@@ -906,9 +940,7 @@ int disasm_plt_load(const struct elf_image *img, const struct diag *d, struct pl
 	cs_err ce;
 	int err = m ? 0 : -ENOMEM;
 
-	ce = cs_open(CS_ARCH_X86, CS_MODE_64, &h);
-	if (ce == CS_ERR_OK)
-		ce = cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	ce = disasm_capstone_open(&h);
 	if (!err && ce != CS_ERR_OK) {
 		diag_log(d, DIAG_ERROR, "%s: cannot start the disassembler (%s)", img->display, cs_strerror(ce));
 		err = -EIO;

@@ -2,6 +2,7 @@
 #ifndef CONFINE_DISASM_H
 #define CONFINE_DISASM_H
 
+#include <capstone/capstone.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "relocs.h"
@@ -92,6 +93,11 @@ void disasm_xrefs_free(struct xref_set *x);
  * calls and data references, and jumps are most of a large module's references. The arrays
  * shrink in place (a failed shrink keeps the larger array). */
 void disasm_xrefs_drop_jumps(struct xref_set *x);
+
+/* Opens a capstone x86-64 handle with detail on, for any thread: the first one opened in the
+ * process first settles capstone's lazily sorted tables (see disasm.c). Returns CS_ERR_OK (close
+ * *h with cs_close) or capstone's error, with *h closed. */
+cs_err disasm_capstone_open(csh *h);
 
 /* The general-purpose register family of a capstone x86 register, 0-15 in the order rax, rbx,
  * rcx, rdx, rsi, rdi, rbp, rsp, r8-r15 (rax, eax, ax, al and ah are one), or -1. */

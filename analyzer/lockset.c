@@ -758,8 +758,7 @@ int lockset_analyze(const struct lockset_input *in, struct lockset **out)
 	for (size_t i = 0; !err && i < n; i++)
 		c.fns[i].idx = (uint32_t)i;
 	if (!err && in->cg->sync_uses.n) {
-		if (cs_open(CS_ARCH_X86, CS_MODE_64, &c.cs) != CS_ERR_OK ||
-		    cs_option(c.cs, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK || !(c.insn = cs_malloc(c.cs)))
+		if (disasm_capstone_open(&c.cs) != CS_ERR_OK || !(c.insn = cs_malloc(c.cs)))
 			err = -EIO;
 	}
 	if (!err)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "disasm.h"
 #include "patch.h"
 
 const char *patch_strategy_name(enum patch_strategy s)
@@ -148,11 +149,10 @@ struct patch_planner *patch_planner_new(void)
 {
 	struct patch_planner *pl = calloc(1, sizeof(*pl));
 
-	if (!pl || cs_open(CS_ARCH_X86, CS_MODE_64, &pl->h) != CS_ERR_OK) {
+	if (!pl || disasm_capstone_open(&pl->h) != CS_ERR_OK) {
 		free(pl);
 		return NULL;
 	}
-	cs_option(pl->h, CS_OPT_DETAIL, CS_OPT_ON);
 	if (!(pl->in = cs_malloc(pl->h))) {
 		patch_planner_free(pl);
 		return NULL;
