@@ -177,7 +177,7 @@ rules:
 	$(Q)if [ -d ../shared/data ]; then cp ../shared/data/*.tsv rules/src/; fi
 	$(Q)tools/gen-rules.sh $(RULES_SRC) > rules/libc.rules
 	@echo "rules/libc.rules regenerated"
-	$(Q)tools/gen-sync.sh rules/src/sync-functions.tsv rules/src/sync-cxx.tsv rules/src/sync-types.tsv > rules/sync.rules
+	$(Q)tools/gen-sync.sh rules/src/sync-functions.tsv rules/src/sync-cxx.tsv rules/src/sync-runtimes.tsv rules/src/sync-types.tsv > rules/sync.rules
 	@echo "rules/sync.rules regenerated"
 
 # --- tests --------------------------------------------------------------------------------------

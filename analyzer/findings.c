@@ -628,7 +628,22 @@ static int set_evidence(struct awareness *a, enum aware_reason why, const char *
 
 static enum aware_reason sync_reason(const struct sync_func *sf)
 {
-	return sf->role == SYNC_CREATE ? AWARE_THREADS : sf->role == SYNC_TLS ? AWARE_TLS : AWARE_SYNC;
+	switch (sf->role) {
+	case SYNC_CREATE:
+		return AWARE_THREADS;
+	case SYNC_TLS:
+		return AWARE_TLS;
+	case SYNC_INTERPRETER:
+		return AWARE_INTERPRETER;
+	default:
+		return AWARE_SYNC;
+	}
+}
+
+/* The evidence's words for a call of sf (a format taking its name). */
+static const char *sync_evidence(const struct sync_func *sf)
+{
+	return sf->role == SYNC_INTERPRETER ? "runs under its interpreter's lock (calls %s)" : "uses %s";
 }
 
 static int unit_awareness(const struct findings_input *in, struct module_report *r)
@@ -652,7 +667,8 @@ static int unit_awareness(const struct findings_input *in, struct module_report 
 		long k = sync_role_is_evidence(su->sf->role) ? debuginfo_unit_at(in->dbg, su->site) : -1;
 
 		if (k >= 0)
-			err = set_evidence(&r->units[k].aware, sync_reason(su->sf), "uses %s", su->sf->name);
+			err = set_evidence(&r->units[k].aware, sync_reason(su->sf), sync_evidence(su->sf),
+					   su->sf->name);
 	}
 	for (size_t i = 0; i < r->nunits && !err; i++)
 		if (in->dbg->units[i].tls)
@@ -673,8 +689,8 @@ static int module_awareness(const struct findings_input *in, struct module_repor
 			err = set_evidence(&r->aware, AWARE_RUST, "written in %s", "Rust");
 	for (size_t i = 0; i < cg->sync_uses.n && !err && (!r->aware.aware || r->aware.reason == AWARE_THREADS); i++)
 		if (sync_role_is_evidence(cg->sync_uses.v[i].sf->role))
-			err = set_evidence(&r->aware, sync_reason(cg->sync_uses.v[i].sf), "uses %s",
-					   cg->sync_uses.v[i].sf->name);
+			err = set_evidence(&r->aware, sync_reason(cg->sync_uses.v[i].sf),
+					   sync_evidence(cg->sync_uses.v[i].sf), cg->sync_uses.v[i].sf->name);
 	for (size_t i = 0; i < in->states->ignored.n && !err && !r->aware.aware; i++)
 		if (!strcmp(in->states->ignored.v[i].reason, "thread-local"))
 			err = set_evidence(&r->aware, AWARE_TLS, "defines thread-local %s",
@@ -687,6 +703,7 @@ static int module_awareness(const struct findings_input *in, struct module_repor
 
 static const char *const aware_reasons[] = {
 	[AWARE_SYNC] = "sync", [AWARE_THREADS] = "threads", [AWARE_TLS] = "tls", [AWARE_RUST] = "rust",
+	[AWARE_INTERPRETER] = "interpreter",
 };
 
 const char *aware_reason_name(enum aware_reason r)

@@ -84,9 +84,10 @@ enum aware_reason {
 	AWARE_THREADS,           /* creates threads */
 	AWARE_TLS,               /* uses thread-local storage (only) */
 	AWARE_RUST,              /* written in Rust */
+	AWARE_INTERPRETER,       /* an interpreter's extension, run under its lock (CPython's GIL) */
 };
 
-/* "sync", "threads", "tls", "rust"; NULL for AWARE_NONE (and out of range). */
+/* "sync", "threads", "tls", "rust", "interpreter"; NULL for AWARE_NONE (and out of range). */
 const char *aware_reason_name(enum aware_reason r);
 
 /* The reason named s (not AWARE_NONE), or -1. */

@@ -473,7 +473,7 @@ static void effects(struct ctx *c, const uint32_t *order, struct fn *f, uint64_t
 
 static bool takes_part(const struct sync_func *sf)
 {
-	return sf->role != SYNC_CREATE && sf->role != SYNC_TLS;
+	return sf->role != SYNC_CREATE && sf->role != SYNC_TLS && sf->role != SYNC_INTERPRETER;
 }
 
 /* Callers by call edges, as compressed adjacency; address-taken marks functions whose callers

@@ -23,7 +23,7 @@ extern const char sync_builtin_text[];
 
 static const char *const role_names[] = {
 	"lock", "trylock", "rdlock", "wrlock", "unlock", "wait", "once", "create", "tls",
-	"sync-init", "compiler",
+	"sync-init", "compiler", "interpreter",
 };
 
 static const char *const class_names[] = { "plain", "sync-object", "atomic", "signal-flag" };
@@ -149,6 +149,11 @@ int sync_rules_parse(const char *text, const char *origin, const struct diag *d,
 	VEC_SORT(&s->funcs, cmp_func);
 	*out = s;
 	return 0;
+}
+
+const char *sync_rules_builtin(void)
+{
+	return sync_builtin_text;
 }
 
 int sync_rules_load_builtin(struct sync_rules **out, const struct diag *d)

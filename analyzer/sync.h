@@ -10,6 +10,7 @@ enum sync_role {
 	SYNC_LOCK, SYNC_TRYLOCK, SYNC_RDLOCK, SYNC_WRLOCK, SYNC_UNLOCK, SYNC_WAIT, SYNC_ONCE,
 	SYNC_CREATE, SYNC_TLS, SYNC_INIT,
 	SYNC_COMPILER,   /* compiler-inserted machinery (__cxa_guard_*): not thread-awareness */
+	SYNC_INTERPRETER,   /* registers the module with an interpreter that runs it under its lock */
 };
 
 enum type_class { TYPE_PLAIN, TYPE_SYNC_OBJECT, TYPE_ATOMIC, TYPE_SIGNAL_FLAG };
@@ -26,6 +27,9 @@ struct sync_rules;
 /* Parses the built-in rules/sync.rules into *out (free with sync_rules_free). Returns 0,
  * -EINVAL after logging "sync.rules:LINE: reason", or -ENOMEM. */
 int sync_rules_load_builtin(struct sync_rules **out, const struct diag *d);
+
+/* The built-in rules' text (rules/sync.rules), for stamps of what an analysis used. */
+const char *sync_rules_builtin(void);
 
 /* Parses text (origin names it in messages) into *out; same returns as above. */
 int sync_rules_parse(const char *text, const char *origin, const struct diag *d,

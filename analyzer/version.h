@@ -4,7 +4,7 @@
 #define CONFINE_VERSION "0.1.0"
 /* Raised whenever the analysis changes which functions the guard patches, or where: the guard's
  * cache entries of an earlier analysis are then recomputed, not trusted. */
-#define CONFINE_ANALYSIS_REVISION "4"
+#define CONFINE_ANALYSIS_REVISION "5"
 /* The "$schema" of JSON reports: the "$id" of docs/scan.schema.json and docs/check.schema.json.
  * A new number whenever a field changes meaning or goes away (added fields keep it). */
 #define CONFINE_SCAN_SCHEMA "urn:confine:schema:scan:1"

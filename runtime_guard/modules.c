@@ -27,6 +27,7 @@
 #include "text.h"
 #include "report.h"
 #include "symbolize.h"
+#include "sync.h"
 #include "threads.h"
 #include "version.h"
 
@@ -700,10 +701,12 @@ void modules_init(void)
 	if (!guard_flags.patch)
 		return;
 	load_policy_file();
-	/* A cache entry is stale once the rules or the analysis (this version) change. */
+	/* A cache entry is stale once the rules (libc and sync) or the analysis (this version)
+	 * change. */
 	char *stamp = NULL;
 
-	if (asprintf(&stamp, "%s.%s%s", CONFINE_VERSION, CONFINE_ANALYSIS_REVISION, rules_builtin()) > 0)
+	if (asprintf(&stamp, "%s.%s%s%s", CONFINE_VERSION, CONFINE_ANALYSIS_REVISION, rules_builtin(),
+		     sync_rules_builtin()) > 0)
 		policy_digest(stamp, rules_digest);
 	free(stamp);
 	patcher_init();

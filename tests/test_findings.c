@@ -326,6 +326,27 @@ static void test_module_fields(void **state)
 	module_report_free(r);
 }
 
+/* A CPython extension module (its PyInit_ calls PyModuleDef_Init) runs under the interpreter's
+ * lock: thread-aware, module and unit, with the reason "interpreter"; a plain plugin is not. */
+static void test_interpreter_extension(void **state)
+{
+	struct module_report *r = analyze("hosts/O2/libpyext.so"), *p = analyze("hosts/O2/libplugin.so");
+	const char *why = "runs under its interpreter's lock (calls PyModuleDef_Init)";
+
+	(void)state;
+	assert_true(r->aware.aware);
+	assert_int_equal(r->aware.reason, AWARE_INTERPRETER);
+	assert_string_equal(r->aware.evidence, why);
+	assert_int_equal(r->nunits, 1);
+	assert_true(r->units[0].aware.aware);
+	assert_string_equal(r->units[0].aware.evidence, why);
+	assert_string_equal(aware_reason_name(AWARE_INTERPRETER), "interpreter");
+	assert_int_equal(aware_reason_parse("interpreter"), AWARE_INTERPRETER);
+	assert_false(p->aware.aware);
+	module_report_free(r);
+	module_report_free(p);
+}
+
 /* Archive members: the module name used in fingerprints is basename(member). */
 static void test_archive_member(void **state)
 {
@@ -485,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_call_details),
 		cmocka_unit_test(test_function_reports),
 		cmocka_unit_test(test_module_fields),
+		cmocka_unit_test(test_interpreter_extension),
 		cmocka_unit_test(test_archive_member),
 		cmocka_unit_test(test_cxx),
 		cmocka_unit_test(test_stripped),

@@ -43,6 +43,14 @@ for opt in O0 O2; do
 		assert_golden "guard/hosts/$opt/$h.txt" host_case $opt $h
 	done
 done
+# An interpreter's extension module (it creates its module object with PyModuleDef_Init, as
+# CPython's do) runs under the interpreter's lock (interp.c's "GIL"): left alone, though its own
+# code is thread-naive; scan says why.
+for opt in O0 O2; do
+	assert_golden "guard/hosts/$opt/interp.txt" host_case $opt interp
+done
+"$CONFINE" scan "$FX/hosts/O2/libpyext.so" >"$TMP/pyext" 2>&1
+assert_line "$TMP/pyext" "$FX/hosts/O2/libpyext.so  (shared, debug info, thread-aware: runs under its interpreter's lock (calls PyModuleDef_Init))"
 # confine=all gives the behaviour of earlier releases: every [guard] function is confined.
 assert_golden "guard/hosts/wrappers-all.txt" host_case O0 wrappers "" confine=all
 (cd "$FX/hosts/O2" && "$CONFINE" run --explain -- ./exit) >"$TMP/explain" 2>&1

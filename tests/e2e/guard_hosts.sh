@@ -1,7 +1,8 @@
 # Real multi-threaded hosts as they are installed, under the guard with default options: their
-# exit status and output are unchanged, and nothing is reported. python3 running 4 threads, rustc
-# compiling a small program, node with worker_threads (where node exists). The analysis cache
-# is kept in the build tree, so that only the first run analyzes the large libraries.
+# exit status and output are unchanged, and nothing is reported. python3 running 4 threads (with
+# C extension modules), rustc compiling a small program, node with worker_threads (where node
+# exists). The analysis cache is kept in the build tree, so that only the first run analyzes the
+# large libraries.
 export XDG_CACHE_HOME="$BUILD/cache-hosts"
 mkdir -p "$XDG_CACHE_HOME"
 
@@ -21,13 +22,31 @@ real_host() {
 }
 
 cat >"$TMP/threads.py" <<'PY'
-import threading
-totals = [0] * 4
+# 4 threads using C extension modules (lib-dynload's, separate modules in pyenv's python),
+# which run under the GIL: left alone.
+import threading, json, struct, hashlib, datetime, decimal, csv, io, pickle, zlib, sqlite3, math
+totals = [None] * 4
 def work(i):
     d = {}
     for k in range(20000):
         d[k % 97] = d.get(k % 97, 0) + k
-    totals[i] = sum(d.values())
+    out = []
+    for k in range(200):
+        out.append(json.dumps({"k": k, "v": [i, k]}))
+        out.append(struct.pack("<iq", k, i * k).hex())
+        out.append(hashlib.sha256(("%d-%d" % (i, k)).encode()).hexdigest())
+        out.append(str(datetime.date(2026, 1 + k % 12, 1 + k % 28)))
+        out.append(str(decimal.Decimal(k) / decimal.Decimal(7)))
+        out.append(pickle.loads(pickle.dumps((i, k)))[1])
+        out.append(zlib.crc32(b"%d" % k))
+        out.append(math.factorial(k % 20))
+    buf = io.StringIO()
+    csv.writer(buf).writerow([i, len(out)])
+    db = sqlite3.connect(":memory:")
+    db.execute("create table t (v)")
+    db.executemany("insert into t values (?)", [(k,) for k in range(100)])
+    totals[i] = (sum(d.values()), hashlib.sha256(repr(out).encode()).hexdigest()[:16],
+                 buf.getvalue().strip(), db.execute("select sum(v) from t").fetchone()[0])
 threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
 for t in threads: t.start()
 for t in threads: t.join()
