@@ -82,7 +82,7 @@ doc = json.load(open(sys.argv[1]))
 ms = doc["modules"]
 prot = {f["protection"] for m in ms for f in m["findings"] if f["kind"] != "non-reentrant-call"}
 assert prot == {"none", "lock", "atomic", "once", "signal-flag"}, prot
-assert {m["aware_reason"] for m in ms} == {None, "sync", "threads", "tls", "rust"}
+assert {m["aware_reason"] for m in ms} == {None, "sync", "threads", "tls", "rust", "interpreter"}
 # Columns: gcc records them for declarations and code, clang for code only; a column goes with
 # a line.
 fs = [f for m in ms for f in m["findings"]]
@@ -133,7 +133,7 @@ broken extra tree.json 'doc["modules"][0]["findings"][0]["col"] = 3' \
 broken column tree.json 'doc["modules"][0]["findings"][0]["column"] = 0' \
 	"modules/0/findings/0/column: 0 is less than the minimum of 1"
 broken reason tree.json 'doc["modules"][0]["aware_reason"] = "locks"' \
-	"modules/0/aware_reason: 'locks' is not one of ['sync', 'threads', 'tls', 'rust', None]"
+	"modules/0/aware_reason: 'locks' is not one of ['sync', 'threads', 'tls', 'rust', 'interpreter', None]"
 broken aware tree.json 'm = next(m for m in doc["modules"] if m["thread_aware"]); m["evidence"] = None' \
 	"/evidence: None is not of type 'string'"
 broken access tree.json 'next(f for m in doc["modules"] for f in m["findings"] if f.get("accesses"))["accesses"][0]["protection"] = "mutex"' \
