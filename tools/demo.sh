@@ -7,6 +7,9 @@ set -u
 build=${1:-build}
 confine="$build/bin/confine"
 fx="$build/fixtures"
+# The guard's analysis cache of the fixtures stays in the build tree, not in the user's.
+case $build in /*) XDG_CACHE_HOME="$build/cache-demo" ;; *) XDG_CACHE_HOME="$PWD/$build/cache-demo" ;; esac
+export XDG_CACHE_HOME
 
 bold='' plain=''
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
