@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ar.h>
+#include <gelf.h>
 #include <libelf.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,32 @@ static enum magic read_magic(const char *path, int *err)
 
 /* The name for people: control characters (a newline would split a report or error line)
  * written as \n, \t, \r or \xHH. NULL when out of memory. */
+/* Whether an ELF file or member is for another class or machine than x86-64 ELF64. A header
+ * libelf cannot read is not foreign: it is reported as corrupt. */
+static bool foreign(Elf *e)
+{
+	GElf_Ehdr eh;
+	int c = gelf_getclass(e);
+
+	return c == ELFCLASS32 || (c == ELFCLASS64 && gelf_getehdr(e, &eh) && eh.e_machine != EM_X86_64);
+}
+
+static bool foreign_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *e;
+	bool f;
+
+	if (fd < 0)
+		return false;
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	f = e && foreign(e);
+	elf_end(e);
+	close(fd);
+	return f;
+}
+
 static char *escape(const char *s)
 {
 	char *out = malloc(strlen(s) * 4 + 1), *w = out;
@@ -143,8 +171,10 @@ static int bad_header(struct input_list *list, const char *path, size_t off, siz
 	return push_unit(list, path, NULL, 0, msg);
 }
 
-/* Adds the member at off (validated) unless it is the symbol index or long-name table. */
-static int add_member(struct input_list *list, const char *path, int fd, Elf *ar, size_t off)
+/* Adds the member at off (validated) unless it is the symbol index or long-name table, or (in a
+ * directory) not x86-64 ELF64. */
+static int add_member(struct input_list *list, const char *path, int fd, Elf *ar, size_t off,
+		      int in_dir)
 {
 	Elf *m = elf_rand(ar, off) == off ? elf_begin(fd, ELF_C_READ_MMAP, ar) : NULL;
 	Elf_Arhdr *h = m ? elf_getarhdr(m) : NULL;
@@ -152,6 +182,8 @@ static int add_member(struct input_list *list, const char *path, int fd, Elf *ar
 
 	if (!h)
 		err = bad_header(list, path, off, 0);
+	else if (in_dir && foreign(m))
+		list->foreign++;
 	else if (!is_special_member(h->ar_name))
 		err = push_unit(list, path, h->ar_name, off, NULL);
 	elf_end(m);
@@ -161,7 +193,7 @@ static int add_member(struct input_list *list, const char *path, int fd, Elf *ar
 /* Walks the member headers itself: libelf stops at the first bad one and silently drops the
  * members after it, or takes a size running past the end as "the rest of the file". A bad
  * header is reported and the walk resumes at the next valid header. */
-static int expand_members(struct input_list *list, const char *path, int fd, Elf *ar)
+static int expand_members(struct input_list *list, const char *path, int fd, Elf *ar, int in_dir)
 {
 	size_t len = 0, off = SARMAG;
 	const char *raw = elf_rawfile(ar, &len);
@@ -181,7 +213,7 @@ static int expand_members(struct input_list *list, const char *path, int fd, Elf
 			off = next;
 			continue;
 		}
-		err = add_member(list, path, fd, ar, off);
+		err = add_member(list, path, fd, ar, off, in_dir);
 		off += AR_HDR + (size_t)size + ((size_t)size & 1);
 	}
 	/* Bytes too short for a header, other than the padding newline, are a broken header. */
@@ -190,7 +222,7 @@ static int expand_members(struct input_list *list, const char *path, int fd, Elf
 	return err;
 }
 
-static int expand_archive(struct input_list *list, const char *path)
+static int expand_archive(struct input_list *list, const char *path, int in_dir)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
 	Elf *ar;
@@ -202,7 +234,7 @@ static int expand_archive(struct input_list *list, const char *path)
 	if (!ar || elf_kind(ar) != ELF_K_AR)
 		err = push_unit(list, path, NULL, 0, "corrupt archive: cannot read its members");
 	else
-		err = expand_members(list, path, fd, ar);
+		err = expand_members(list, path, fd, ar, in_dir);
 	elf_end(ar);
 	close(fd);
 	return err;
@@ -241,9 +273,13 @@ static int expand_file(struct input_list *list, const char *path, int in_dir)
 
 	switch (read_magic(path, &err)) {
 	case MAGIC_ELF:
+		if (in_dir && foreign_file(path)) {
+			list->foreign++;
+			return 0;
+		}
 		return push_unit(list, path, NULL, 0, NULL);
 	case MAGIC_ARCHIVE:
-		return expand_archive(list, path);
+		return expand_archive(list, path, in_dir);
 	case MAGIC_THIN:
 		return push_unit(list, path, NULL, 0, "thin archives are not supported (scan the member files)");
 	default:

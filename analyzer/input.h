@@ -19,11 +19,14 @@ struct input_unit {
 struct input_list {
 	struct input_unit *v;
 	size_t n, cap;
+	size_t foreign;      /* ELF files and archive members found under directories that are not
+	                      * x86-64 ELF64 (32-bit, another machine): left out */
 };
 
 /* Appends the units of one PATH argument: an ELF file, every member of an archive, or every ELF
  * file and archive under a directory (sorted, symlinked directories not followed). Unusable
- * arguments become units with error set (non-ELF files found inside directories are skipped).
+ * arguments become units with error set (non-ELF files found inside directories are skipped, and
+ * ELF files and archive members there that are not x86-64 ELF64 are counted in list->foreign).
  * Returns 0, or -ENOMEM. */
 int input_expand(struct input_list *list, const char *path);
 

@@ -93,6 +93,11 @@ int fleet_inputs(const struct fleet_opts *f, char **paths, int npaths, struct in
 		if (strlist_add(&saved->errors, log.unusable.v[k], false))
 			log.nomem = true;
 	strlist_free(&log.unusable);
+	if (units->foreign)
+		cli_error("note: %zu ELF file%s or archive member%s under the directories given %s not x86-64 "
+			  "ELF64 (32-bit, or for another machine): left out", units->foreign,
+			  units->foreign == 1 ? "" : "s", units->foreign == 1 ? "" : "s",
+			  units->foreign == 1 ? "is" : "are");
 	if (f->shard_n)
 		input_list_shard(units, f->shard_k, f->shard_n);
 	if (log.nomem)

@@ -222,6 +222,22 @@ st=$?
 echo "confine: error: text.txt: not an ELF file or archive" >tree.ewant
 diff -u tree.ewant tree.err >&2 || fail "directory and a bad file: stderr differs"
 assert_line tree.out "tree/legacy.o  (relocatable, debug info, thread-aware: defines thread-local t_depth)"
+# Objects for other machines found in a directory (32-bit, x32, AArch64, an archive of 32-bit
+# members) are left out with one note counting them, not errors: exit 0. Named, they are errors.
+mkdir foreign
+cp legacy.o foreign/legacy.o
+cp elf32.o x32.o arm64.o foreign/
+ar rc foreign/lib32.a elf32.o x32.o 2>/dev/null
+$T "$CONFINE" scan --no-color foreign >foreign.out 2>foreign.err
+st=$?
+[ "$st" = 0 ] || fail "directory with foreign objects: exit $st, want 0 (stderr: $(head -c 300 foreign.err))"
+echo "confine: note: 5 ELF files or archive members under the directories given are not x86-64 ELF64 (32-bit, or for another machine): left out" >foreign.want
+diff -u foreign.want foreign.err >&2 || fail "directory with foreign objects: stderr is not the one note"
+sed 's/^legacy\.o  (/foreign\/legacy.o  (/' good.txt >foreign.good
+diff -u foreign.good foreign.out >&2 || fail "directory with foreign objects: stdout is not the report of its one object"
+$T "$CONFINE" scan --no-color foreign/lib32.a >foreign.out 2>foreign.err
+[ $? = 2 ] && [ "$(grep -c ': unsupported: 32-bit ELF' foreign.err)" = 2 ] ||
+	fail "an archive of 32-bit members named: not two errors: $(head -c 300 foreign.err)"
 # An empty directory: nothing to scan is not an error, and there is nothing to print.
 assert_exit 0 $T "$CONFINE" scan --no-color tree/empty-dir
 [ -s "$TMP/exit.out" ] && fail "empty directory: stdout is not empty: $(head -3 "$TMP/exit.out")"
