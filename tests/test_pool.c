@@ -32,7 +32,7 @@ static struct input_unit units[] = {
 	{ .path = "b.txt", .display = "b.txt", .error = "No such file or directory" },
 };
 
-static const struct input_list list = { units, 2, 2 };
+static const struct input_list list = { .v = units, .n = 2, .cap = 2 };
 
 static void test_messages_in_order(void **state)
 {
@@ -104,7 +104,7 @@ static void test_sink_prepare(void **state)
 		{ .path = "a.txt", .display = "a.txt", .error = "not an ELF file or archive" },
 		{ .path = b, .display = b },
 	};
-	const struct input_list l = { u, 3, 3 };
+	const struct input_list l = { .v = u, .n = 3, .cap = 3 };
 	struct rules *rules = rules_new();
 	struct analysis_options o = { rules, LIBC_ANY, 1, test_diag, DISASM_ZYDIS };
 	struct seen sn = { .caller = pthread_self() };
