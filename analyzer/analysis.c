@@ -84,6 +84,8 @@ static int run_stages(const struct analysis_options *o, const struct input_unit 
 			diag_log(&o->diag, DIAG_DEBUG, "%s: lockset: %zu functions decoded, %zu locks",
 				 u->display, s->locks->analysed, s->locks->nlocks);
 		if (!err)
+			err = STAGE("queries", lockset_drop_queries(&li));
+		if (!err)
 			err = STAGE("protection", lockset_protect(s->locks, &li));
 	}
 	/* The references are the largest structure of a big module and findings do not need them. */

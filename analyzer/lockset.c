@@ -1,6 +1,7 @@
 /* Lockset: decodes only the functions that lock (and their callers when a call changes the
  * lockset), solves a must-lockset dataflow per function, summarises each function's net effect
- * for its callers, and carries caller-held locks into static callees. */
+ * for its callers, and carries caller-held locks into static callees. Query calls of env rules
+ * are found with the same argument search. */
 #include <capstone/capstone.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -84,6 +85,8 @@ struct regs {
 	int8_t written;      /* register family written (0-15), -1 none */
 	int8_t copied;       /* mov reg, reg: the source family, else -1 */
 	bool loads_addr;     /* lea, or a load from memory (a GOT slot) */
+	bool zero;           /* sets the whole register to zero (xor r,r; sub r,r; mov $0,r) */
+	uint16_t clobbers;   /* families written in other ways (implicitly, a second operand) */
 	bool barrier;        /* call, return, unconditional jump */
 	int8_t eq;           /* je: 1, jne: 0, else -1 */
 };
@@ -95,6 +98,7 @@ struct fn {
 	uint64_t *addr;
 	int32_t *callee;     /* local function called, -1 */
 	uint64_t *in;
+	bool *starts;        /* branch targets (basic block starts); only for the query search */
 	size_t n;
 	bool relevant, decoded;
 	bool dirty;          /* a callee's summary changed since its own was computed */
@@ -117,17 +121,49 @@ struct ctx {
 #define FAM_RSI 4
 #define FAM_RDI 5
 
+/* The families an instruction writes other than through a register first operand. */
+static uint16_t clobbered(const cs_insn *in)
+{
+	const cs_detail *d = in->detail;
+	uint16_t m = 0;
+	int fam;
+
+	for (int i = 0; i < d->regs_write_count; i++)
+		if ((fam = disasm_reg_family(d->regs_write[i])) >= 0)
+			m |= (uint16_t)(1u << fam);
+	for (int i = 1; i < d->x86.op_count; i++)
+		if (d->x86.operands[i].type == X86_OP_REG && (d->x86.operands[i].access & CS_AC_WRITE) &&
+		    (fam = disasm_reg_family(d->x86.operands[i].reg)) >= 0)
+			m |= (uint16_t)(1u << fam);
+	return m;
+}
+
+/* Whether the instruction zeroes its destination register whole (a write of 32 or 64 bits). */
+static bool zeroes(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+	const cs_x86_op *a = &x->operands[0], *b = &x->operands[1];
+
+	if (x->op_count != 2 || a->size < 4)
+		return false;
+	if (in->id == X86_INS_XOR || in->id == X86_INS_SUB)
+		return b->type == X86_OP_REG && b->reg == a->reg;
+	return in->id == X86_INS_MOV && b->type == X86_OP_IMM && b->imm == 0;
+}
+
 static void read_regs(const cs_insn *in, struct regs *r)
 {
 	const cs_x86 *x = &in->detail->x86;
 
 	r->written = r->copied = -1;
-	r->loads_addr = false;
+	r->loads_addr = r->zero = false;
+	r->clobbers = clobbered(in);
 	r->barrier = in->id == X86_INS_CALL || in->id == X86_INS_RET || in->id == X86_INS_JMP;
 	r->eq = in->id == X86_INS_JE ? 1 : in->id == X86_INS_JNE ? 0 : -1;
 	if (x->op_count < 1 || x->operands[0].type != X86_OP_REG || !(x->operands[0].access & CS_AC_WRITE))
 		return;
 	r->written = (int8_t)disasm_reg_family(x->operands[0].reg);
+	r->zero = zeroes(in);
 	if (x->op_count == 2 && in->id == X86_INS_MOV && x->operands[1].type == X86_OP_REG)
 		r->copied = (int8_t)disasm_reg_family(x->operands[1].reg);
 	else if (x->op_count == 2 && (in->id == X86_INS_LEA || in->id == X86_INS_MOV || in->id == X86_INS_MOVABS) &&
@@ -309,23 +345,36 @@ static long use_at(const struct ctx *c, const uint32_t *order, uint32_t f, uint6
 	return -1;
 }
 
-/* The instruction that put an address into register family fam before instruction i (following
- * register copies), or -1. */
-static long arg_source(const struct fn *f, size_t i, int fam)
+/* The instruction that last wrote register family fam before instruction i (following register
+ * copies) within ARG_WINDOW instructions, not before a call, return or jump; -1 when none. With
+ * starts (f->starts), only within i's basic block (no branch, no branch target in between),
+ * and -1 at an instruction writing fam other than as its destination. */
+static long arg_writer(const struct fn *f, size_t i, int fam, const bool *starts)
 {
 	for (size_t j = i; j-- > 0 && i - j <= ARG_WINDOW;) {
 		const struct regs *r = &f->r[j];
 
-		if (r->barrier)
+		if (r->barrier || (starts && (starts[j + 1] || f->v[j].flow != LS_NEXT)))
 			return -1;
-		if (r->written != fam)
+		if (r->written != fam) {
+			if (starts && (r->clobbers >> fam & 1))
+				return -1;
 			continue;
-		if (r->copied >= 0)
-			fam = r->copied;
-		else
-			return r->loads_addr ? (long)j : -1;
+		}
+		if (r->copied < 0)
+			return (long)j;
+		fam = r->copied;
 	}
 	return -1;
+}
+
+/* The instruction that put an address into register family fam before instruction i (following
+ * register copies), or -1. */
+static long arg_source(const struct fn *f, size_t i, int fam)
+{
+	long j = arg_writer(f, i, fam, NULL);
+
+	return j >= 0 && f->r[j].loads_addr ? j : -1;
 }
 
 static uint64_t lock_bit(struct lockset *ls, long state)
@@ -743,6 +792,7 @@ static void fn_free(struct fn *f)
 	free(f->addr);
 	free(f->callee);
 	free(f->in);
+	free(f->starts);
 }
 
 int lockset_analyze(const struct lockset_input *in, struct lockset **out)
@@ -791,6 +841,69 @@ long lockset_lock_state(const struct lockset *ls, uint64_t held)
 		if (held >> i & 1)
 			return ls->locks[i];
 	return -1;
+}
+
+/* ---- queries ------------------------------------------------------------------------------- */
+
+/* disasm_reg_family of the argument registers rdi, rsi, rdx, rcx, r8, r9. */
+static const int8_t arg_family[6] = { FAM_RDI, FAM_RSI, 3, 2, 8, 9 };
+
+/* Decodes function g into f (freeing the one decoded before) with its block starts. */
+static int query_decode(struct ctx *c, struct fn *f, uint32_t g)
+{
+	int err;
+
+	if (f->decoded && f->idx == g)
+		return 0;
+	fn_free(f);
+	*f = (struct fn){ .idx = g };
+	if (!c->cs && (disasm_capstone_open(&c->cs) != CS_ERR_OK || !(c->insn = cs_malloc(c->cs))))
+		return -EIO;
+	if ((err = decode(c, f)) != 0 || !(f->starts = calloc(f->n + 1, sizeof(bool))))
+		return err ? err : -ENOMEM;
+	for (size_t i = 0; i < f->n; i++)
+		if ((f->v[i].flow == LS_JCC || f->v[i].flow == LS_JMP) && f->v[i].target >= 0)
+			f->starts[f->v[i].target] = true;
+	return 0;
+}
+
+/* Whether the use only queries its rule's setting: an env rule whose every call is a query, or
+ * a call whose query argument is zeroed in the call's basic block. */
+static bool is_query(struct ctx *c, struct fn *f, const struct rule_use *u, int *err)
+{
+	const struct rule *ru = u->rule;
+	long i, j;
+
+	if (ru->category != CATEGORY_ENV || ru->query == QUERY_NEVER)
+		return false;
+	if (ru->query == QUERY_ALWAYS)
+		return true;
+	if (u->func == NO_FUNCTION || u->how == HOW_ADDRESS_TAKEN || ru->query_arg < 1 || ru->query_arg > 6 ||
+	    (*err = query_decode(c, f, u->func)) != 0 || (i = index_of(f, u->site)) < 0)
+		return false;
+	j = arg_writer(f, (size_t)i, arg_family[ru->query_arg - 1], f->starts);
+	return j >= 0 && f->r[j].zero;
+}
+
+int lockset_drop_queries(const struct lockset_input *in)
+{
+	struct callgraph *cg = in->cg;
+	struct ctx c = { .in = in };
+	struct fn f = { 0 };
+	size_t kept = 0;
+	int err = 0;
+
+	/* The uses are sorted by function: each function is decoded once. */
+	for (size_t i = 0; i < cg->rule_uses.n; i++)
+		if (err || !is_query(&c, &f, &cg->rule_uses.v[i], &err))
+			cg->rule_uses.v[kept++] = cg->rule_uses.v[i];
+	cg->rule_uses.n = kept;
+	fn_free(&f);
+	if (c.insn)
+		cs_free(c.insn, 1);
+	if (c.cs)
+		cs_close(&c.cs);
+	return err;
 }
 
 /* ---- protection ----------------------------------------------------------------------------- */

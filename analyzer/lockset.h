@@ -1,6 +1,7 @@
 /* Lockset: the locks held at each state access, from a must-lockset dataflow over the
  * control-flow graph of every function that takes or releases a lock, directly or through
- * calls, with locks carried into static functions that all callers call with them held. */
+ * calls, with locks carried into static functions that all callers call with them held; and,
+ * from the same search for a call's argument, the calls that only query a setting. */
 #ifndef CONFINE_LOCKSET_H
 #define CONFINE_LOCKSET_H
 
@@ -70,6 +71,14 @@ void lockset_free(struct lockset *ls);
  * locked writes; marks objects only ever passed to synchronisation calls as sync objects;
  * sets each function's 'unprotected' and recomputes the call paths. Returns 0 or -ENOMEM. */
 int lockset_protect(const struct lockset *ls, const struct lockset_input *in);
+
+/* Removes from in->cg the uses of env rules that only query the setting (rules field query):
+ * every use of an 'always' rule, and each call or tail call whose query argument register
+ * (rdi, rsi, rdx, rcx, r8, r9 for arguments 1 to 6) is zeroed before it in its basic block
+ * (xor, sub or mov $0, not written again). Run before lockset_protect, which recomputes the
+ * functions' flags from the uses left. Returns 0, -ENOMEM or -EIO (the uses not examined yet
+ * are kept). */
+int lockset_drop_queries(const struct lockset_input *in);
 
 /* The state index of the lowest module lock in held, or -1 when held has none. */
 long lockset_lock_state(const struct lockset *ls, uint64_t held);

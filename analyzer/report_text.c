@@ -390,13 +390,16 @@ static int cmp_group(const void *a, const void *b, void *arg)
 	return c ? c : (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
 }
 
-/* A function using a state: "   FUNCTION  reads, writes", under the state's kind. */
-static void user_line(const struct out *o, const char *fn, int role)
+/* A function using state f: "   FUNCTION  reads, writes", under the state's kind, with the
+ * protection of its access as the default view tags it. */
+static void user_line(const struct out *o, const struct finding *f, const char *fn, int role)
 {
 	char *dm = symbols_demangle(fn);
 
 	fprintf(o->f, "    %-24s   %s", "", dm ? dm : fn);
 	print_roles(o, role);
+	if (o->o->show_protected)
+		print_protection(o, f, fn);
 	fprintf(o->f, "\n");
 	free(dm);
 }
@@ -453,46 +456,64 @@ static int call_users(const struct out *o, const struct module_report *r, const 
 	return 0;
 }
 
-static void state_users(const struct out *o, const struct finding *f, size_t cap)
+/* The functions listed under state finding i, by name: the ones the default view lists it under
+ * (add_state_touches), with the same uses. */
+static int state_users(const struct out *o, const struct module_report *r, size_t i, size_t cap)
 {
-	size_t i = 0, k = 0, shown = 0;
+	const struct finding *f = &r->findings[i];
+	struct touch *v = NULL;
+	size_t n = 0, vcap = 0;
 
-	while (i < f->readers.n || k < f->writers.n) {
-		int c = i == f->readers.n ? 1 : k == f->writers.n ? -1 : strcmp(f->readers.v[i], f->writers.v[k]);
-		const char *fn = c <= 0 ? f->readers.v[i] : f->writers.v[k];
-
-		if (shown++ < cap)
-			user_line(o, fn, (c <= 0 ? ROLE_READ : 0) | (c >= 0 ? ROLE_WRITE : 0));
-		i += c <= 0;
-		k += c >= 0;
+	if (add_state_touches(f, i, o->o->show_protected, &v, &n, &vcap)) {
+		free(v);
+		return -1;
 	}
-	if (shown > cap)
-		fprintf(o->f, "    %-24s   ... and %zu more\n", "", shown - cap);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_touch);
+	for (size_t k = 0; k < n && k < cap; k++)
+		user_line(o, f, v[k].function, v[k].role);
+	if (n > cap)
+		fprintf(o->f, "    %-24s   ... and %zu more\n", "", n - cap);
+	free(v);
+	return 0;
 }
 
-/* Each state, and each listed callee, with the functions using it; returns groups shown. */
+/* The findings the report shows (see shown), in group order, in *out; returns how many, or -1. */
+static long group_order(const struct out *o, const struct module_report *r, size_t **out)
+{
+	size_t *idx = calloc(r->nfindings + 1, sizeof(*idx)), n = 0;
+
+	if (!idx)
+		return -1;
+	for (size_t i = 0; i < r->nfindings; i++)
+		if (shown(o, &r->findings[i]))
+			idx[n++] = i;
+	if (n > 1)
+		qsort_r(idx, n, sizeof(*idx), cmp_group, r->findings);
+	*out = idx;
+	return (long)n;
+}
+
+/* Each shown state, and each listed callee, with the functions using it; counts the groups. */
 static int by_state(const struct out *o, const struct module_report *r, size_t *groups)
 {
-	size_t *idx = calloc(r->nfindings + 1, sizeof(*idx)), cap;
-	int err = idx ? 0 : -1;
+	size_t *idx = NULL, cap = o->o->limit == TEXT_ALL ? TEXT_ALL : STATE_USERS;
+	long nl = group_order(o, r, &idx);
+	size_t n = nl < 0 ? 0 : (size_t)nl;
+	int err = nl < 0 ? -1 : 0;
 
-	cap = o->o->limit == TEXT_ALL ? TEXT_ALL : STATE_USERS;
-	for (size_t i = 0; idx && i < r->nfindings; i++)
-		idx[i] = i;
-	if (idx && r->nfindings > 1)
-		qsort_r(idx, r->nfindings, sizeof(*idx), cmp_group, r->findings);
-	for (size_t i = 0, end; idx && i < r->nfindings && !err; i = end) {
+	for (size_t i = 0, end; i < n && !err; i = end) {
 		const struct finding *f = &r->findings[idx[i]];
 		struct site none = { .file = "", .how = "call" };
 
-		for (end = i + 1; f->kind == KIND_NON_REENTRANT_CALL && end < r->nfindings &&
+		for (end = i + 1; f->kind == KIND_NON_REENTRANT_CALL && end < n &&
 				  !strcmp(r->findings[idx[end]].symbol, f->symbol); end++)
 			;
 		if ((*groups)++ >= o->o->limit)
 			continue;
 		if (f->kind != KIND_NON_REENTRANT_CALL) {
 			state_line(o, f, 0, NULL);
-			state_users(o, f, cap);
+			err = state_users(o, r, idx[i], cap);
 		} else {
 			call_line(o, f, &none, 0);
 			err = call_users(o, r, idx + i, end - i, cap);
@@ -578,17 +599,19 @@ static bool is_cut(const struct text_options *t, const struct listed *l, size_t 
 	return l->direct > t->limit || l->unused > t->limit || l->via > t->via;
 }
 
-static size_t count_groups(const struct module_report *r)
+/* The groups by_state lists: each shown state, and each callee of shown calls. */
+static size_t count_groups(const struct out *o, const struct module_report *r)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < r->nfindings; i++) {
+		const struct finding *f = &r->findings[i];
 		bool seen = false;
 
-		for (size_t k = 0; k < i && !seen && r->findings[i].kind == KIND_NON_REENTRANT_CALL; k++)
-			seen = r->findings[k].kind == KIND_NON_REENTRANT_CALL &&
-			       !strcmp(r->findings[k].symbol, r->findings[i].symbol);
-		n += !seen;
+		for (size_t k = 0; k < i && !seen && f->kind == KIND_NON_REENTRANT_CALL; k++)
+			seen = r->findings[k].kind == KIND_NON_REENTRANT_CALL && shown(o, &r->findings[k]) &&
+			       !strcmp(r->findings[k].symbol, f->symbol);
+		n += shown(o, f) && !seen;
 	}
 	return n;
 }
@@ -607,7 +630,7 @@ static int render_module(const struct out *o, const struct module_report *r)
 	module_header(o, r);
 	count_listed(r, &l);
 	if (o->o->group_by_state)
-		groups = count_groups(r);
+		groups = count_groups(o, r);
 	if (o->o->summary || is_cut(o->o, &l, groups)) {
 		if (report_summary_compute(r, &s)) {
 			free(t);

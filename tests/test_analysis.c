@@ -70,7 +70,7 @@ static void test_stages_in_order(void **state)
 {
 	static const char *const want[] = { "reading", "symbols", "debug info", "relocations", "state",
 					    "types", "PLT", "decoding", "functions", "call graph",
-					    "lockset", "protection", "findings" };
+					    "lockset", "queries", "protection", "findings" };
 	char path[512];
 	const char *fx = getenv("FX");
 	struct events *e = calloc(1, sizeof(*e));
@@ -80,8 +80,8 @@ static void test_stages_in_order(void **state)
 	snprintf(path, sizeof(path), "%s/O2/liblegacy.so", fx && *fx ? fx : "build/fixtures");
 	analyze(path, 1, e);
 	assert_int_equal(e->bad, 0);
-	assert_int_equal(e->nstages, 13);
-	for (int i = 0; i < 13; i++)
+	assert_int_equal(e->nstages, 14);
+	for (int i = 0; i < 14; i++)
 		assert_string_equal(e->stages[i], want[i]);
 	/* One report per code section (.init, .text, .fini), the last one with all of it. */
 	assert_int_equal(e->ndone, 3);

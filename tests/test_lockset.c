@@ -1,5 +1,6 @@
 /* Unit tests of the lockset: the must-lockset solver on small control-flow graphs, the sync
- * rules, and the protection of every object of the protection fixture (gcc and clang, -O0/-O2). */
+ * rules, the protection of every object of the protection fixture (gcc and clang, -O0/-O2), and
+ * the calls that only query a setting (setlocale(category, NULL)). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -302,6 +303,84 @@ static void test_protect_fixture_cxx(void **state)
 	}
 }
 
+/* ---- setlocale queries ---------------------------------------------------------------------- */
+
+/* "caller caller ..." (report order: by name) of the setlocale findings of fixture rel, with the built-in rules and
+ * extra (a rule line, or NULL) on top. */
+static void setlocale_callers(const char *rel, const char *extra, char *out, size_t n)
+{
+	char path[512];
+	const char *base = getenv("FX");
+	struct rules *rs = rules_new();
+	struct input_unit u = { .path = path, .display = path };
+	struct analysis_options o = { .rules = rs, .libc = LIBC_ANY, .jobs = 1 };
+	struct module_report *r = NULL;
+	size_t len = 0;
+
+	assert_non_null(rs);
+	assert_int_equal(rules_load_builtin(rs, NULL), 0);
+	if (extra)
+		assert_int_equal(rules_parse(rs, extra, "test", NULL), 0);
+	snprintf(path, sizeof(path), "%s/%s", base && *base ? base : "build/fixtures", rel);
+	assert_int_equal(analysis_run(&o, &u, &r), 0);
+	out[0] = '\0';
+	for (size_t i = 0; i < r->nfindings && len < n; i++)
+		if (r->findings[i].kind == KIND_NON_REENTRANT_CALL && !strcmp(r->findings[i].name, "setlocale"))
+			len += (size_t)snprintf(out + len, n - len, "%s%s", len ? " " : "",
+						r->findings[i].function);
+	module_report_free(r);
+	rules_free(rs);
+}
+
+/* A call whose second argument is zeroed in its block only reads the locale: no finding. */
+static void test_drop_queries_fixture(void **state)
+{
+	static const char *const builds[] = {
+		"locale/O0/locale.o", "locale/O2/locale.o", "locale/O0/liblocale.so", "locale/O2/liblocale.so",
+	};
+	char callers[1024];
+
+	(void)state;
+	for (size_t i = 0; i < N(builds); i++) {
+		setlocale_callers(builds[i], NULL, callers, sizeof(callers));
+		assert_string_equal(callers, "locale_reset");
+	}
+}
+
+/* Zeroed by xor, mov $0 or a copy, before a call or a tail call: queries. Rewritten, only
+ * partly cleared, in another block, across a branch target, a call, an implicit or second
+ * operand write, or the wrong argument: not. */
+static void test_drop_queries_sites(void **state)
+{
+	char callers[1024];
+
+	(void)state;
+	setlocale_callers("locale/queries.o", NULL, callers, sizeof(callers));
+	assert_string_equal(callers, "w_block w_branch w_call w_implicit w_join w_other_arg w_partial "
+				     "w_rewritten w_xchg");
+}
+
+/* The query comes from the rule's query field: always, another argument, none; and only env
+ * rules have queries. */
+static void test_drop_queries_rule_field(void **state)
+{
+	char callers[1024];
+
+	(void)state;
+	setlocale_callers("locale/O2/locale.o", "setlocale locale error env - - - always", callers, sizeof(callers));
+	assert_string_equal(callers, "");
+	setlocale_callers("locale/O2/locale.o", "setlocale locale error env - - - arg1=NULL", callers, sizeof(callers));
+	assert_string_equal(callers, "locale_name locale_reset");
+	setlocale_callers("locale/O0/locale.o", "setlocale locale error env", callers, sizeof(callers));
+	assert_string_equal(callers, "locale_name locale_reset");
+	setlocale_callers("locale/O0/locale.o", "setlocale locale error state - - - arg2=NULL", callers,
+			  sizeof(callers));
+	assert_string_equal(callers, "locale_name locale_reset");
+	setlocale_callers("locale/queries.o", "setlocale locale error env - - - arg1=NULL", callers, sizeof(callers));
+	assert_string_equal(callers, "q_copy q_mov q_tail q_xor w_block w_branch w_call w_implicit w_join "
+				     "w_partial w_rewritten w_xchg");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +396,9 @@ int main(void)
 		cmocka_unit_test(test_sync_rules_errors),
 		cmocka_unit_test(test_protect_fixture),
 		cmocka_unit_test(test_protect_fixture_cxx),
+		cmocka_unit_test(test_drop_queries_fixture),
+		cmocka_unit_test(test_drop_queries_sites),
+		cmocka_unit_test(test_drop_queries_rule_field),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

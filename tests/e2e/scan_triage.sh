@@ -7,6 +7,13 @@ assert_golden scan/triage/legacy.o.summary.txt "$CONFINE" scan --summary fx/O0/l
 # Counts by protection, and the protection of each protected state in the top list.
 assert_golden scan/triage/protect.o.summary.txt "$CONFINE" scan --summary fx/protect/gcc-O2/protect.o
 assert_golden scan/triage/legacy.o.state.txt "$CONFINE" scan --group-by state fx/O0/legacy.o
+# The state view shows what the default view shows: no protected state unless --show-protected
+# (then tagged, each function with its access's protection), and every user, address-taken ones
+# too (s_buffer, log_table).
+assert_golden scan/triage/legacy.o.O2.state.txt "$CONFINE" scan --group-by state fx/O2/legacy.o
+assert_golden scan/triage/libprotect.so.state.txt "$CONFINE" scan --group-by state fx/protect/gcc-O2/libprotect.so
+assert_golden scan/triage/libprotect.so.state-protected.txt "$CONFINE" scan --group-by state --show-protected \
+	fx/protect/gcc-O2/libprotect.so
 assert_golden scan/triage/app.cut.txt "$CONFINE" scan --limit 3 --via 1 fx/O2/app
 assert_golden scan/triage/app.state-cut.txt "$CONFINE" scan --group-by state --limit 2 fx/O2/app
 assert_golden scan/triage/legacy_cxx.o.state.txt "$CONFINE" scan --group-by state fx/O0/legacy_cxx.o
