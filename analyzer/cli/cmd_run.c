@@ -27,8 +27,9 @@ static const char usage[] =
 	"CONFINE_GUARD names it. The guard's options, reports and limits: confine-guard(7).\n"
 	"\n"
 	"Exit status: the program's own; 'exitcode' (default 66) when violations were reported\n"
-	"and it would have exited 0; 127 if it cannot be run (also with --explain); 2 if the\n"
-	"guard library is missing or the options are wrong.\n";
+	"and it would have exited 0; 127 if it cannot be run, or is statically linked (the guard\n"
+	"cannot be preloaded into it), also with --explain; 2 if the guard library is missing or\n"
+	"the options are wrong.\n";
 
 static void help_options(void)
 {
@@ -138,6 +139,9 @@ static int run(void *opts, char **argv, int n)
 	char guard[PATH_MAX];
 
 	(void)n;
+	/* LD_PRELOAD is the loader's: a static program would run unguarded, without a word. */
+	if (!explain_preloadable(argv[0]))
+		return 127;
 	if (o->explain)
 		return explain_with(o->options, argv[0]);
 	if (find_guard(guard, sizeof(guard))) {
