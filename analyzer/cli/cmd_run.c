@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "explain.h"
 #include "options.h"
+#include "suppress.h"
 
 static const char usage[] =
 	"usage: confine run [--options KEY=VAL:...] [--explain] -- PROGRAM [ARGS...]\n"
@@ -99,6 +100,32 @@ static int explain_with(const char *options, const char *program)
 	return status;
 }
 
+static void options_diag(void *ctx, enum diag_level level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	cli_error("run: --options: %s", msg);
+}
+
+/* --options reach the guard inside CONFINE_OPTIONS, whose name its errors would give: they are
+ * checked here first, as the guard checks them at start-up (values, log_path, suppressions). */
+static int check_options(const char *options)
+{
+	static struct suppress_set supp;
+	struct diag d = { options_diag, NULL };
+	char err[256];
+
+	if (!options)
+		return 0;
+	if (options_parse(options, err, sizeof(err))) {
+		cli_error("run: --options: %s", err);
+		return -1;
+	}
+	if (guard_flags.help || !guard_flags.suppressions[0])
+		return 0;
+	return suppress_load(&supp, guard_flags.suppressions, &d) ? -1 : 0;
+}
+
 static const struct option longopts[] = {
 	{ "options", required_argument, NULL, 'O' },
 	{ "help-options", no_argument, NULL, 'H' },
@@ -139,6 +166,8 @@ static int run(void *opts, char **argv, int n)
 	char guard[PATH_MAX];
 
 	(void)n;
+	if (check_options(o->options))
+		return EXIT_TROUBLE;
 	/* LD_PRELOAD is the loader's: a static program would run unguarded, without a word. */
 	if (!explain_preloadable(argv[0]))
 		return 127;
