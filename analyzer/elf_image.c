@@ -259,6 +259,42 @@ int elf_image_read_build_id(const char *path, char out[41])
 	return err;
 }
 
+/* An executable has no PT_INTERP when the kernel starts it without the loader: ET_EXEC linked
+ * -static, or ET_DYN marked DF_1_PIE (-static-pie); a shared library has none either. */
+static bool starts_without_loader(Elf *elf)
+{
+	struct elf_image img = { .elf = elf };
+	size_t nph = 0;
+	uint64_t flags_1;
+	bool soname, textrel;
+	GElf_Phdr ph;
+
+	if (!gelf_getehdr(elf, &img.ehdr) || (img.ehdr.e_type != ET_EXEC && img.ehdr.e_type != ET_DYN))
+		return false;
+	for (size_t i = 0; elf_getphdrnum(elf, &nph) == 0 && i < nph; i++)
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_INTERP)
+			return false;
+	if (img.ehdr.e_type == ET_EXEC)
+		return true;
+	dynamic_tags(&img, &flags_1, &soname, &textrel);
+	return (flags_1 & DF_1_PIE) != 0;
+}
+
+int elf_image_is_static_program(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+	Elf *elf;
+
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	ret = elf && elf_kind(elf) == ELF_K_ELF ? starts_without_loader(elf) : -EIO;
+	elf_end(elf);
+	close(fd);
+	return ret;
+}
+
 /* libelf calls a file cut inside its ELF header "not ELF" or invalid data; say what it is. */
 static bool short_header(const unsigned char *id, ssize_t got, size_t fsize)
 {

@@ -57,6 +57,11 @@ int elf_image_open(const struct input_unit *u, const struct diag *d, struct elf_
  * Returns 0, -errno when it cannot be opened, -EIO when it is not ELF. */
 int elf_image_read_build_id(const char *path, char out[41]);
 
+/* Whether the ELF file at path is a program the kernel starts without the dynamic loader (an
+ * executable without PT_INTERP: linked -static or -static-pie), into which nothing can be
+ * preloaded. Returns 1 or 0, -EIO when it is not ELF (a script), -errno when it cannot be opened. */
+int elf_image_is_static_program(const char *path);
+
 /* Releases everything the image holds; img may be NULL. */
 void elf_image_free(struct elf_image *img);
 

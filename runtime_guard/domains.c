@@ -149,6 +149,23 @@ uint64_t domains_claim(int d, uint64_t serial)
 	return serial;
 }
 
+/* The stack is captured before the exchange, as a binding's is: only the winner records it. */
+bool domains_hand_over(int d, uint64_t from, uint64_t to)
+{
+	void *frames[STACK_MAX];
+	int n;
+
+	if (!from || __atomic_load_n(&guard_owner[d], __ATOMIC_ACQUIRE) != from)
+		return false;
+	n = stack_capture(frames, STACK_MAX);
+	if (!__atomic_compare_exchange_n(&guard_owner[d], &from, to, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return false;
+	store_stack(d, frames, n, false);
+	quiet_retire();
+	return true;
+}
+
 void domains_release(int d)
 {
 	__atomic_store_n(&guard_owner[d], 0, __ATOMIC_RELEASE);

@@ -49,6 +49,10 @@ bool domains_bind(int d, uint64_t serial, const struct unwind_start *at, uintptr
 uint64_t domains_claim(int d, uint64_t serial);
 void domains_release(int d);
 
+/* Binds d to serial to if serial from still owns it (a claim that another thread's claim or
+ * release does not undo); whether it did. */
+bool domains_hand_over(int d, uint64_t from, uint64_t to);
+
 /* Copies up to max frames of the stack recorded when d was last bound; returns the count (0 if
  * it was being rewritten all along). *entry_first tells that out[0] is a function's entry
  * rather than a return address. */

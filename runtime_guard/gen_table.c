@@ -8,10 +8,11 @@
 
 #define MAX_PER_FN 3
 
-/* Lifecycle hooks and the public API, exported beside the interposed functions. */
+/* Lifecycle hooks (signals, dlopen, joins and detaches) and the public API, exported beside the interposed functions. */
 static const char *const fixed_exports[] = {
 	"confine_claim", "confine_release", "sigaction", "signal", "dlopen", "dlclose", "sigprocmask",
-	"pthread_sigmask",
+	"pthread_sigmask", "pthread_join", "pthread_tryjoin_np", "pthread_timedjoin_np", "pthread_clockjoin_np",
+	"pthread_detach",
 };
 
 /* The libc domains take the first entries of the guard's domain table (MAX_DOMAINS). */

@@ -1,6 +1,6 @@
-/* Guard: start-up (options, tables, real functions), fork and exit handling, and the public
- * API: the top layer, which nothing else in the runtime calls. Interposition itself lives in
- * trampoline.S (libc) and signals.c. */
+/* Guard: start-up (options, tables, real functions), fork and exit handling, joins, and the
+ * public API: the top layer, which nothing else in the runtime calls. Interposition itself lives
+ * in trampoline.S (libc) and signals.c. */
 #include <cpuid.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -126,7 +126,8 @@ __attribute__((constructor(101))) static void guard_init(void)
 	guard_ready = true;
 }
 
-static void log_claim(int d, uint64_t me, uint64_t prev, const char *verb)
+/* "T1 'main' (tid=5) VERB DOMAIN from T2 'w' (tid=6)TAIL" at verbosity=1. */
+static void log_claim(int d, uint64_t me, uint64_t prev, const char *verb, const char *tail)
 {
 	struct thread_desc t, p;
 	char msg[256];
@@ -136,9 +137,9 @@ static void log_claim(int d, uint64_t me, uint64_t prev, const char *verb)
 	threads_describe(me, &t);
 	threads_describe(prev, &p);
 	if (prev)
-		snprintf(msg, sizeof(msg), "T%llu '%s' (tid=%d) %s %s from T%llu '%s' (tid=%d)",
+		snprintf(msg, sizeof(msg), "T%llu '%s' (tid=%d) %s %s from T%llu '%s' (tid=%d)%s",
 			 (unsigned long long)t.serial, t.name, t.tid, verb, domains_name(d),
-			 (unsigned long long)p.serial, p.name, p.tid);
+			 (unsigned long long)p.serial, p.name, p.tid, tail);
 	else
 		snprintf(msg, sizeof(msg), "T%llu '%s' (tid=%d) %s %s", (unsigned long long)t.serial, t.name,
 			 t.tid, verb, domains_name(d));
@@ -161,7 +162,7 @@ GUARD_EXPORT int confine_claim(const char *domain)
 	guard_busy++;
 	me = threads_self();
 	for (int i = domain ? d : 0; i < (domain ? d + 1 : domains_count()); i++)
-		log_claim(i, me, domains_claim(i, me), "claimed");
+		log_claim(i, me, domains_claim(i, me), "claimed", "");
 	guard_busy--;
 	return 0;
 }
@@ -181,4 +182,94 @@ GUARD_EXPORT int confine_release(const char *domain)
 	for (int i = domain ? d : 0; i < (domain ? d + 1 : domains_count()); i++)
 		domains_release(i);
 	return 0;
+}
+
+/* A join that returned 0 orders every access of the joined thread before the joiner's next one:
+ * the joiner takes over the domains the joined thread owned (a thread that exits unjoined keeps
+ * them, and calls from others stay violations). Only here are all domains walked. */
+static void take_over(pthread_t t)
+{
+	uint64_t me, joined;
+
+	/* The record goes in any case: t's handle may now be reused. */
+	joined = threads_take_exit(t);
+	if (!joined || !guard_ready || guard_busy || guard_async)
+		return;
+	guard_busy++;
+	me = threads_self();
+	for (int d = 0; d < domains_count(); d++)
+		if (domains_hand_over(d, joined, me))
+			log_claim(d, me, joined, "took over", ", which it joined");
+	guard_busy--;
+}
+
+typedef int (*join_fn)(pthread_t, void **);
+typedef int (*timedjoin_fn)(pthread_t, void **, const struct timespec *);
+typedef int (*clockjoin_fn)(pthread_t, void **, clockid_t, const struct timespec *);
+
+GUARD_EXPORT int pthread_join(pthread_t t, void **ret)
+{
+	static join_fn real;
+	int r;
+
+	if (!real)
+		real = (join_fn)dlsym(RTLD_NEXT, "pthread_join");
+	r = real ? real(t, ret) : ENOSYS;
+	if (r == 0)
+		take_over(t);
+	return r;
+}
+
+GUARD_EXPORT int pthread_tryjoin_np(pthread_t t, void **ret)
+{
+	static join_fn real;
+	int r;
+
+	if (!real)
+		real = (join_fn)dlsym(RTLD_NEXT, "pthread_tryjoin_np");
+	r = real ? real(t, ret) : ENOSYS;
+	if (r == 0)
+		take_over(t);
+	return r;
+}
+
+GUARD_EXPORT int pthread_timedjoin_np(pthread_t t, void **ret, const struct timespec *abstime)
+{
+	static timedjoin_fn real;
+	int r;
+
+	if (!real)
+		real = (timedjoin_fn)dlsym(RTLD_NEXT, "pthread_timedjoin_np");
+	r = real ? real(t, ret, abstime) : ENOSYS;
+	if (r == 0)
+		take_over(t);
+	return r;
+}
+
+GUARD_EXPORT int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clock, const struct timespec *abstime)
+{
+	static clockjoin_fn real;
+	int r;
+
+	if (!real)
+		real = (clockjoin_fn)dlsym(RTLD_NEXT, "pthread_clockjoin_np");
+	r = real ? real(t, ret, clock, abstime) : ENOSYS;
+	if (r == 0)
+		take_over(t);
+	return r;
+}
+
+/* A thread detached after it exited is gone at once, and its handle may be reused: its exit
+ * record must not pass for the next thread's. */
+GUARD_EXPORT int pthread_detach(pthread_t t)
+{
+	static int (*real)(pthread_t);
+	int r;
+
+	if (!real)
+		real = (int (*)(pthread_t))dlsym(RTLD_NEXT, "pthread_detach");
+	r = real ? real(t) : ENOSYS;
+	if (r == 0)
+		(void)threads_take_exit(t);
+	return r;
 }

@@ -18,10 +18,22 @@ struct slot {
 	int exited;
 };
 
+/* Joinable threads with a serial that have exited and are not joined yet, by pthread_t (open
+ * addressing; a full table drops the record, and the joiner then does not take over). A handle is
+ * unique until its thread is joined, which removes the record: a record is never stale. */
+#define EXITED_SLOTS 4096
+#define EXITED_GONE ((pthread_t)1)   /* a removed record: probing goes on past it */
+
+struct exited {
+	pthread_t thread;      /* 0: free */
+	uint64_t serial;
+};
+
 __thread uint64_t guard_serial GUARD_TLS = SERIAL_UNASSIGNED;
 static struct slot slots[SLOTS];
 static uint64_t next_serial = 1;
 static pthread_key_t exit_key;
+static struct exited exited[EXITED_SLOTS];
 /* The serial came in a signal handler, where pthread_setspecific may allocate: the exit hook is
  * set at the thread's next guarded call outside one. */
 static __thread int exit_hook_pending __attribute__((tls_model("initial-exec")));
@@ -39,7 +51,43 @@ void threads_own_name(char name[16])
 	name[15] = '\0';
 }
 
-/* Runs as the thread ends: keep its last name, since /proc forgets it. */
+static unsigned exited_home(pthread_t t)
+{
+	return (unsigned)(((uint64_t)t * 0x9e3779b97f4a7c15ULL) >> 32) % EXITED_SLOTS;
+}
+
+/* A detached thread is never joined, and its handle is reused at once: no record. */
+static bool joinable(void)
+{
+	pthread_attr_t attr;
+	int state = PTHREAD_CREATE_DETACHED;
+
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return false;
+	pthread_attr_getdetachstate(&attr, &state);
+	pthread_attr_destroy(&attr);
+	return state == PTHREAD_CREATE_JOINABLE;
+}
+
+static void record_exit(uint64_t serial)
+{
+	pthread_t self = pthread_self();
+	unsigned home = exited_home(self);
+
+	for (unsigned i = 0; i < EXITED_SLOTS; i++) {
+		struct exited *e = &exited[(home + i) % EXITED_SLOTS];
+		pthread_t k = __atomic_load_n(&e->thread, __ATOMIC_RELAXED);
+
+		if ((k == 0 || k == EXITED_GONE) &&
+		    __atomic_compare_exchange_n(&e->thread, &k, self, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+			__atomic_store_n(&e->serial, serial, __ATOMIC_RELEASE);
+			return;
+		}
+	}
+}
+
+/* Runs as the thread ends, before a join of it returns: keep its last name, since /proc forgets
+ * it, and leave its serial for the joiner. */
 static void on_thread_exit(void *arg)
 {
 	uint64_t serial = (uint64_t)(uintptr_t)arg;
@@ -49,6 +97,27 @@ static void on_thread_exit(void *arg)
 		return;
 	threads_own_name(s->name);
 	__atomic_store_n(&s->exited, 1, __ATOMIC_RELEASE);
+	if (joinable())
+		record_exit(serial);
+}
+
+/* Called once the join returned, when every store of t's exit happened before: the probe stops
+ * at a free slot, which an insertion never leaves before its record. */
+uint64_t threads_take_exit(pthread_t t)
+{
+	unsigned home = exited_home(t);
+
+	for (unsigned i = 0; t != 0 && t != EXITED_GONE && i < EXITED_SLOTS; i++) {
+		struct exited *e = &exited[(home + i) % EXITED_SLOTS];
+		pthread_t k = __atomic_load_n(&e->thread, __ATOMIC_ACQUIRE);
+
+		if (k == 0)
+			return 0;
+		if (pthread_equal(k, t) &&
+		    __atomic_compare_exchange_n(&e->thread, &k, EXITED_GONE, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			return __atomic_load_n(&e->serial, __ATOMIC_ACQUIRE);
+	}
+	return 0;
 }
 
 static uint64_t assign(void)
@@ -174,4 +243,6 @@ void threads_after_fork(void)
 
 	if (guard_serial != SERIAL_UNASSIGNED && s->serial == serial)
 		s->tid = own_tid();
+	/* The parent's threads are gone, and the child reuses their handles. */
+	memset(exited, 0, sizeof(exited));
 }

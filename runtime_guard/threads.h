@@ -2,6 +2,7 @@
 #ifndef CONFINE_THREADS_H
 #define CONFINE_THREADS_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -34,7 +35,12 @@ void threads_own_name(char name[16]);
 /* Number of threads in the process, from /proc/self/stat; 0 if unknown. */
 int threads_count(void);
 
-/* In a fork child: the forking thread keeps its serial under its new tid. */
+/* Removes the record a joinable thread t left as it exited (call after a join of t returned 0,
+ * or a detach of t) and returns its serial; 0 if it left none. Async-signal-safe. */
+uint64_t threads_take_exit(pthread_t t);
+
+/* In a fork child: the forking thread keeps its serial under its new tid; the parent's exit
+ * records are dropped. */
 void threads_after_fork(void);
 
 #endif

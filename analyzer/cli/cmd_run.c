@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "explain.h"
 #include "options.h"
+#include "suppress.h"
 
 static const char usage[] =
 	"usage: confine run [--options KEY=VAL:...] [--explain] -- PROGRAM [ARGS...]\n"
@@ -27,8 +28,9 @@ static const char usage[] =
 	"CONFINE_GUARD names it. The guard's options, reports and limits: confine-guard(7).\n"
 	"\n"
 	"Exit status: the program's own; 'exitcode' (default 66) when violations were reported\n"
-	"and it would have exited 0; 127 if it cannot be run (also with --explain); 2 if the\n"
-	"guard library is missing or the options are wrong.\n";
+	"and it would have exited 0; 127 if it cannot be run, or is statically linked (the guard\n"
+	"cannot be preloaded into it), also with --explain; 2 if the guard library is missing or\n"
+	"the options are wrong.\n";
 
 static void help_options(void)
 {
@@ -98,6 +100,32 @@ static int explain_with(const char *options, const char *program)
 	return status;
 }
 
+static void options_diag(void *ctx, enum diag_level level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	cli_error("run: --options: %s", msg);
+}
+
+/* --options reach the guard inside CONFINE_OPTIONS, whose name its errors would give: they are
+ * checked here first, as the guard checks them at start-up (values, log_path, suppressions). */
+static int check_options(const char *options)
+{
+	static struct suppress_set supp;
+	struct diag d = { options_diag, NULL };
+	char err[256];
+
+	if (!options)
+		return 0;
+	if (options_parse(options, err, sizeof(err))) {
+		cli_error("run: --options: %s", err);
+		return -1;
+	}
+	if (guard_flags.help || !guard_flags.suppressions[0])
+		return 0;
+	return suppress_load(&supp, guard_flags.suppressions, &d) ? -1 : 0;
+}
+
 static const struct option longopts[] = {
 	{ "options", required_argument, NULL, 'O' },
 	{ "help-options", no_argument, NULL, 'H' },
@@ -138,6 +166,11 @@ static int run(void *opts, char **argv, int n)
 	char guard[PATH_MAX];
 
 	(void)n;
+	if (check_options(o->options))
+		return EXIT_TROUBLE;
+	/* LD_PRELOAD is the loader's: a static program would run unguarded, without a word. */
+	if (!explain_preloadable(argv[0]))
+		return 127;
 	if (o->explain)
 		return explain_with(o->options, argv[0]);
 	if (find_guard(guard, sizeof(guard))) {

@@ -227,6 +227,16 @@ static int resolve(const char *program, char *out, size_t len)
 	return -1;
 }
 
+bool explain_preloadable(const char *program)
+{
+	char path[PATH_MAX];
+
+	if (resolve(program, path, sizeof(path)) || elf_image_is_static_program(path) != 1)
+		return true;
+	cli_error("run: %s: statically linked: the guard cannot be preloaded into it", path);
+	return false;
+}
+
 static void explain_module(const char *path, bool main_program, const struct policy *file,
 			   const struct rules *rules)
 {

@@ -34,6 +34,22 @@ for opt in O0 O2; do
 	assert_golden "guard/hosts/$opt/tmbuf.txt" host_case $opt tmbuf
 done
 
+# A join orders every access of the joined thread before the joiner's: the joiner takes over the
+# domains the worker bound (its strtok's, and the program's own through bump), with pthread_join,
+# the _np joins, std::thread::join and Rust's JoinHandle::join. A worker that exits detached keeps
+# them: main's calls after it are violations naming the exited owner.
+for opt in O0 O2; do
+	for how in join timed try clock; do
+		assert_golden "guard/hosts/join.txt" host_case $opt join $how
+	done
+	assert_golden "guard/hosts/join.txt" host_case $opt join_cxx
+	assert_golden "guard/hosts/$opt/join-detached.txt" host_case $opt join detached
+done
+assert_golden "guard/hosts/join.txt" host_case rust join
+host_case O2 join join verbosity=1 >"$TMP/joined"
+assert_line "$TMP/joined" "==PID== confine: T1 'main' (tid=N) took over libc:strtok from T2 'worker' (tid=N), which it joined"
+assert_line "$TMP/joined" "==PID== confine: T1 'main' (tid=N) took over join from T2 'worker' (tid=N), which it joined"
+
 # Correct hosts, silent with their own status: a counter under a mutex and an atomic counter
 # shared by 4 workers, a volatile sig_atomic_t flag set by a handler; and functions that only
 # call libc functions, never confined for it: a worker calling exit(0) and perror on its error

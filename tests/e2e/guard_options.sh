@@ -55,3 +55,20 @@ assert_line "$TMP/err" "confine: CONFINE_OPTIONS: bad value '3,nope=1' for exitc
 printf '# TSan style\nrace:localtime\n' >"$TMP/tsan.supp"
 opts_exit 2 "suppressions=$TMP/tsan.supp"
 assert_line "$TMP/err" "confine: CONFINE_OPTIONS: $TMP/tsan.supp:2: unknown kind 'race' (one of mutable-global, mutable-static, mutable-local-static, non-reentrant-call, cross-thread-call, signal-reentry, env-write, or * for all)"
+
+# Errors in confine run's --options name them, not CONFINE_OPTIONS (where they reach the guard):
+# checked before the program runs, with --explain too; CONFINE_OPTIONS' own keep its name.
+for explain in "" --explain; do
+	usage_error "confine: run: --options: unknown option 'bogus' (help=1 lists them)" \
+		run $explain --options bogus=1 -- "$app" show-env
+	usage_error "confine: run: --options: bad value 'maybe' for halt_on_error (expected 0/1, true/false or yes/no)" \
+		run $explain --options 'patch=0 halt_on_error=maybe' -- "$app" show-env
+	usage_error "confine: run: --options: log_path=$TMP/no/dir/log: cannot write in $TMP/no/dir/: No such file or directory" \
+		run $explain --options "log_path=$TMP/no/dir/log" -- "$app" show-env
+	usage_error "confine: run: --options: $TMP/tsan.supp:2: unknown kind 'race' (one of mutable-global, mutable-static, mutable-local-static, non-reentrant-call, cross-thread-call, signal-reentry, env-write, or * for all)" \
+		run $explain --options "suppressions=$TMP/tsan.supp" -- "$app" show-env
+done
+CONFINE_OPTIONS=bogus=1 "$CONFINE" run --options patch=0 -- "$app" show-env >"$TMP/out" 2>"$TMP/err"
+[ "$?" = 2 ] || fail "CONFINE_OPTIONS=bogus=1 with --options: exit status"
+echo "confine: CONFINE_OPTIONS: unknown option 'bogus' (help=1 lists them)" | cmp -s - "$TMP/err" ||
+	fail "CONFINE_OPTIONS=bogus=1 with --options: stderr '$(cat "$TMP/err")'"

@@ -154,6 +154,26 @@ grep -q ' jump \| trap ' "$TMP/explain0" && fail "explain patch=0 plans patches:
 # A program that cannot be run: 127, as a run would give.
 assert_exit 127 "$CONFINE" run --explain -- "$TMP/no-such-program"
 assert_line "$TMP/exit.err" "confine: run: $TMP/no-such-program: not found or not executable"
+# A statically linked program (-static, -static-pie) has no loader to preload the guard: refused
+# with 127 and one line, also with --explain and when found through PATH, and not run. A script
+# runs (its interpreter is what is preloaded).
+printf '#include <stdio.h>\nint main(void) { puts("ran"); return 0; }\n' >"$TMP/hello.c"
+gcc -static -o "$TMP/static" "$TMP/hello.c" || fail "gcc -static failed"
+gcc -static-pie -o "$TMP/static-pie" "$TMP/hello.c" || fail "gcc -static-pie failed"
+for p in static static-pie; do
+	for explain in "" --explain; do
+		assert_exit 127 "$CONFINE" run $explain -- "$TMP/$p"
+		echo "confine: run: $TMP/$p: statically linked: the guard cannot be preloaded into it" |
+			cmp -s - "$TMP/exit.err" || fail "run $explain $p: stderr '$(cat "$TMP/exit.err")'"
+		[ -s "$TMP/exit.out" ] && fail "run $explain $p: stdout '$(cat "$TMP/exit.out")'"
+	done
+done
+assert_exit 127 env PATH="$TMP:$PATH" "$CONFINE" run -- static
+assert_line "$TMP/exit.err" "confine: run: $TMP/static: statically linked: the guard cannot be preloaded into it"
+printf '#!/bin/sh\necho "script ran"\n' >"$TMP/script"
+chmod +x "$TMP/script"
+assert_exit 0 env PATH="$TMP:$PATH" "$CONFINE" run -- script
+assert_line "$TMP/exit.out" "script ran"
 # The distribution's programs are not patched by default (a service's children inherit the
 # guard); named in modules= they are, by their real name (/bin/sh is dash here).
 assert_exit 0 "$CONFINE" run --explain -- /bin/sh

@@ -34,7 +34,10 @@ for opt in O0 O2; do
 	set -- "$TMP"/log.*
 	[ "$#" = 1 ] && [ -f "$1" ] || fail "$opt log-open: want one $TMP/log.PID, got: $*"
 	# (which thread's first guarded call comes first, and gets serial T2, is open)
+	# (main joins them, and takes over what they claimed)
 	[ "$(normalize <"$1" | sed -E "s/ T[23] '/ T2|3 '/" | sort)" = "==PID== confine: 0 violations reported
+==PID== confine: T1 'main' (tid=N) took over libc:asctime from T2|3 'claimer-b' (tid=N), which it joined
+==PID== confine: T1 'main' (tid=N) took over libc:tmbuf from T2|3 'claimer-a' (tid=N), which it joined
 ==PID== confine: T2|3 'claimer-a' (tid=N) claimed libc:tmbuf
 ==PID== confine: T2|3 'claimer-b' (tid=N) claimed libc:asctime" ] ||
 		fail "$opt log-open: log differs: $(cat "$1")"

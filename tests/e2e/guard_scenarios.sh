@@ -15,9 +15,12 @@ guard_case() {
 for opt in O0 O2; do
 	assert_golden "guard/$opt/strtok.txt" guard_case $opt strtok
 	assert_golden "guard/$opt/tmbuf.txt" guard_case $opt tmbuf
+	# confine_claim, then the join of the claiming thread gives the domain back to main.
 	assert_golden "guard/$opt/handover.txt" guard_case $opt handover verbosity=1
 	assert_golden "guard/$opt/owner-name.txt" guard_case $opt owner-name 'owner=exec*'
+	# An owner that exited unjoined (detached) keeps its domains; a joined one hands them over.
 	assert_golden "guard/$opt/owner-exited.txt" guard_case $opt owner-exited
+	assert_golden "guard/$opt/owner-joined.txt" guard_case $opt owner-joined verbosity=1
 	assert_golden "guard/$opt/fork.txt" guard_case $opt fork
 	assert_golden "guard/$opt/signal.txt" guard_case $opt signal
 	assert_golden "guard/$opt/env.txt" guard_case $opt env
