@@ -21,6 +21,7 @@ for opt in O0 O2; do
 	# An owner that exited unjoined (detached) keeps its domains; a joined one hands them over.
 	assert_golden "guard/$opt/owner-exited.txt" guard_case $opt owner-exited
 	assert_golden "guard/$opt/owner-joined.txt" guard_case $opt owner-joined verbosity=1
+	assert_golden "guard/$opt/claim-kept.txt" guard_case $opt claim-kept verbosity=1
 	assert_golden "guard/$opt/fork.txt" guard_case $opt fork
 	assert_golden "guard/$opt/signal.txt" guard_case $opt signal
 	assert_golden "guard/$opt/env.txt" guard_case $opt env
