@@ -41,8 +41,6 @@ static enum magic read_magic(const char *path, int *err)
 	return got < 4 ? MAGIC_SHORT : MAGIC_OTHER;
 }
 
-/* The name for people: control characters (a newline would split a report or error line)
- * written as \n, \t, \r or \xHH. NULL when out of memory. */
 /* Whether an ELF file or member is for another class or machine than x86-64 ELF64. A header
  * libelf cannot read is not foreign: it is reported as corrupt. */
 static bool foreign(Elf *e)
@@ -69,6 +67,8 @@ static bool foreign_file(const char *path)
 	return f;
 }
 
+/* The name for people: control characters (a newline would split a report or error line)
+ * written as \n, \t, \r or \xHH. NULL when out of memory. */
 static char *escape(const char *s)
 {
 	char *out = malloc(strlen(s) * 4 + 1), *w = out;

@@ -12,7 +12,7 @@
 static const char *const fixed_exports[] = {
 	"confine_claim", "confine_release", "sigaction", "signal", "dlopen", "dlclose", "sigprocmask",
 	"pthread_sigmask", "pthread_join", "pthread_tryjoin_np", "pthread_timedjoin_np", "pthread_clockjoin_np",
-	"pthread_detach",
+	"pthread_detach", "thrd_join", "thrd_detach",
 };
 
 /* The libc domains take the first entries of the guard's domain table (MAX_DOMAINS). */

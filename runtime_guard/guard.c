@@ -203,73 +203,41 @@ static void take_over(pthread_t t)
 	guard_busy--;
 }
 
-typedef int (*join_fn)(pthread_t, void **);
-typedef int (*timedjoin_fn)(pthread_t, void **, const struct timespec *);
-typedef int (*clockjoin_fn)(pthread_t, void **, clockid_t, const struct timespec *);
+/* The joins' one template: the real function, then, when it returned ok, the handover (a join)
+ * or the dropping of the exit record (a detach). C11's thrd_join and thrd_detach call glibc's
+ * own pthread functions directly, not through the interposed names, so they are interposed too. */
+#define JOIN_INTERCEPTOR(name, ok, fail, after, params, args)                           \
+	GUARD_EXPORT int name params                                                    \
+	{                                                                               \
+		static int(*real) params;                                               \
+		int r;                                                                  \
+                                                                                        \
+		if (!real)                                                              \
+			real = (int(*) params)dlsym(RTLD_NEXT, #name);                 \
+		r = real ? real args : (fail);                                          \
+		if (r == (ok))                                                          \
+			after((pthread_t)t);                                            \
+		return r;                                                               \
+	}
 
-GUARD_EXPORT int pthread_join(pthread_t t, void **ret)
-{
-	static join_fn real;
-	int r;
-
-	if (!real)
-		real = (join_fn)dlsym(RTLD_NEXT, "pthread_join");
-	r = real ? real(t, ret) : ENOSYS;
-	if (r == 0)
-		take_over(t);
-	return r;
-}
-
-GUARD_EXPORT int pthread_tryjoin_np(pthread_t t, void **ret)
-{
-	static join_fn real;
-	int r;
-
-	if (!real)
-		real = (join_fn)dlsym(RTLD_NEXT, "pthread_tryjoin_np");
-	r = real ? real(t, ret) : ENOSYS;
-	if (r == 0)
-		take_over(t);
-	return r;
-}
-
-GUARD_EXPORT int pthread_timedjoin_np(pthread_t t, void **ret, const struct timespec *abstime)
-{
-	static timedjoin_fn real;
-	int r;
-
-	if (!real)
-		real = (timedjoin_fn)dlsym(RTLD_NEXT, "pthread_timedjoin_np");
-	r = real ? real(t, ret, abstime) : ENOSYS;
-	if (r == 0)
-		take_over(t);
-	return r;
-}
-
-GUARD_EXPORT int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clock, const struct timespec *abstime)
-{
-	static clockjoin_fn real;
-	int r;
-
-	if (!real)
-		real = (clockjoin_fn)dlsym(RTLD_NEXT, "pthread_clockjoin_np");
-	r = real ? real(t, ret, clock, abstime) : ENOSYS;
-	if (r == 0)
-		take_over(t);
-	return r;
-}
+/* C11's thrd_t is glibc's pthread_t, and thrd_success and thrd_error are 0 and 2 (<threads.h>,
+ * which this directory's threads.h hides). */
+enum { C11_SUCCESS = 0, C11_ERROR = 2 };
 
 /* A thread detached after it exited is gone at once, and its handle may be reused: its exit
  * record must not pass for the next thread's. */
-GUARD_EXPORT int pthread_detach(pthread_t t)
+static void drop_exit(pthread_t t)
 {
-	static int (*real)(pthread_t);
-	int r;
-
-	if (!real)
-		real = (int (*)(pthread_t))dlsym(RTLD_NEXT, "pthread_detach");
-	r = real ? real(t) : ENOSYS;
-	if (r == 0)
-		(void)threads_take_exit(t);
-	return r;
+	(void)threads_take_exit(t);
 }
+
+JOIN_INTERCEPTOR(pthread_join, 0, ENOSYS, take_over, (pthread_t t, void **ret), (t, ret))
+JOIN_INTERCEPTOR(pthread_tryjoin_np, 0, ENOSYS, take_over, (pthread_t t, void **ret), (t, ret))
+JOIN_INTERCEPTOR(pthread_timedjoin_np, 0, ENOSYS, take_over,
+		 (pthread_t t, void **ret, const struct timespec *abstime), (t, ret, abstime))
+JOIN_INTERCEPTOR(pthread_clockjoin_np, 0, ENOSYS, take_over,
+		 (pthread_t t, void **ret, clockid_t clock, const struct timespec *abstime),
+		 (t, ret, clock, abstime))
+JOIN_INTERCEPTOR(thrd_join, C11_SUCCESS, C11_ERROR, take_over, (pthread_t t, int *res), (t, res))
+JOIN_INTERCEPTOR(pthread_detach, 0, ENOSYS, drop_exit, (pthread_t t), (t))
+JOIN_INTERCEPTOR(thrd_detach, C11_SUCCESS, C11_ERROR, drop_exit, (pthread_t t), (t))

@@ -93,12 +93,17 @@ static void on_thread_exit(void *arg)
 	uint64_t serial = (uint64_t)(uintptr_t)arg;
 	struct slot *s = &slots[serial % SLOTS];
 
+	/* Before the name's slot is checked: a thread whose slot another took is joined all the same. */
+	if (joinable()) {
+		record_exit(serial);
+		/* A detach between the check and the record found no record to drop: drop it here. */
+		if (!joinable())
+			(void)threads_take_exit(pthread_self());
+	}
 	if (__atomic_load_n(&s->serial, __ATOMIC_ACQUIRE) != serial)
 		return;
 	threads_own_name(s->name);
 	__atomic_store_n(&s->exited, 1, __ATOMIC_RELEASE);
-	if (joinable())
-		record_exit(serial);
 }
 
 /* Called once the join returned, when every store of t's exit happened before: the probe stops

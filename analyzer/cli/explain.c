@@ -210,31 +210,57 @@ static int load_policy(struct policy *p)
 	return err;
 }
 
-/* Where PROGRAM resolves to, as execvp would find it. */
+/* Where PROGRAM resolves to, as execvp would find it: an empty entry of PATH (a leading,
+ * trailing or doubled ':') is the current directory. */
 static int resolve(const char *program, char *out, size_t len)
 {
-	const char *path = getenv("PATH");
+	const char *p = getenv("PATH");
 
 	if (strchr(program, '/'))
 		return snprintf(out, len, "%s", program) < (int)len && access(out, X_OK) == 0 ? 0 : -1;
-	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+	for (p = p ? p : "/bin:/usr/bin";; p++) {
 		size_t n = strcspn(p, ":");
 
-		if (snprintf(out, len, "%.*s/%s", (int)n, p, program) < (int)len && access(out, X_OK) == 0)
+		if (snprintf(out, len, "%.*s/%s", n ? (int)n : 1, n ? p : ".", program) < (int)len &&
+		    access(out, X_OK) == 0)
 			return 0;
-		p += n + (p[n] == ':');
+		p += n;
+		if (!*p)
+			return -1;
 	}
-	return -1;
+}
+
+/* The interpreter a "#!" script names (its first word), or "" when path is no script. */
+static void script_interpreter(const char *path, char *out, size_t len)
+{
+	char line[PATH_MAX + 3] = "";
+	FILE *f = fopen(path, "re");
+
+	out[0] = '\0';
+	if (f && fgets(line, sizeof(line), f) && !strncmp(line, "#!", 2))
+		snprintf(out, len, "%.*s", (int)strcspn(line + 2 + strspn(line + 2, " \t"), " \t\n"),
+			 line + 2 + strspn(line + 2, " \t"));
+	if (f)
+		fclose(f);
 }
 
 bool explain_preloadable(const char *program)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], interp[PATH_MAX];
 
-	if (resolve(program, path, sizeof(path)) || elf_image_is_static_program(path) != 1)
-		return true;
-	cli_error("run: %s: statically linked: the guard cannot be preloaded into it", path);
-	return false;
+	if (resolve(program, path, sizeof(path)))
+		return true;   /* exec reports it */
+	if (elf_image_is_static_program(path) == 1) {
+		cli_error("run: %s: statically linked: the guard cannot be preloaded into it", path);
+		return false;
+	}
+	script_interpreter(path, interp, sizeof(interp));
+	if (interp[0] == '/' && elf_image_is_static_program(interp) == 1) {
+		cli_error("run: %s: its interpreter %s is statically linked: the guard cannot be "
+			  "preloaded into it", path, interp);
+		return false;
+	}
+	return true;
 }
 
 static void explain_module(const char *path, bool main_program, const struct policy *file,

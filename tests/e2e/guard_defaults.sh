@@ -46,6 +46,18 @@ for opt in O0 O2; do
 	assert_golden "guard/hosts/$opt/join-detached.txt" host_case $opt join detached
 done
 assert_golden "guard/hosts/join.txt" host_case rust join
+# Beyond pthread_join: C11's thrd_join (glibc calls its own pthread_join); thrd_detach of an
+# exited worker whose handle a joined thread then reuses (still a violation); a worker joined
+# after 8200 other threads made guarded calls; and detaches racing the workers' exits, each
+# followed by the join of a thread reusing the handle: no join may pass for the detached one's.
+for opt in O0 O2; do
+	assert_golden "guard/hosts/joinrace-c11.txt" host_case $opt joinrace c11
+	assert_golden "guard/hosts/$opt/joinrace-c11-detached.txt" host_case $opt joinrace c11-detached
+	assert_golden "guard/hosts/joinrace-c11.txt" host_case $opt joinrace late
+done
+host_case O2 joinrace detach-race verbosity=1 >"$TMP/race"
+assert_line "$TMP/race" "exit 66"
+assert_no_match "$TMP/race" "which it joined"
 host_case O2 join join verbosity=1 >"$TMP/joined"
 assert_line "$TMP/joined" "==PID== confine: T1 'main' (tid=N) took over libc:strtok from T2 'worker' (tid=N), which it joined"
 assert_line "$TMP/joined" "==PID== confine: T1 'main' (tid=N) took over join from T2 'worker' (tid=N), which it joined"

@@ -156,7 +156,7 @@ assert_exit 127 "$CONFINE" run --explain -- "$TMP/no-such-program"
 assert_line "$TMP/exit.err" "confine: run: $TMP/no-such-program: not found or not executable"
 # A statically linked program (-static, -static-pie) has no loader to preload the guard: refused
 # with 127 and one line, also with --explain and when found through PATH, and not run. A script
-# runs (its interpreter is what is preloaded).
+# runs (its interpreter is what is preloaded), unless that interpreter is statically linked.
 printf '#include <stdio.h>\nint main(void) { puts("ran"); return 0; }\n' >"$TMP/hello.c"
 gcc -static -o "$TMP/static" "$TMP/hello.c" || fail "gcc -static failed"
 gcc -static-pie -o "$TMP/static-pie" "$TMP/hello.c" || fail "gcc -static-pie failed"
@@ -174,6 +174,14 @@ printf '#!/bin/sh\necho "script ran"\n' >"$TMP/script"
 chmod +x "$TMP/script"
 assert_exit 0 env PATH="$TMP:$PATH" "$CONFINE" run -- script
 assert_line "$TMP/exit.out" "script ran"
+# An empty entry of PATH is the current directory, as for execvp; a script whose interpreter is
+# statically linked is refused too.
+assert_exit 127 sh -c 'cd "$1" && PATH=":/usr/bin:/bin" "$2" run -- static' sh "$TMP" "$CONFINE"
+assert_line "$TMP/exit.err" "confine: run: ./static: statically linked: the guard cannot be preloaded into it"
+printf '#!%s\n' "$TMP/static" >"$TMP/static-script"
+chmod +x "$TMP/static-script"
+assert_exit 127 "$CONFINE" run -- "$TMP/static-script"
+assert_line "$TMP/exit.err" "confine: run: $TMP/static-script: its interpreter $TMP/static is statically linked: the guard cannot be preloaded into it"
 # The distribution's programs are not patched by default (a service's children inherit the
 # guard); named in modules= they are, by their real name (/bin/sh is dash here).
 assert_exit 0 "$CONFINE" run --explain -- /bin/sh
