@@ -368,8 +368,11 @@ static void module_header(const struct out *o, const struct module_report *r)
 	fprintf(o->f, "%s%s%s  (%s%s, %s", color(o, BOLD), r->display, color(o, RESET),
 		elf_image_type_name(r->type), r->stripped ? ", stripped" : "",
 		r->debug_info ? "debug info" : "no debug info");
+	/* Creating threads alone is no evidence for the guard (legacy programs start threads too):
+	 * the line does not call such code thread-aware. */
 	if (r->aware.aware)
-		fprintf(o->f, ", thread-aware: %s", r->aware.evidence);
+		fprintf(o->f, ", %s: %s", r->aware.reason == AWARE_THREADS ? "starts threads" : "thread-aware",
+			r->aware.evidence);
 	fprintf(o->f, ")\n");
 }
 

@@ -96,6 +96,9 @@ PYEOF
 "$CONFINE" scan -f json fx/hosts/O0/exit >threads.json
 "$CONFINE" scan -f json threads.json >threads-again.json
 grep -q '"aware_reason": "threads"' threads.json || fail "fx/hosts/O0/exit: not aware by its threads"
+# The text does not call it thread-aware: creating threads alone is no evidence for the guard.
+"$CONFINE" scan fx/hosts/O0/exit >threads.txt
+assert_line threads.txt "fx/hosts/O0/exit  (executable, debug info, starts threads: uses pthread_create)"
 cmp -s threads.json threads-again.json || fail "scan of a saved result differs: $(diff threads.json threads-again.json | head -5)"
 grep -q '"\$schema": "urn:confine:schema:scan:1"' tree.json || fail "scan -f json: no \$schema"
 grep -q '"\$schema": "urn:confine:schema:check:1"' check.json || fail "check -f json: no \$schema"
