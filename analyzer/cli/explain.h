@@ -10,8 +10,9 @@
 int explain_program(const char *program, const char *options);
 
 /* Whether the guard can be preloaded into PROGRAM (found as execvp would): not into an ELF
- * executable the kernel starts without the dynamic loader (statically linked), which this reports
- * on stderr. A program not found, or not ELF (a script: its interpreter is what runs), passes. */
+ * executable the kernel starts without the dynamic loader (statically linked), nor into a script
+ * whose "#!" interpreter is one, which this reports on stderr. A program not found, or another
+ * script (its interpreter is what runs), passes. */
 bool explain_preloadable(const char *program);
 
 #endif
