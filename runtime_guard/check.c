@@ -8,6 +8,7 @@
 #include "check.h"
 #include "domains.h"
 #include "options.h"
+#include "policy.h"
 #include "report.h"
 #include "threads.h"
 
@@ -27,6 +28,7 @@ static long guard_enosys(void)
 static struct range {
 	uintptr_t lo, hi;
 	const char *name;
+	const char *path;   /* the loader's, valid while the module is (find_range only) */
 	int ready;
 } ranges[MAX_RANGES];
 static int nranges;
@@ -49,6 +51,7 @@ static int find_range(struct dl_phdr_info *info, size_t size, void *ctx)
 		return 0;
 	r->lo = lo;
 	r->hi = hi;
+	r->path = info->dlpi_name;
 	r->name = strrchr(info->dlpi_name, '/') ? strrchr(info->dlpi_name, '/') + 1 : info->dlpi_name;
 	return 1;
 }
@@ -169,6 +172,18 @@ static bool env_query(int index, const uint64_t *regs)
 	return arg == 0 || (arg > 0 && regs && regs[6 - arg] == 0);
 }
 
+/* Whether the code at pc is the distribution's: a library the guard does not patch (in a system
+ * directory, unless modules= names it). The settings it writes are not the legacy code's (the
+ * JVM sets its locale while its own threads run). The main program is always checked, and in a
+ * signal handler, where the loader's list cannot be walked, every caller is. */
+static bool distribution_code(uintptr_t pc)
+{
+	struct range r = { .lo = pc };
+
+	return !guard_in_signal && dl_iterate_phdr(find_range, &r) && r.path &&
+	       !policy_module_selected(r.path, guard_flags.modules);
+}
+
 static void check_env(int index, uint64_t me, const struct unwind_start *at, const uint64_t *regs)
 {
 	struct violation v = { .kind = KIND_ENV_WRITE, .fn = index, .domain = -1, .caller = me, .at = *at };
@@ -176,7 +191,7 @@ static void check_env(int index, uint64_t me, const struct unwind_start *at, con
 	if (env_query(index, regs))
 		return;
 	v.threads = threads_count();
-	if (v.threads > 1)
+	if (v.threads > 1 && !distribution_code(at->pc))
 		report_violation(&v);
 }
 

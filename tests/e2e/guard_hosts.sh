@@ -1,8 +1,8 @@
 # Real multi-threaded hosts as they are installed, under the guard with default options: their
 # exit status and output are unchanged, and nothing is reported. python3 running 4 threads (with
-# C extension modules), rustc compiling a small program, node with worker_threads (where node
-# exists). The analysis cache is kept in the build tree, so that only the first run analyzes the
-# large libraries.
+# C extension modules), rustc compiling a small program, node with worker_threads and java with 4
+# threads (where they exist). The analysis cache is kept in the build tree, so that only the first
+# run analyzes the large libraries.
 export XDG_CACHE_HOME="$BUILD/cache-hosts"
 mkdir -p "$XDG_CACHE_HOME"
 
@@ -69,4 +69,25 @@ for (let i = 0; i < 4; i++) {
 }
 JS
 	real_host node node "$TMP/workers.js"
+fi
+
+# The JVM sets its locale (libjava's setlocale) while its own threads run: the distribution's
+# code, not reported.
+if command -v java >/dev/null 2>&1; then
+	cat >"$TMP/Threads.java" <<'JAVA'
+public class Threads {
+    public static void main(String[] args) throws Exception {
+        long[] sums = new long[4];
+        Thread[] ts = new Thread[4];
+        for (int i = 0; i < 4; i++) {
+            final int k = i;
+            ts[i] = new Thread(() -> { long s = 0; for (int j = 0; j < 1000000; j++) s += j % (k + 2); sums[k] = s; });
+            ts[i].start();
+        }
+        for (Thread t : ts) t.join();
+        System.out.println(java.util.Arrays.toString(sums));
+    }
+}
+JAVA
+	real_host java java "$TMP/Threads.java"
 fi
