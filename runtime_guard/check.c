@@ -2,9 +2,11 @@
  * reports calls from other threads, from signal handlers, and settings writes under threads. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <link.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 #include "check.h"
 #include "domains.h"
 #include "options.h"
@@ -28,7 +30,7 @@ static long guard_enosys(void)
 static struct range {
 	uintptr_t lo, hi;
 	const char *name;
-	const char *path;   /* the loader's, valid while the module is (find_range only) */
+	const char *path;   /* the loader's, valid while the module is (find_path only) */
 	int ready;
 } ranges[MAX_RANGES];
 static int nranges;
@@ -51,7 +53,6 @@ static int find_range(struct dl_phdr_info *info, size_t size, void *ctx)
 		return 0;
 	r->lo = lo;
 	r->hi = hi;
-	r->path = info->dlpi_name;
 	r->name = strrchr(info->dlpi_name, '/') ? strrchr(info->dlpi_name, '/') + 1 : info->dlpi_name;
 	return 1;
 }
@@ -172,16 +173,59 @@ static bool env_query(int index, const uint64_t *regs)
 	return arg == 0 || (arg > 0 && regs && regs[6 - arg] == 0);
 }
 
-/* Whether the code at pc is the distribution's: a library the guard does not patch (in a system
- * directory, unless modules= names it). The settings it writes are not the legacy code's (the
- * JVM sets its locale while its own threads run). The main program is always checked, and in a
- * signal handler, where the loader's list cannot be walked, every caller is. */
-static bool distribution_code(uintptr_t pc)
+/* The module holding pc, by its path ("" for the program itself), or NULL (code of no module:
+ * a JIT's). */
+static int find_path(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	struct range *r = ctx;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && r->lo >= lo && r->lo < lo + ph->p_memsz) {
+			r->path = info->dlpi_name ? info->dlpi_name : "";
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Whether the frame at pc runs the program's or a patched library's code (not the distribution's,
+ * in a system directory unless modules= names it). Code of no module counts for neither. */
+static bool legacy_frame(uintptr_t pc)
 {
 	struct range r = { .lo = pc };
+	char exe[PATH_MAX];
+	ssize_t n;
 
-	return !guard_in_signal && dl_iterate_phdr(find_range, &r) && r.path &&
-	       !policy_module_selected(r.path, guard_flags.modules);
+	if (!dl_iterate_phdr(find_path, &r))
+		return false;
+	if (r.path[0])
+		return policy_module_selected(r.path, guard_flags.modules);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	return n <= 0 || policy_module_selected(exe, guard_flags.modules);
+}
+
+/* Whether a settings write comes from the distribution's code alone: no frame of the stack lies
+ * in the program or a library the guard patches (the JVM's libjava sets its locale while its own
+ * threads run). The whole stack counts, not the return address: a wrapper (std::locale::global,
+ * pthread_once) or a tail call leaves the program's frame further up. In a signal handler, where
+ * the loader's list cannot be walked, every write is the program's. */
+static bool distribution_code(const struct unwind_start *at)
+{
+	uintptr_t pcs[32];
+	int n;
+
+	if (guard_in_signal)
+		return false;
+	n = unwind_walk(at, pcs, 32);
+	for (int i = 0; i < n; i++)
+		if (legacy_frame(pcs[i]))
+			return false;
+	return n > 0;
 }
 
 static void check_env(int index, uint64_t me, const struct unwind_start *at, const uint64_t *regs)
@@ -191,7 +235,7 @@ static void check_env(int index, uint64_t me, const struct unwind_start *at, con
 	if (env_query(index, regs))
 		return;
 	v.threads = threads_count();
-	if (v.threads > 1 && !distribution_code(at->pc))
+	if (v.threads > 1 && !distribution_code(at))
 		report_violation(&v);
 }
 

@@ -204,9 +204,11 @@ static void take_over(pthread_t t)
 }
 
 /* The joins' one template: the real function, then, when it returned ok, the handover (a join)
- * or the dropping of the exit record (a detach). C11's thrd_join and thrd_detach call glibc's
- * own pthread functions directly, not through the interposed names, so they are interposed too. */
-#define JOIN_INTERCEPTOR(name, ok, fail, after, params, args)                           \
+ * or the dropping of the exit record (a detach, which drops it before too: once the real detach
+ * has freed an exited thread, its handle may be reused before the record goes). The handle
+ * parameter is named t. C11's thrd_join and thrd_detach call glibc's own pthread functions
+ * directly, not through the interposed names, so they are interposed too. */
+#define JOIN_INTERCEPTOR(name, ok, fail, before, after, params, args)                   \
 	GUARD_EXPORT int name params                                                    \
 	{                                                                               \
 		static int(*real) params;                                               \
@@ -214,9 +216,10 @@ static void take_over(pthread_t t)
                                                                                         \
 		if (!real)                                                              \
 			real = (int(*) params)dlsym(RTLD_NEXT, #name);                 \
+		before(t);                                                              \
 		r = real ? real args : (fail);                                          \
 		if (r == (ok))                                                          \
-			after((pthread_t)t);                                            \
+			after(t);                                                       \
 		return r;                                                               \
 	}
 
@@ -231,13 +234,18 @@ static void drop_exit(pthread_t t)
 	(void)threads_take_exit(t);
 }
 
-JOIN_INTERCEPTOR(pthread_join, 0, ENOSYS, take_over, (pthread_t t, void **ret), (t, ret))
-JOIN_INTERCEPTOR(pthread_tryjoin_np, 0, ENOSYS, take_over, (pthread_t t, void **ret), (t, ret))
-JOIN_INTERCEPTOR(pthread_timedjoin_np, 0, ENOSYS, take_over,
+static void no_op(pthread_t t)
+{
+	(void)t;
+}
+
+JOIN_INTERCEPTOR(pthread_join, 0, ENOSYS, no_op, take_over, (pthread_t t, void **ret), (t, ret))
+JOIN_INTERCEPTOR(pthread_tryjoin_np, 0, ENOSYS, no_op, take_over, (pthread_t t, void **ret), (t, ret))
+JOIN_INTERCEPTOR(pthread_timedjoin_np, 0, ENOSYS, no_op, take_over,
 		 (pthread_t t, void **ret, const struct timespec *abstime), (t, ret, abstime))
-JOIN_INTERCEPTOR(pthread_clockjoin_np, 0, ENOSYS, take_over,
+JOIN_INTERCEPTOR(pthread_clockjoin_np, 0, ENOSYS, no_op, take_over,
 		 (pthread_t t, void **ret, clockid_t clock, const struct timespec *abstime),
 		 (t, ret, clock, abstime))
-JOIN_INTERCEPTOR(thrd_join, C11_SUCCESS, C11_ERROR, take_over, (pthread_t t, int *res), (t, res))
-JOIN_INTERCEPTOR(pthread_detach, 0, ENOSYS, drop_exit, (pthread_t t), (t))
-JOIN_INTERCEPTOR(thrd_detach, C11_SUCCESS, C11_ERROR, drop_exit, (pthread_t t), (t))
+JOIN_INTERCEPTOR(thrd_join, C11_SUCCESS, C11_ERROR, no_op, take_over, (pthread_t t, int *res), (t, res))
+JOIN_INTERCEPTOR(pthread_detach, 0, ENOSYS, drop_exit, drop_exit, (pthread_t t), (t))
+JOIN_INTERCEPTOR(thrd_detach, C11_SUCCESS, C11_ERROR, drop_exit, drop_exit, (pthread_t t), (t))

@@ -20,7 +20,8 @@ struct slot {
 
 /* Joinable threads with a serial that have exited and are not joined yet, by pthread_t (open
  * addressing; a full table drops the record, and the joiner then does not take over). A handle is
- * unique until its thread is joined, which removes the record: a record is never stale. */
+ * unique until its thread is joined or detached, which removes the record; a record can outlive
+ * its thread only in the moment between the real join returning and the join's removal. */
 #define EXITED_SLOTS 4096
 #define EXITED_GONE ((pthread_t)1)   /* a removed record: probing goes on past it */
 
@@ -106,8 +107,9 @@ static void on_thread_exit(void *arg)
 	__atomic_store_n(&s->exited, 1, __ATOMIC_RELEASE);
 }
 
-/* Called once the join returned, when every store of t's exit happened before: the probe stops
- * at a free slot, which an insertion never leaves before its record. */
+/* After a join every store of t's exit happened before; around a detach, and in the exit hook,
+ * a record not yet (or no longer) there is simply not found. The probe stops at a free slot,
+ * which an insertion never leaves before its record. */
 uint64_t threads_take_exit(pthread_t t)
 {
 	unsigned home = exited_home(t);

@@ -35,8 +35,9 @@ void threads_own_name(char name[16]);
 /* Number of threads in the process, from /proc/self/stat; 0 if unknown. */
 int threads_count(void);
 
-/* Removes the record a joinable thread t left as it exited (call after a join of t returned 0,
- * or a detach of t) and returns its serial; 0 if it left none. Async-signal-safe. */
+/* Removes the record a joinable thread t left as it exited (after a join of t returned 0, around
+ * a detach of t, or by t itself when it was detached while exiting) and returns its serial; 0 if
+ * it left none. Async-signal-safe. */
 uint64_t threads_take_exit(pthread_t t);
 
 /* In a fork child: the forking thread keeps its serial under its new tid; the parent's exit

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "analysis.h"
@@ -210,6 +211,14 @@ static int load_policy(struct policy *p)
 	return err;
 }
 
+/* Whether execvp would run path: an executable file (a directory is passed over). */
+static bool runnable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
 /* Where PROGRAM resolves to, as execvp would find it: an empty entry of PATH (a leading,
  * trailing or doubled ':') is the current directory. */
 static int resolve(const char *program, char *out, size_t len)
@@ -217,12 +226,12 @@ static int resolve(const char *program, char *out, size_t len)
 	const char *p = getenv("PATH");
 
 	if (strchr(program, '/'))
-		return snprintf(out, len, "%s", program) < (int)len && access(out, X_OK) == 0 ? 0 : -1;
+		return snprintf(out, len, "%s", program) < (int)len && runnable(out) ? 0 : -1;
 	for (p = p ? p : "/bin:/usr/bin";; p++) {
 		size_t n = strcspn(p, ":");
 
 		if (snprintf(out, len, "%.*s/%s", n ? (int)n : 1, n ? p : ".", program) < (int)len &&
-		    access(out, X_OK) == 0)
+		    runnable(out))
 			return 0;
 		p += n;
 		if (!*p)
@@ -255,7 +264,7 @@ bool explain_preloadable(const char *program)
 		return false;
 	}
 	script_interpreter(path, interp, sizeof(interp));
-	if (interp[0] == '/' && elf_image_is_static_program(interp) == 1) {
+	if (interp[0] && elf_image_is_static_program(interp) == 1) {
 		cli_error("run: %s: its interpreter %s is statically linked: the guard cannot be "
 			  "preloaded into it", path, interp);
 		return false;

@@ -178,6 +178,10 @@ assert_line "$TMP/exit.out" "script ran"
 # statically linked is refused too.
 assert_exit 127 sh -c 'cd "$1" && PATH=":/usr/bin:/bin" "$2" run -- static' sh "$TMP" "$CONFINE"
 assert_line "$TMP/exit.err" "confine: run: ./static: statically linked: the guard cannot be preloaded into it"
+# A directory of the program's name earlier in PATH is passed over, as execvp does.
+mkdir -p "$TMP/pathdir/static"
+assert_exit 127 env PATH="$TMP/pathdir:$TMP:$PATH" "$CONFINE" run -- static
+assert_line "$TMP/exit.err" "confine: run: $TMP/static: statically linked: the guard cannot be preloaded into it"
 printf '#!%s\n' "$TMP/static" >"$TMP/static-script"
 chmod +x "$TMP/static-script"
 assert_exit 127 "$CONFINE" run -- "$TMP/static-script"
