@@ -240,28 +240,38 @@ static void read_build_id(struct elf_image *img)
 	find_build_id(img->elf, img->build_id);
 }
 
-int elf_image_read_build_id(const char *path, char out[41])
+/* Opens the file at path for one question: fn(elf, ctx) when it is ELF. Returns fn's result,
+ * -EIO when it is not ELF, -errno when it cannot be opened. */
+static int with_elf(const char *path, int (*fn)(Elf *, void *), void *ctx)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
 	Elf *elf;
 
-	out[0] = '\0';
 	if (fd < 0)
 		return -errno;
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (elf && elf_kind(elf) == ELF_K_ELF)
-		find_build_id(elf, out);
-	else
-		err = -EIO;
+	ret = elf && elf_kind(elf) == ELF_K_ELF ? fn(elf, ctx) : -EIO;
 	elf_end(elf);
 	close(fd);
-	return err;
+	return ret;
+}
+
+static int build_id_of(Elf *elf, void *out)
+{
+	find_build_id(elf, out);
+	return 0;
+}
+
+int elf_image_read_build_id(const char *path, char out[41])
+{
+	out[0] = '\0';
+	return with_elf(path, build_id_of, out);
 }
 
 /* An executable has no PT_INTERP when the kernel starts it without the loader: ET_EXEC linked
  * -static, or ET_DYN marked DF_1_PIE (-static-pie); a shared library has none either. */
-static bool starts_without_loader(Elf *elf)
+static int starts_without_loader(Elf *elf, void *ctx)
 {
 	struct elf_image img = { .elf = elf };
 	size_t nph = 0;
@@ -269,6 +279,7 @@ static bool starts_without_loader(Elf *elf)
 	bool soname, textrel;
 	GElf_Phdr ph;
 
+	(void)ctx;
 	if (!gelf_getehdr(elf, &img.ehdr) || (img.ehdr.e_type != ET_EXEC && img.ehdr.e_type != ET_DYN))
 		return false;
 	for (size_t i = 0; elf_getphdrnum(elf, &nph) == 0 && i < nph; i++)
@@ -282,17 +293,28 @@ static bool starts_without_loader(Elf *elf)
 
 int elf_image_is_static_program(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
-	Elf *elf;
+	return with_elf(path, starts_without_loader, NULL);
+}
 
-	if (fd < 0)
-		return -errno;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	ret = elf && elf_kind(elf) == ELF_K_ELF ? starts_without_loader(elf) : -EIO;
-	elf_end(elf);
-	close(fd);
-	return ret;
+/* What check_header refuses by class or machine, told apart from what it refuses as corrupt: a
+ * header libelf cannot read is not foreign. */
+bool elf_image_is_foreign(Elf *elf)
+{
+	GElf_Ehdr eh;
+	int c = gelf_getclass(elf);
+
+	return c == ELFCLASS32 || (c == ELFCLASS64 && gelf_getehdr(elf, &eh) && eh.e_machine != EM_X86_64);
+}
+
+static int foreign(Elf *elf, void *ctx)
+{
+	(void)ctx;
+	return elf_image_is_foreign(elf);
+}
+
+bool elf_image_is_foreign_file(const char *path)
+{
+	return with_elf(path, foreign, NULL) == 1;
 }
 
 /* libelf calls a file cut inside its ELF header "not ELF" or invalid data; say what it is. */

@@ -62,6 +62,13 @@ int elf_image_read_build_id(const char *path, char out[41]);
  * preloaded. Returns 1 or 0, -EIO when it is not ELF (a script), -errno when it cannot be opened. */
 int elf_image_is_static_program(const char *path);
 
+/* Whether an ELF file or archive member is for another class or machine than x86-64 ELF64 (the
+ * inputs a scan refuses as unsupported rather than corrupt). */
+bool elf_image_is_foreign(Elf *elf);
+
+/* elf_image_is_foreign of the file at path; false when it cannot be read as ELF. */
+bool elf_image_is_foreign_file(const char *path);
+
 /* Releases everything the image holds; img may be NULL. */
 void elf_image_free(struct elf_image *img);
 

@@ -3,15 +3,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ar.h>
-#include <gelf.h>
 #include <libelf.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "elf_image.h"
 #include "input.h"
 #include "vec.h"
 
@@ -39,32 +38,6 @@ static enum magic read_magic(const char *path, int *err)
 	if (got == 8 && !memcmp(buf, "!<thin>\n", 8))
 		return MAGIC_THIN;
 	return got < 4 ? MAGIC_SHORT : MAGIC_OTHER;
-}
-
-/* Whether an ELF file or member is for another class or machine than x86-64 ELF64. A header
- * libelf cannot read is not foreign: it is reported as corrupt. */
-static bool foreign(Elf *e)
-{
-	GElf_Ehdr eh;
-	int c = gelf_getclass(e);
-
-	return c == ELFCLASS32 || (c == ELFCLASS64 && gelf_getehdr(e, &eh) && eh.e_machine != EM_X86_64);
-}
-
-static bool foreign_file(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	Elf *e;
-	bool f;
-
-	if (fd < 0)
-		return false;
-	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	f = e && foreign(e);
-	elf_end(e);
-	close(fd);
-	return f;
 }
 
 /* The name for people: control characters (a newline would split a report or error line)
@@ -182,7 +155,7 @@ static int add_member(struct input_list *list, const char *path, int fd, Elf *ar
 
 	if (!h)
 		err = bad_header(list, path, off, 0);
-	else if (in_dir && foreign(m))
+	else if (in_dir && elf_image_is_foreign(m))
 		list->foreign++;
 	else if (!is_special_member(h->ar_name))
 		err = push_unit(list, path, h->ar_name, off, NULL);
@@ -273,7 +246,7 @@ static int expand_file(struct input_list *list, const char *path, int in_dir)
 
 	switch (read_magic(path, &err)) {
 	case MAGIC_ELF:
-		if (in_dir && foreign_file(path)) {
+		if (in_dir && elf_image_is_foreign_file(path)) {
 			list->foreign++;
 			return 0;
 		}

@@ -25,7 +25,6 @@ struct json_stream {
 	int err;                    /* first error, kept */
 	int depth;                  /* containers open */
 	bool empty[MAX_DEPTH];      /* the container open at each depth has no element yet */
-	size_t nmods;
 	struct strlist errors;      /* JSON: unusable inputs, for the "errors" array */
 	char *out;
 	size_t n, cap, limit;       /* bytes in out, its size, the most it may grow to (room asked
@@ -532,7 +531,6 @@ static int module_done(struct json_stream *s)
 {
 	if (s->lines)
 		put(s, "\n", 1);
-	s->nmods++;
 	flush(s);
 	return s->err;
 }

@@ -30,7 +30,7 @@ static long guard_enosys(void)
 static struct range {
 	uintptr_t lo, hi;
 	const char *name;
-	const char *path;   /* the loader's, valid while the module is (find_path only) */
+	const char *path;   /* the loader's ("" for the program), valid while the module is */
 	int ready;
 } ranges[MAX_RANGES];
 static int nranges;
@@ -49,11 +49,12 @@ static int find_range(struct dl_phdr_info *info, size_t size, void *ctx)
 		lo = lo < info->dlpi_addr + ph->p_vaddr ? lo : info->dlpi_addr + ph->p_vaddr;
 		hi = hi > info->dlpi_addr + ph->p_vaddr + ph->p_memsz ? hi : info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
 	}
-	if (a < lo || a >= hi || !info->dlpi_name || !info->dlpi_name[0])
+	if (a < lo || a >= hi)
 		return 0;
 	r->lo = lo;
 	r->hi = hi;
-	r->name = strrchr(info->dlpi_name, '/') ? strrchr(info->dlpi_name, '/') + 1 : info->dlpi_name;
+	r->path = info->dlpi_name ? info->dlpi_name : "";
+	r->name = strrchr(r->path, '/') ? strrchr(r->path, '/') + 1 : r->path;
 	return 1;
 }
 
@@ -65,7 +66,8 @@ static const char *range_name(uintptr_t a)
 	for (i = 0; i < n && i < MAX_RANGES; i++)
 		if (__atomic_load_n(&ranges[i].ready, __ATOMIC_ACQUIRE) && a >= ranges[i].lo && a < ranges[i].hi)
 			return ranges[i].name;
-	if (!dl_iterate_phdr(find_range, &r) || !(r.name = strdup(r.name)))
+	/* The program's name is not the loader's to give (dladdr's fallback names it). */
+	if (!dl_iterate_phdr(find_range, &r) || !r.path[0] || !(r.name = strdup(r.name)))
 		return NULL;
 	i = __atomic_fetch_add(&nranges, 1, __ATOMIC_ACQ_REL);
 	if (i < MAX_RANGES) {
@@ -173,40 +175,23 @@ static bool env_query(int index, const uint64_t *regs)
 	return arg == 0 || (arg > 0 && regs && regs[6 - arg] == 0);
 }
 
-/* The module holding pc, by its path ("" for the program itself), or NULL (code of no module:
- * a JIT's). */
-static int find_path(struct dl_phdr_info *info, size_t size, void *ctx)
-{
-	struct range *r = ctx;
-
-	(void)size;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-
-		if (ph->p_type == PT_LOAD && r->lo >= lo && r->lo < lo + ph->p_memsz) {
-			r->path = info->dlpi_name ? info->dlpi_name : "";
-			return 1;
-		}
-	}
-	return 0;
-}
-
 /* Whether the frame at pc runs the program's or a patched library's code (not the distribution's,
- * in a system directory unless modules= names it). Code of no module counts for neither. */
-static bool legacy_frame(uintptr_t pc)
+ * in a system directory unless modules= names it). Code of no module (a JIT's) counts for
+ * neither. exe holds the program's path, read on first need ("" before). */
+static bool legacy_frame(uintptr_t pc, char exe[PATH_MAX])
 {
 	struct range r = { .lo = pc };
-	char exe[PATH_MAX];
 	ssize_t n;
 
-	if (!dl_iterate_phdr(find_path, &r))
+	if (!dl_iterate_phdr(find_range, &r))
 		return false;
 	if (r.path[0])
 		return policy_module_selected(r.path, guard_flags.modules);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
-	return n <= 0 || policy_module_selected(exe, guard_flags.modules);
+	if (!exe[0]) {
+		n = readlink("/proc/self/exe", exe, PATH_MAX - 1);
+		exe[n > 0 ? n : 0] = '\0';
+	}
+	return !exe[0] || policy_module_selected(exe, guard_flags.modules);
 }
 
 /* Whether a settings write comes from the distribution's code alone: no frame of the stack lies
@@ -217,13 +202,14 @@ static bool legacy_frame(uintptr_t pc)
 static bool distribution_code(const struct unwind_start *at)
 {
 	uintptr_t pcs[32];
+	char exe[PATH_MAX] = "";
 	int n;
 
 	if (guard_in_signal)
 		return false;
 	n = unwind_walk(at, pcs, 32);
 	for (int i = 0; i < n; i++)
-		if (legacy_frame(pcs[i]))
+		if (legacy_frame(pcs[i], exe))
 			return false;
 	return n > 0;
 }
